@@ -1,0 +1,158 @@
+// Package cli maps mockprove's command line and environment to
+// mockprove.Options and runs the server until the context ends. It is the
+// whole of the binary, kept out of package main so that it can be tested.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/mockprove/mockprove/mockprove"
+)
+
+// Config is what the command line and environment say.
+type Config struct {
+	Addr       string
+	PublicURL  string
+	Personas   string // file; "" = embedded defaults
+	Clients    string // file; "" = built-in clients
+	ClientList clientFlags
+	RateLimit  int
+	Seed       uint64
+	LogLevel   string
+	LogFormat  string
+	Strict     bool
+}
+
+type clientFlags []mockprove.Client
+
+func (c *clientFlags) String() string { return fmt.Sprint(len(*c)) }
+
+// Set parses id:secret:product.
+func (c *clientFlags) Set(v string) error {
+	parts := strings.Split(v, ":")
+	if len(parts) != 3 {
+		return errors.New("want id:secret:product")
+	}
+	*c = append(*c, mockprove.Client{ID: parts[0], Secret: parts[1], Product: parts[2]})
+	return nil
+}
+
+// Parse reads flags, falling back to MOCKPROVE_* environment variables.
+func Parse(args []string, getenv func(string) string, stderr io.Writer) (*Config, error) {
+	cfg := &Config{}
+	fs := flag.NewFlagSet("mockprove", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	env := func(name, def string) string {
+		if v := getenv("MOCKPROVE_" + name); v != "" {
+			return v
+		}
+		return def
+	}
+	fs.StringVar(&cfg.Addr, "addr", env("ADDR", "127.0.0.1:8080"), "listen address (host:port; port 0 picks a free one) [MOCKPROVE_ADDR]")
+	fs.StringVar(&cfg.PublicURL, "public-url", env("PUBLIC_URL", ""), "origin put in authTokens and SMS links (default: the listen address) [MOCKPROVE_PUBLIC_URL]")
+	fs.StringVar(&cfg.Personas, "personas", env("PERSONAS", ""), "persona file (YAML or JSON); default: the embedded personas [MOCKPROVE_PERSONAS]")
+	fs.StringVar(&cfg.Clients, "clients", env("CLIENTS", ""), "OAuth clients file (YAML list of {id, secret, product}) [MOCKPROVE_CLIENTS]")
+	fs.Var(&cfg.ClientList, "client", "an OAuth client as id:secret:product (repeatable)")
+	rate, err := strconv.Atoi(env("RATE_LIMIT", "0"))
+	if err != nil {
+		return nil, fmt.Errorf("MOCKPROVE_RATE_LIMIT: %w", err)
+	}
+	fs.IntVar(&cfg.RateLimit, "rate-limit", rate, "API requests per second per client; 0 = off (Prove's limit is 25) [MOCKPROVE_RATE_LIMIT]")
+	seed, err := strconv.ParseUint(env("SEED", "0"), 10, 64)
+	if err != nil {
+		return nil, fmt.Errorf("MOCKPROVE_SEED: %w", err)
+	}
+	fs.Uint64Var(&cfg.Seed, "seed", seed, "seed for IDs, codes and keys; 0 = random [MOCKPROVE_SEED]")
+	fs.StringVar(&cfg.LogLevel, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error [MOCKPROVE_LOG_LEVEL]")
+	fs.StringVar(&cfg.LogFormat, "log-format", env("LOG_FORMAT", "text"), "text or json [MOCKPROVE_LOG_FORMAT]")
+	fs.BoolVar(&cfg.Strict, "strict", env("STRICT", "") == "true", "answer 500 when a response does not conform to the spec [MOCKPROVE_STRICT]")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return cfg, nil
+}
+
+// Options turns the configuration into server options.
+func (cfg *Config) Options(stderr io.Writer) (mockprove.Options, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
+		return mockprove.Options{}, fmt.Errorf("-log-level: %w", err)
+	}
+	hopts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler
+	switch cfg.LogFormat {
+	case "text":
+		h = slog.NewTextHandler(stderr, hopts)
+	case "json":
+		h = slog.NewJSONHandler(stderr, hopts)
+	default:
+		return mockprove.Options{}, fmt.Errorf("-log-format must be text or json, not %q", cfg.LogFormat)
+	}
+	opts := mockprove.Options{
+		Addr:            cfg.Addr,
+		PublicURL:       cfg.PublicURL,
+		RateLimit:       cfg.RateLimit,
+		Seed:            cfg.Seed,
+		Logger:          slog.New(h),
+		StrictResponses: cfg.Strict,
+		Clients:         append([]mockprove.Client(nil), cfg.ClientList...),
+	}
+	if cfg.Personas != "" {
+		ps, err := mockprove.LoadPersonasFile(cfg.Personas)
+		if err != nil {
+			return opts, err
+		}
+		opts.Personas = ps
+	}
+	if cfg.Clients != "" {
+		data, err := os.ReadFile(cfg.Clients)
+		if err != nil {
+			return opts, fmt.Errorf("-clients: %w", err)
+		}
+		var list []mockprove.Client
+		if err := yaml.UnmarshalStrict(data, &list); err != nil {
+			return opts, fmt.Errorf("-clients %s: %w", cfg.Clients, err)
+		}
+		opts.Clients = append(opts.Clients, list...)
+	}
+	return opts, nil
+}
+
+// Main runs mockprove until ctx is done.
+func Main(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := Parse(args, getenv, stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	opts, err := cfg.Options(stderr)
+	if err != nil {
+		return err
+	}
+	s, err := mockprove.New(opts)
+	if err != nil {
+		return err
+	}
+	if err := s.StartAddr(cfg.Addr); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "mockprove listening on %s\n", s.URL())
+	<-ctx.Done()
+	fmt.Fprintln(stdout, "mockprove shutting down")
+	return s.Close()
+}

@@ -1,0 +1,288 @@
+package mockprove
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/getkin/kin-openapi/routers"
+)
+
+// call is one request on its way through the pipeline. Handlers read the
+// request from it and note what they decided (correlationId, persona, rule),
+// which ends up in the log line and the X-Mockprove-* headers.
+type call struct {
+	r      *http.Request
+	body   []byte
+	client Client // the authenticated OAuth client (API routes)
+
+	step          string // e.g. "/v3/start"
+	correlationID string
+	persona       string // phone of the persona
+	rule          string // what produced the answer, e.g. "persona.outcomes.validate"
+}
+
+// decode unmarshals the (already validated) JSON body.
+func (c *call) decode(v any) error {
+	if err := json.Unmarshal(c.body, v); err != nil {
+		return errMalformed("request body is not valid JSON")
+	}
+	return nil
+}
+
+// handlerFunc is an endpoint: it returns the body to send with 200 (any
+// JSON-marshalable value) or an error (*Error for Prove's error shape).
+type handlerFunc func(c *call) (any, error)
+
+// reply is a non-200 success or a reply with extra headers.
+type reply struct {
+	status int
+	header http.Header
+	body   any    // marshalled as JSON unless raw is set
+	raw    []byte // sent as is
+}
+
+type authKind int
+
+const (
+	authNone   authKind = iota
+	authAccess          // Authorization: Bearer <access_token from /token>
+)
+
+// endpoint describes how a route is handled before its handler runs.
+type endpoint struct {
+	step     string
+	auth     authKind
+	validate *specValidator // request (and strict response) validation, or nil
+	h        handlerFunc
+}
+
+// adapt wraps a handler that needs no authentication or validation.
+func (s *Server) adapt(step string, h handlerFunc) http.Handler {
+	return s.serve(endpoint{step: step, h: h})
+}
+
+// serve is the one adapter between handlers and HTTP: it runs the pipeline
+// (body limit → authentication → rate limit → spec validation → handler),
+// writes the result, recovers from panics and logs one line per request.
+func (s *Server) serve(e endpoint) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		c := &call{r: r, step: e.step}
+		if c.step == "" {
+			c.step = r.URL.Path
+		}
+		var (
+			result any
+			err    error
+			route  *routers.Route
+			params map[string]string
+		)
+		func() {
+			defer func() {
+				if p := recover(); p != nil {
+					s.log.Error("panic", "step", c.step, "panic", p)
+					err = errInternal("error at prove, try again later")
+					c.rule = "panic"
+				}
+			}()
+			if e.validate != nil {
+				route, params = e.validate.findRoute(r)
+			}
+			result, err = s.pipeline(c, e, route, params)
+		}()
+
+		status, header, body := s.render(result, err, c)
+		if err == nil && s.opts.StrictResponses && route != nil && status < 300 {
+			if verr := e.validate.validateResponse(context.Background(), r, route, params, status, header, body); verr != nil {
+				s.log.Error("response does not conform to the spec", "step", c.step, "err", verr)
+				status, header, body = s.render(nil, errInternal("mockprove produced a response that does not conform to the spec: %v", verr), c)
+			}
+		}
+		for k, v := range header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(status)
+		_, _ = w.Write(body)
+		s.logCall(c, status, time.Since(start))
+	})
+}
+
+func (s *Server) pipeline(c *call, e endpoint, route *routers.Route, params map[string]string) (any, error) {
+	r := c.r
+	if r.Body != nil && r.Body != http.NoBody {
+		body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+		if err != nil {
+			return nil, errMalformed("request body could not be read")
+		}
+		if len(body) > MaxBodyBytes {
+			c.rule = "limit.body"
+			return nil, errMalformed("request body must be under 4 KB (at most %d bytes)", MaxBodyBytes)
+		}
+		c.body = body
+		r.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	switch e.auth {
+	case authAccess:
+		client, err := s.authenticate(r)
+		if err != nil {
+			c.rule = "auth"
+			return nil, err
+		}
+		c.client = client
+		if err := s.rateLimit(client.ID); err != nil {
+			c.rule = "ratelimit"
+			return nil, err
+		}
+	}
+	if e.validate != nil {
+		if route == nil {
+			return nil, errMalformed("no such endpoint: %s %s", r.Method, r.URL.Path)
+		}
+		if verr := e.validate.validateRequest(r.Context(), r, route, params); verr != nil {
+			c.rule = "spec"
+			return nil, verr
+		}
+		r.Body = io.NopCloser(bytes.NewReader(c.body))
+	}
+	return e.h(c)
+}
+
+// render turns a handler result into status, headers and body.
+func (s *Server) render(result any, err error, c *call) (int, http.Header, []byte) {
+	h := http.Header{}
+	h.Set("Content-Type", "application/json")
+	status := http.StatusOK
+	var payload any = result
+	if err != nil {
+		var pe *Error
+		if !errors.As(err, &pe) {
+			s.log.Error("handler error", "step", c.step, "err", err)
+			pe = errInternal("error at prove, try again later")
+		}
+		status = pe.Status
+		if pe.RetryAfter > 0 {
+			h.Set("Retry-After", strconv.Itoa(pe.RetryAfter))
+		}
+		if pe.Rule != "" && c.rule == "" {
+			c.rule = pe.Rule
+		}
+		if c.rule == "" {
+			c.rule = "error"
+		}
+		payload = pe
+	} else if rp, ok := result.(*reply); ok {
+		if rp.status != 0 {
+			status = rp.status
+		}
+		for k, v := range rp.header {
+			h[k] = v
+		}
+		payload = rp.body
+		if rp.raw != nil {
+			s.setMockHeaders(h, c)
+			return status, h, rp.raw
+		}
+	}
+	if c.rule == "" {
+		c.rule = "ok"
+	}
+	s.setMockHeaders(h, c)
+	body, merr := json.Marshal(payload)
+	if merr != nil {
+		s.log.Error("marshal response", "step", c.step, "err", merr)
+		body, _ = json.Marshal(errInternal("error at prove, try again later"))
+		status = http.StatusInternalServerError
+	}
+	return status, h, body
+}
+
+// setMockHeaders says which persona, step and rule produced the response.
+func (s *Server) setMockHeaders(h http.Header, c *call) {
+	h.Set("X-Mockprove-Step", c.step)
+	h.Set("X-Mockprove-Rule", c.rule)
+	if c.persona != "" {
+		h.Set("X-Mockprove-Persona", c.persona)
+	}
+}
+
+func (s *Server) logCall(c *call, status int, d time.Duration) {
+	level := slog.LevelInfo
+	if status >= 500 {
+		level = slog.LevelError
+	}
+	s.log.LogAttrs(context.Background(), level, "request",
+		slog.String("method", c.r.Method),
+		slog.String("path", c.r.URL.Path),
+		slog.Int("status", status),
+		slog.Duration("duration", d),
+		slog.String("client", c.client.ID),
+		slog.String("correlationId", c.correlationID),
+		slog.String("persona", c.persona),
+		slog.String("step", c.step),
+		slog.String("rule", c.rule),
+	)
+}
+
+// authenticate checks "Authorization: Bearer <access_token>".
+func (s *Server) authenticate(r *http.Request) (Client, error) {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return Client{}, errUnauthorized("not authorized: Authorization header is missing")
+	}
+	scheme, token, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
+		return Client{}, errUnauthorized("not authorized: Authorization header must be 'Bearer <access_token>'")
+	}
+	var claims accessClaims
+	if err := s.access.verify(token, &claims); err != nil {
+		return Client{}, errUnauthorized("not authorized: access token is invalid")
+	}
+	if s.clock.Now().Unix() >= claims.ExpiresAt {
+		return Client{}, errUnauthorized("not authorized: access token has expired")
+	}
+	s.mu.Lock()
+	client, ok := s.clients[claims.Subject]
+	s.mu.Unlock()
+	if !ok {
+		return Client{}, errUnauthorized("not authorized: unknown client")
+	}
+	return client, nil
+}
+
+// rateWindow counts one client's requests in one second of the clock.
+type rateWindow struct {
+	second int64
+	count  int
+}
+
+// rateLimit applies Options.RateLimit (requests per second per client).
+func (s *Server) rateLimit(clientID string) error {
+	if s.opts.RateLimit <= 0 {
+		return nil
+	}
+	now := s.clock.Now().Unix()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	w := s.limits[clientID]
+	if w == nil {
+		w = &rateWindow{}
+		s.limits[clientID] = w
+	}
+	if w.second != now {
+		w.second, w.count = now, 0
+	}
+	w.count++
+	if w.count > s.opts.RateLimit {
+		return &Error{Status: http.StatusTooManyRequests, Code: CodeInternal, RetryAfter: 1,
+			Message: "rate limit of " + strconv.Itoa(s.opts.RateLimit) + " requests per second exceeded"}
+	}
+	return nil
+}

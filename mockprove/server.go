@@ -1,0 +1,338 @@
+package mockprove
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/mockprove/mockprove/specs"
+)
+
+// Lifetimes documented by Prove (prove-platform-api.md §11).
+const (
+	AccessTokenTTL = 60 * time.Minute // OAuth access token
+	FlowTTL        = 15 * time.Minute // correlationId and authToken
+	MaxBodyBytes   = 4096             // "under 4 KB"
+)
+
+// Products a client can be provisioned for.
+const (
+	ProductIdentity = "identity" // Prove Identity: start → validate → complete
+	ProductPrefill  = "prefill"  // Pre-Fill: start → validate → challenge → complete
+)
+
+// Client is an OAuth client of the emulated platform.
+type Client struct {
+	ID      string `json:"id"`
+	Secret  string `json:"secret"`
+	Product string `json:"product"` // ProductIdentity or ProductPrefill
+}
+
+// DefaultClients are the clients mockprove knows when Options.Clients is empty.
+var DefaultClients = []Client{
+	{ID: "identity-client", Secret: "identity-secret", Product: ProductIdentity},
+	{ID: "prefill-client", Secret: "prefill-secret", Product: ProductPrefill},
+}
+
+// Options configure a Server. The zero value is a working default.
+type Options struct {
+	// Addr is where Start listens; default 127.0.0.1:0 (a free port).
+	Addr string
+	// PublicURL is the origin that tokens and SMS links point at
+	// (auth.endp); default the listener's URL. It must be a bare origin.
+	PublicURL string
+	// Personas replace the embedded default personas when not nil.
+	Personas []Persona
+	// Clients replace DefaultClients when not empty.
+	Clients []Client
+	// Clock drives every lifetime; default NewClock() (real time).
+	Clock *Clock
+	// Seed makes correlation IDs, OTP codes and signing keys repeatable; 0
+	// picks a random seed.
+	Seed uint64
+	// RateLimit is the number of API requests per second allowed per client
+	// (Prove's is 25); 0 turns rate limiting off.
+	RateLimit int
+	// Logger receives one line per request; default discards.
+	Logger *slog.Logger
+	// StrictResponses validates every API response against the spec and
+	// answers 500 (code 8000) when one does not conform. For tests and CI.
+	StrictResponses bool
+}
+
+// Server is one emulated Prove platform. Its methods are safe for
+// concurrent use.
+type Server struct {
+	opts    Options
+	clock   *Clock
+	log     *slog.Logger
+	handler http.Handler
+	prove   *specValidator
+	access  signer
+	auth    signer
+
+	mu        sync.Mutex
+	rng       *rand.Rand
+	clients   map[string]Client
+	personas  map[string]*Persona
+	flows     map[string]*flow // by correlationId
+	authIDs   map[string]*flow // by auth id
+	limits    map[string]*rateWindow
+	startedAt int // flows started since the last sweep
+	public    string
+
+	httpSrv  *http.Server
+	listener net.Listener
+}
+
+// New builds a server without starting a listener. Use Handler() to serve
+// it yourself, or Start.
+func New(opts Options) (*Server, error) {
+	s := &Server{opts: opts, clock: opts.Clock, log: opts.Logger}
+	if s.clock == nil {
+		s.clock = NewClock()
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	seed := opts.Seed
+	if seed == 0 {
+		seed = rand.Uint64()
+	}
+	s.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	s.access = signer{key: s.randomBytes(32)}
+	s.auth = signer{key: s.randomBytes(32)}
+
+	clients := opts.Clients
+	if len(clients) == 0 {
+		clients = DefaultClients
+	}
+	s.clients = map[string]Client{}
+	for _, c := range clients {
+		if c.ID == "" || c.Secret == "" {
+			return nil, fmt.Errorf("mockprove: client %q: id and secret are required", c.ID)
+		}
+		if c.Product != ProductIdentity && c.Product != ProductPrefill {
+			return nil, fmt.Errorf("mockprove: client %q: product must be %q or %q, not %q", c.ID, ProductIdentity, ProductPrefill, c.Product)
+		}
+		if _, dup := s.clients[c.ID]; dup {
+			return nil, fmt.Errorf("mockprove: client %q is configured twice", c.ID)
+		}
+		s.clients[c.ID] = c
+	}
+
+	personas := opts.Personas
+	if personas == nil {
+		var err error
+		if personas, err = DefaultPersonas(); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkPersonas(personas); err != nil {
+		return nil, err
+	}
+	s.personas = indexPersonas(personas)
+	s.flows = map[string]*flow{}
+	s.authIDs = map[string]*flow{}
+	s.limits = map[string]*rateWindow{}
+
+	if opts.PublicURL != "" {
+		origin, err := bareOrigin(opts.PublicURL)
+		if err != nil {
+			return nil, err
+		}
+		s.public = origin
+	}
+
+	doc, err := specs.Load(specs.ProveV3)
+	if err != nil {
+		return nil, err
+	}
+	if s.prove, err = newSpecValidator(doc); err != nil {
+		return nil, err
+	}
+	s.handler = s.routes()
+	return s, nil
+}
+
+// routes assembles the router: one register function per endpoint group.
+func (s *Server) routes() http.Handler {
+	r := mux.NewRouter()
+	s.registerOAuth(r)
+	s.registerStart(r)
+	s.registerValidate(r)
+	s.registerChallenge(r)
+	s.registerComplete(r)
+	s.registerSpecs(r)
+	r.NotFoundHandler = s.adapt("", func(c *call) (any, error) {
+		return nil, &Error{Status: http.StatusNotFound, Code: CodeMalformed,
+			Message: fmt.Sprintf("no such endpoint: %s %s", c.r.Method, c.r.URL.Path), Rule: "route"}
+	})
+	r.MethodNotAllowedHandler = s.adapt("", func(c *call) (any, error) {
+		return nil, &Error{Status: http.StatusMethodNotAllowed, Code: CodeMalformed,
+			Message: fmt.Sprintf("method %s is not allowed on %s", c.r.Method, c.r.URL.Path), Rule: "route"}
+	})
+	return r
+}
+
+// Start listens on Options.Addr (default 127.0.0.1:0) and serves.
+func (s *Server) Start() error {
+	addr := s.opts.Addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	return s.StartAddr(addr)
+}
+
+// StartAddr listens on addr and serves in the background.
+func (s *Server) StartAddr(addr string) error {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("mockprove: listen %s: %w", addr, err)
+	}
+	return s.Serve(l)
+}
+
+// Serve serves on an existing listener in the background.
+func (s *Server) Serve(l net.Listener) error {
+	s.mu.Lock()
+	if s.listener != nil {
+		s.mu.Unlock()
+		return errors.New("mockprove: already started")
+	}
+	s.listener = l
+	if s.public == "" {
+		s.public = "http://" + l.Addr().String()
+	}
+	s.httpSrv = &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}
+	srv := s.httpSrv
+	s.mu.Unlock()
+	go func() { _ = srv.Serve(l) }()
+	return nil
+}
+
+// URL is the base URL of the running server ("http://127.0.0.1:PORT"), or
+// the public URL when one was configured.
+func (s *Server) URL() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.listener != nil {
+		return "http://" + s.listener.Addr().String()
+	}
+	return s.public
+}
+
+// Addr is the listener's address, or "" before Start.
+func (s *Server) Addr() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.listener == nil {
+		return ""
+	}
+	return s.listener.Addr().String()
+}
+
+// Handler serves the whole emulator; use it with your own http.Server or
+// httptest.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// HTTPClient returns a client whose requests go straight to the handler,
+// with no socket: the in-memory way to talk to mockprove.
+func (s *Server) HTTPClient() *http.Client {
+	return &http.Client{Transport: handlerTransport{s.handler}}
+}
+
+// Clock returns the server's clock.
+func (s *Server) Clock() *Clock { return s.clock }
+
+// FastForward moves the server's clock forward by d.
+func (s *Server) FastForward(d time.Duration) { s.clock.Advance(d) }
+
+// Close stops the listener and waits (briefly) for requests in flight.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	srv := s.httpSrv
+	s.mu.Unlock()
+	if srv == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		return srv.Close()
+	}
+	return nil
+}
+
+// publicOrigin is the origin put in tokens and links.
+func (s *Server) publicOrigin(r *http.Request) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.originLocked(r)
+}
+
+// originLocked is publicOrigin for callers holding s.mu.
+func (s *Server) originLocked(r *http.Request) string {
+	if s.public != "" {
+		return s.public
+	}
+	// Served through Handler() or HTTPClient(): use the request's host.
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+// bareOrigin checks that u is scheme://host[:port] with nothing else.
+func bareOrigin(u string) (string, error) {
+	p, err := url.Parse(strings.TrimSuffix(u, "/"))
+	if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" ||
+		p.Path != "" || p.RawQuery != "" || p.Fragment != "" || p.User != nil {
+		return "", fmt.Errorf("mockprove: public URL %q must be a bare origin such as http://127.0.0.1:8080", u)
+	}
+	return p.Scheme + "://" + p.Host, nil
+}
+
+func (s *Server) randomBytes(n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(s.rng.Uint32())
+	}
+	return b
+}
+
+// newUUID returns a version 4 UUID from the server's seeded generator.
+// The caller holds s.mu.
+func (s *Server) newUUIDLocked() string {
+	b := s.randomBytes(16)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// handlerTransport is an http.RoundTripper that calls a handler in memory.
+type handlerTransport struct{ h http.Handler }
+
+func (t handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	rec := httptest.NewRecorder()
+	if r.Host == "" {
+		r.Host = r.URL.Host
+	}
+	t.h.ServeHTTP(rec, r)
+	resp := rec.Result()
+	resp.Request = r
+	return resp, nil
+}

@@ -1,0 +1,201 @@
+package mockprove
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+)
+
+// specValidator checks requests (and, in strict mode, responses) against an
+// OpenAPI document. It is built once at start-up; validating a request costs
+// a route lookup and a schema walk, no allocation of validators.
+type specValidator struct {
+	router routers.Router
+	opts   *openapi3filter.Options
+}
+
+func newSpecValidator(doc *openapi3.T) (*specValidator, error) {
+	// Route on a copy with a relative server, whatever host the request uses.
+	cp := *doc
+	cp.Servers = openapi3.Servers{{URL: "/"}}
+	router, err := gorillamux.NewRouter(&cp)
+	if err != nil {
+		return nil, err
+	}
+	return &specValidator{
+		router: router,
+		opts: &openapi3filter.Options{
+			// mockprove checks credentials itself, before validation, as Prove does.
+			AuthenticationFunc:  openapi3filter.NoopAuthenticationFunc,
+			SkipSettingDefaults: true,
+		},
+	}, nil
+}
+
+// findRoute finds the operation for a request, or nil.
+func (v *specValidator) findRoute(r *http.Request) (*routers.Route, map[string]string) {
+	route, params, err := v.router.FindRoute(r)
+	if err != nil {
+		return nil, nil
+	}
+	return route, params
+}
+
+// validateRequest checks the request against its operation and turns any
+// violation into Prove's 8001 error naming the field.
+func (v *specValidator) validateRequest(ctx context.Context, r *http.Request, route *routers.Route, params map[string]string) *Error {
+	in := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route, Options: v.opts}
+	if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
+		return requestErrorToProve(err, route)
+	}
+	return nil
+}
+
+// validateResponse checks a response body against the operation (strict mode).
+func (v *specValidator) validateResponse(ctx context.Context, r *http.Request, route *routers.Route, params map[string]string, status int, header http.Header, body []byte) error {
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route, Options: v.opts},
+		Status:                 status,
+		Header:                 header,
+		Options:                &openapi3filter.Options{IncludeResponseStatus: true},
+	}
+	in.SetBodyBytes(body)
+	return openapi3filter.ValidateResponse(ctx, in)
+}
+
+// requestErrorToProve words a kin-openapi validation error the way Prove
+// does: "field 'flowType' is missing".
+func requestErrorToProve(err error, route *routers.Route) *Error {
+	var re *openapi3filter.RequestError
+	if !errors.As(err, &re) {
+		return errMalformed("invalid request: %v", err)
+	}
+	var se *openapi3.SchemaError
+	if errors.As(re.Err, &se) {
+		return errMalformed("%s", schemaErrorMessage(se))
+	}
+	switch {
+	case errors.Is(re.Err, openapi3filter.ErrInvalidRequired):
+		return errMalformed("request body is missing")
+	case strings.HasPrefix(re.Reason, "header Content-Type has unexpected value"):
+		return errMalformed("Content-Type must be %s", expectedContentTypes(route))
+	case re.Reason == "failed to decode request body":
+		if route != nil && strings.Contains(expectedContentTypes(route), "json") {
+			return errMalformed("request body is not valid JSON")
+		}
+		return errMalformed("request body could not be decoded: %v", re.Err)
+	}
+	if re.Parameter != nil {
+		return errMalformed("parameter '%s' is invalid: %s", re.Parameter.Name, re.Reason)
+	}
+	return errMalformed("invalid request: %s", re.Reason)
+}
+
+func expectedContentTypes(route *routers.Route) string {
+	if route == nil || route.Operation == nil || route.Operation.RequestBody == nil || route.Operation.RequestBody.Value == nil {
+		return "application/json"
+	}
+	var types []string
+	for ct := range route.Operation.RequestBody.Value.Content {
+		types = append(types, ct)
+	}
+	sort.Strings(types)
+	return strings.Join(types, " or ")
+}
+
+// schemaErrorMessage turns a schema violation into one sentence naming the field.
+func schemaErrorMessage(se *openapi3.SchemaError) string {
+	return schemaErrorMessageAt(se, se.JSONPointer())
+}
+
+// schemaErrorMessageAt words the error for the field at ptr.
+func schemaErrorMessageAt(se *openapi3.SchemaError, ptr []string) string {
+	field := fieldPath(ptr)
+	s := se.Schema
+	switch se.SchemaField {
+	case "required":
+		return fmt.Sprintf("field '%s' is missing", field)
+	case "properties", "additionalProperties":
+		if name, ok := unsupportedProperty(se.Reason); ok {
+			return fmt.Sprintf("field '%s' is not allowed", joinField(field, name))
+		}
+	case "type":
+		if s != nil && s.Type != nil && len(s.Type.Slice()) > 0 {
+			return fmt.Sprintf("field '%s' must be %s", field, article(s.Type.Slice()[0]))
+		}
+	case "enum":
+		if s != nil {
+			vals := make([]string, 0, len(s.Enum))
+			for _, v := range s.Enum {
+				vals = append(vals, fmt.Sprint(v))
+			}
+			return fmt.Sprintf("field '%s' must be one of: %s", field, strings.Join(vals, ", "))
+		}
+	case "maxLength":
+		if s != nil && s.MaxLength != nil {
+			return fmt.Sprintf("field '%s' must be at most %d characters", field, *s.MaxLength)
+		}
+	case "minLength":
+		if s != nil && s.MinLength <= 1 {
+			return fmt.Sprintf("field '%s' must not be empty", field)
+		}
+		if s != nil {
+			return fmt.Sprintf("field '%s' must be at least %d characters", field, s.MinLength)
+		}
+	case "pattern", "format":
+		return fmt.Sprintf("field '%s' has an invalid format", field)
+	}
+	if field == "" {
+		return "request body is invalid: " + se.Reason
+	}
+	return fmt.Sprintf("field '%s' is invalid: %s", field, se.Reason)
+}
+
+// fieldPath renders a JSON pointer as individual.addresses[0].postalCode.
+func fieldPath(ptr []string) string {
+	var b strings.Builder
+	for _, p := range ptr {
+		if _, err := strconv.Atoi(p); err == nil {
+			b.WriteString("[" + p + "]")
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(p)
+	}
+	return b.String()
+}
+
+func joinField(parent, name string) string {
+	if parent == "" {
+		return name
+	}
+	return parent + "." + name
+}
+
+func unsupportedProperty(reason string) (string, bool) {
+	const pre, post = "property ", " is unsupported"
+	if !strings.HasPrefix(reason, pre) || !strings.HasSuffix(reason, post) {
+		return "", false
+	}
+	name, err := strconv.Unquote(strings.TrimSuffix(strings.TrimPrefix(reason, pre), post))
+	return name, err == nil
+}
+
+func article(typ string) string {
+	switch typ {
+	case "object", "array", "integer":
+		return "an " + typ
+	}
+	return "a " + typ
+}

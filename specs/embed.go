@@ -1,0 +1,78 @@
+// Package specs holds mockprove's contracts and default data, embedded into
+// every binary: the OpenAPI documents (the source of truth for the emulated
+// APIs), the persona schema and the default persona file.
+package specs
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"sync"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// Names of the embedded documents.
+const (
+	ProveV3       = "prove-v3.yaml"          // Prove's server API: /token, /v3/*
+	Device        = "prove-device.yaml"      // the device API Prove's web SDK calls: /v1/client/*
+	Control       = "mockprove-control.yaml" // mockprove's own control API: /_mock/*
+	Flowapp       = "flowapp.yaml"           // the reference integration's API
+	PersonaSchema = "persona.schema.yaml"    // schema of a persona file
+	Personas      = "personas.yaml"          // the default personas
+)
+
+//go:embed *.yaml
+var files embed.FS
+
+// Bytes returns an embedded file by name.
+func Bytes(name string) ([]byte, error) {
+	return files.ReadFile(name)
+}
+
+// MustBytes is Bytes for files that are known to be embedded.
+func MustBytes(name string) []byte {
+	b, err := files.ReadFile(name)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+var (
+	docsMu sync.Mutex
+	docs   = map[string]*openapi3.T{}
+)
+
+// Load parses and validates an embedded OpenAPI document. Documents are
+// parsed once and shared: callers must not modify the result.
+func Load(name string) (*openapi3.T, error) {
+	docsMu.Lock()
+	defer docsMu.Unlock()
+	if doc, ok := docs[name]; ok {
+		return doc, nil
+	}
+	data, err := files.ReadFile(name)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("specs/%s: %w", name, err)
+	}
+	docs[name] = doc
+	return doc, nil
+}
+
+// Parse parses and validates an OpenAPI document.
+func Parse(data []byte) (*openapi3.T, error) {
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(data)
+	if err != nil {
+		return nil, err
+	}
+	if err := doc.Validate(context.Background(), openapi3.EnableExamplesValidation()); err != nil {
+		return nil, err
+	}
+	return doc, nil
+}
