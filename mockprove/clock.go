@@ -103,8 +103,11 @@ func (c *Clock) AfterFunc(d time.Duration, f func()) *Timer {
 	t := &Timer{c: c, deadline: c.nowLocked().Add(d), f: f, seq: c.seq}
 	heap.Push(&c.timers, t)
 	c.armLocked()
+	due := d <= 0
 	c.mu.Unlock()
-	c.fireDue()
+	if due {
+		go c.fireDue() // never call f from inside the caller's locks
+	}
 	return t
 }
 
@@ -189,4 +192,26 @@ func (h *timerHeap) Pop() any {
 	t.index = -1
 	*h = old[:len(old)-1]
 	return t
+}
+
+// reset puts a frozen clock back at t and a running clock back on real time.
+func (c *Clock) reset(t time.Time) {
+	c.mu.Lock()
+	if c.frozen {
+		c.base = t
+	} else {
+		c.offset = 0
+	}
+	c.mu.Unlock()
+	c.fireDue()
+}
+
+// Offset is how far a running clock is ahead of real time (0 for a frozen clock).
+func (c *Clock) Offset() time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.frozen {
+		return 0
+	}
+	return c.offset
 }

@@ -48,8 +48,9 @@ type flow struct {
 	Next      map[string]string
 	Steps     []StepRecord
 
-	// Possession is the result of the client SDK possession check.
+	// PossessionPassed: the client SDK possession check passed.
 	PossessionPassed bool
+	Possession       PossessionState
 
 	// Challenge values (from /v3/start, overwritten by /v3/challenge).
 	DOB string

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -20,8 +21,11 @@ import (
 // which ends up in the log line and the X-Mockprove-* headers.
 type call struct {
 	r      *http.Request
+	w      http.ResponseWriter
 	body   []byte
 	client Client // the authenticated OAuth client (API routes)
+	flow   *flow  // the authToken's flow (device routes)
+	fault  *Fault // the injected fault that answered, if any
 
 	step          string // e.g. "/v3/start"
 	correlationID string
@@ -52,8 +56,10 @@ type reply struct {
 type authKind int
 
 const (
-	authNone   authKind = iota
-	authAccess          // Authorization: Bearer <access_token from /token>
+	authNone    authKind = iota
+	authAccess           // Authorization: Bearer <access_token from /token>
+	authDevice           // Authorization: Bearer <authToken from /v3/start>
+	authControl          // Options.ControlToken, when set
 )
 
 // endpoint describes how a route is handled before its handler runs.
@@ -61,6 +67,7 @@ type endpoint struct {
 	step     string
 	auth     authKind
 	validate *specValidator // request (and strict response) validation, or nil
+	internal bool           // control API: not journaled, logged at debug level
 	h        handlerFunc
 }
 
@@ -70,12 +77,13 @@ func (s *Server) adapt(step string, h handlerFunc) http.Handler {
 }
 
 // serve is the one adapter between handlers and HTTP: it runs the pipeline
-// (body limit → authentication → rate limit → spec validation → handler),
-// writes the result, recovers from panics and logs one line per request.
+// (body limit → authentication → rate limit → faults → spec validation →
+// handler), writes the result, recovers from panics, journals the exchange
+// and logs one line per request.
 func (s *Server) serve(e endpoint) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		c := &call{r: r, step: e.step}
+		c := &call{r: r, w: w, step: e.step}
 		if c.step == "" {
 			c.step = r.URL.Path
 		}
@@ -88,6 +96,10 @@ func (s *Server) serve(e endpoint) http.Handler {
 		func() {
 			defer func() {
 				if p := recover(); p != nil {
+					if p == http.ErrAbortHandler { // a dropped connection (fault kind drop)
+						s.finishCall(c, 0, time.Since(start), nil)
+						panic(p)
+					}
 					s.log.Error("panic", "step", c.step, "panic", p)
 					err = errInternal("error at prove, try again later")
 					c.rule = "panic"
@@ -100,19 +112,47 @@ func (s *Server) serve(e endpoint) http.Handler {
 		}()
 
 		status, header, body := s.render(result, err, c)
-		if err == nil && s.opts.StrictResponses && route != nil && status < 300 {
+		if err == nil && s.opts.StrictResponses && route != nil && status < 300 && c.fault == nil {
 			if verr := e.validate.validateResponse(context.Background(), r, route, params, status, header, body); verr != nil {
 				s.log.Error("response does not conform to the spec", "step", c.step, "err", verr)
 				status, header, body = s.render(nil, errInternal("mockprove produced a response that does not conform to the spec: %v", verr), c)
 			}
+		}
+		if c.fault != nil && c.fault.Kind == FaultMalformed {
+			status, body = http.StatusOK, []byte(`{"next":"done","data":{"malformed`)
 		}
 		for k, v := range header {
 			w.Header()[k] = v
 		}
 		w.WriteHeader(status)
 		_, _ = w.Write(body)
-		s.logCall(c, status, time.Since(start))
+		if e.internal {
+			s.log.Debug("control", "method", r.Method, "path", r.URL.Path, "status", status)
+			return
+		}
+		s.finishCall(c, status, time.Since(start), body)
 	})
+}
+
+// finishCall journals and logs a call once its answer is written.
+func (s *Server) finishCall(c *call, status int, d time.Duration, respBody []byte) {
+	rec := journalRecord{
+		entry: JournalEntry{
+			Time: s.clock.Now(), Method: c.r.Method, Path: c.r.URL.Path, Step: c.step, Status: status,
+			DurationMs: float64(d.Microseconds()) / 1000, Client: c.client.ID, CorrelationID: c.correlationID,
+			Persona: c.persona, Rule: c.rule,
+		},
+		contentType: c.r.Header.Get("Content-Type"),
+		reqBody:     c.body,
+		respBody:    append([]byte(nil), respBody...),
+	}
+	if c.fault != nil {
+		rec.entry.Fault = c.fault.ID
+	}
+	s.mu.Lock()
+	s.journal.add(rec)
+	s.mu.Unlock()
+	s.logCall(c, status, d)
 }
 
 func (s *Server) pipeline(c *call, e endpoint, route *routers.Route, params map[string]string) (any, error) {
@@ -141,6 +181,29 @@ func (s *Server) pipeline(c *call, e endpoint, route *routers.Route, params map[
 			c.rule = "ratelimit"
 			return nil, err
 		}
+	case authControl:
+		if err := s.authorizeControl(r); err != nil {
+			c.rule = "auth"
+			return nil, err
+		}
+	case authDevice:
+		f, err := s.authenticateDevice(r)
+		if err != nil {
+			c.rule = "auth"
+			return nil, err
+		}
+		s.mu.Lock()
+		c.flow, c.correlationID, c.persona = f, f.ID, f.Phone
+		c.client = s.clients[f.ClientID]
+		s.mu.Unlock()
+	}
+	if s.faultsArmed() {
+		s.identify(c)
+		if f := s.takeFault(c); f != nil {
+			if err := s.applyFault(c, f); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if e.validate != nil {
 		if route == nil {
@@ -153,6 +216,62 @@ func (s *Server) pipeline(c *call, e endpoint, route *routers.Route, params map[
 		r.Body = io.NopCloser(bytes.NewReader(c.body))
 	}
 	return e.h(c)
+}
+
+// identify finds, before the handler runs, the client and persona a request
+// is about, so that faults scoped to them can match.
+func (s *Server) identify(c *call) {
+	if c.client.ID == "" && c.step == "/token" {
+		if vals, err := url.ParseQuery(string(c.body)); err == nil {
+			s.mu.Lock()
+			c.client = s.clients[vals.Get("client_id")]
+			s.mu.Unlock()
+		}
+	}
+	if c.persona != "" || len(c.body) == 0 {
+		return
+	}
+	var probe struct {
+		PhoneNumber   string `json:"phoneNumber"`
+		CorrelationID string `json:"correlationId"`
+	}
+	if json.Unmarshal(c.body, &probe) != nil {
+		return
+	}
+	if probe.PhoneNumber != "" {
+		c.persona = normalizePhone(probe.PhoneNumber)
+		return
+	}
+	s.mu.Lock()
+	if f := s.flows[probe.CorrelationID]; f != nil && f.ClientID == c.client.ID {
+		c.persona = f.Phone
+	}
+	s.mu.Unlock()
+}
+
+// applyFault waits the fault's delay, then answers as the fault says; a nil
+// error means "go on normally" (kind delay, malformed).
+func (s *Server) applyFault(c *call, f *Fault) error {
+	c.fault = f
+	c.rule = "fault:" + f.ID
+	if f.delay > 0 {
+		select {
+		case <-time.After(f.delay):
+		case <-c.r.Context().Done():
+		}
+	}
+	switch f.Kind {
+	case FaultDelay, FaultMalformed, FaultWSClose:
+		return nil
+	case FaultDrop:
+		if hj, ok := c.w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				_ = conn.Close()
+			}
+		}
+		panic(http.ErrAbortHandler)
+	}
+	return f.err()
 }
 
 // render turns a handler result into status, headers and body.
@@ -208,6 +327,9 @@ func (s *Server) render(result any, err error, c *call) (int, http.Header, []byt
 func (s *Server) setMockHeaders(h http.Header, c *call) {
 	h.Set("X-Mockprove-Step", c.step)
 	h.Set("X-Mockprove-Rule", c.rule)
+	if c.fault != nil {
+		h.Set("X-Mockprove-Fault", c.fault.ID)
+	}
 	if c.persona != "" {
 		h.Set("X-Mockprove-Persona", c.persona)
 	}

@@ -20,6 +20,9 @@ import (
 	"github.com/mockprove/mockprove/specs"
 )
 
+// Version is mockprove's version.
+const Version = "0.1.0"
+
 // Lifetimes documented by Prove (prove-platform-api.md §11).
 const (
 	AccessTokenTTL = 60 * time.Minute // OAuth access token
@@ -70,6 +73,22 @@ type Options struct {
 	// StrictResponses validates every API response against the spec and
 	// answers 500 (code 8000) when one does not conform. For tests and CI.
 	StrictResponses bool
+
+	// OTPTTL is how long an OTP can be entered after its SMS (default 2m).
+	OTPTTL time.Duration
+	// InstantLinkTTL is how long an Instant Link can be clicked after its
+	// SMS (default 3m).
+	InstantLinkTTL time.Duration
+	// AllowedOrigins are the browser origins allowed to call the device and
+	// control APIs ("*" for any); default: any loopback origin.
+	AllowedOrigins []string
+	// ControlDisabled removes the /_mock/ control API.
+	ControlDisabled bool
+	// ControlToken, when set, is required as "Authorization: Bearer <token>"
+	// on every /_mock/ request.
+	ControlToken string
+	// JournalSize is how many requests the journal keeps (default 1000).
+	JournalSize int
 }
 
 // Server is one emulated Prove platform. Its methods are safe for
@@ -80,6 +99,7 @@ type Server struct {
 	log     *slog.Logger
 	handler http.Handler
 	prove   *specValidator
+	device  *specValidator
 	access  signer
 	auth    signer
 
@@ -92,6 +112,15 @@ type Server struct {
 	limits    map[string]*rateWindow
 	startedAt int // flows started since the last sweep
 	public    string
+	initial   []Persona // the start-up personas, for Reset
+	faults    []*Fault
+	faultSeq  int
+	journal   journal
+	outbox    []SMS
+	smsSeq    int
+	links     map[string]*flow // Instant Link token → flow
+	hub       *hub
+	startTime time.Time // the clock at start-up, for Reset
 
 	httpSrv  *http.Server
 	listener net.Listener
@@ -143,10 +172,20 @@ func New(opts Options) (*Server, error) {
 	if err := checkPersonas(personas); err != nil {
 		return nil, err
 	}
+	s.initial = personas
 	s.personas = indexPersonas(personas)
-	s.flows = map[string]*flow{}
-	s.authIDs = map[string]*flow{}
-	s.limits = map[string]*rateWindow{}
+	if s.opts.OTPTTL <= 0 {
+		s.opts.OTPTTL = DefaultOTPTTL
+	}
+	if s.opts.InstantLinkTTL <= 0 {
+		s.opts.InstantLinkTTL = DefaultInstantLinkTTL
+	}
+	if s.opts.JournalSize <= 0 {
+		s.opts.JournalSize = DefaultJournalSize
+	}
+	s.hub = newHub()
+	s.startTime = s.clock.Now()
+	s.resetStateLocked()
 
 	if opts.PublicURL != "" {
 		origin, err := bareOrigin(opts.PublicURL)
@@ -163,6 +202,12 @@ func New(opts Options) (*Server, error) {
 	if s.prove, err = newSpecValidator(doc); err != nil {
 		return nil, err
 	}
+	ddoc, err := specs.Load(specs.Device)
+	if err == nil { // TEMP: until specs/prove-device.yaml lands
+		if s.device, err = newSpecValidator(ddoc); err != nil {
+			return nil, err
+		}
+	}
 	s.handler = s.routes()
 	return s, nil
 }
@@ -176,6 +221,13 @@ func (s *Server) routes() http.Handler {
 	s.registerChallenge(r)
 	s.registerComplete(r)
 	s.registerSpecs(r)
+	s.registerOTP(r)
+	s.registerInstantLink(r)
+	s.registerMobileAuth(r)
+	s.registerStatus(r)
+	if !s.opts.ControlDisabled {
+		s.registerControl(r)
+	}
 	r.NotFoundHandler = s.adapt("", func(c *call) (any, error) {
 		return nil, &Error{Status: http.StatusNotFound, Code: CodeMalformed,
 			Message: fmt.Sprintf("no such endpoint: %s %s", c.r.Method, c.r.URL.Path), Rule: "route"}
@@ -184,7 +236,25 @@ func (s *Server) routes() http.Handler {
 		return nil, &Error{Status: http.StatusMethodNotAllowed, Code: CodeMalformed,
 			Message: fmt.Sprintf("method %s is not allowed on %s", c.r.Method, c.r.URL.Path), Rule: "route"}
 	})
-	return r
+	return s.cors(r)
+}
+
+// resetStateLocked empties every run-time state. The caller holds s.mu (or
+// is New).
+func (s *Server) resetStateLocked() {
+	for _, f := range s.flows {
+		if f.Possession.Link != nil {
+			f.Possession.Link.stopTimers()
+		}
+	}
+	s.personas = indexPersonas(s.initial)
+	s.flows = map[string]*flow{}
+	s.authIDs = map[string]*flow{}
+	s.links = map[string]*flow{}
+	s.limits = map[string]*rateWindow{}
+	s.faults = nil
+	s.journal = journal{size: s.opts.JournalSize}
+	s.outbox = nil
 }
 
 // Start listens on Options.Addr (default 127.0.0.1:0) and serves.
@@ -264,7 +334,13 @@ func (s *Server) FastForward(d time.Duration) { s.clock.Advance(d) }
 func (s *Server) Close() error {
 	s.mu.Lock()
 	srv := s.httpSrv
+	for _, f := range s.flows {
+		if f.Possession.Link != nil {
+			f.Possession.Link.stopTimers()
+		}
+	}
 	s.mu.Unlock()
+	s.hub.closeAll()
 	if srv == nil {
 		return nil
 	}
@@ -331,8 +407,25 @@ func (t handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if r.Host == "" {
 		r.Host = r.URL.Host
 	}
-	t.h.ServeHTTP(rec, r)
+	if dropped := serveRecovering(t.h, rec, r); dropped {
+		return nil, errors.New("mockprove: connection dropped (injected fault)")
+	}
 	resp := rec.Result()
 	resp.Request = r
 	return resp, nil
+}
+
+// serveRecovering serves r and reports whether the handler dropped the
+// connection (http.ErrAbortHandler), which has no meaning without a socket.
+func serveRecovering(h http.Handler, w http.ResponseWriter, r *http.Request) (dropped bool) {
+	defer func() {
+		if p := recover(); p != nil {
+			if p != http.ErrAbortHandler {
+				panic(p)
+			}
+			dropped = true
+		}
+	}()
+	h.ServeHTTP(w, r)
+	return false
 }

@@ -83,6 +83,7 @@ func (s *Server) start(c *call) (any, error) {
 		DOB:       req.DOB,
 		SSN:       req.SSN,
 	}
+	f.Possession = PossessionState{Method: possessionMethod(f), Phone: phone, wrongLeft: p.Possession.OTP.WrongAttempts}
 	token, err := s.mintAuthToken(f, c.r)
 	if err != nil {
 		return nil, err
@@ -100,10 +101,10 @@ func (s *Server) start(c *call) (any, error) {
 func (s *Server) mintAuthToken(f *flow, r *http.Request) (string, error) {
 	origin := s.originLocked(r)
 	next := "mobile/otp"
-	switch {
-	case f.FlowType == "desktop":
+	switch f.Possession.Method {
+	case MethodInstantLink:
 		next = "mobile/instantlink"
-	case f.Persona.Possession.MobileAuth == "pass" || f.Persona.Possession.MobileAuth == "fail":
+	case MethodMobileAuth:
 		next = "mobile/instant"
 	}
 	mnp := f.Start.PhoneNumber != ""
@@ -123,6 +124,19 @@ func (s *Server) mintAuthToken(f *flow, r *http.Request) (string, error) {
 		},
 	}
 	return s.auth.mint(claims)
+}
+
+// possessionMethod is how the flow proves possession of the phone: Instant
+// Link on desktop; on mobile, Mobile Auth when the persona's carrier has it
+// (with OTP as the fallback), else OTP.
+func possessionMethod(f *flow) string {
+	switch {
+	case f.FlowType == "desktop":
+		return MethodInstantLink
+	case f.Persona.Possession.MobileAuth == "pass" || f.Persona.Possession.MobileAuth == "fail":
+		return MethodMobileAuth
+	}
+	return MethodOTP
 }
 
 func hasProduct(p *Persona, product string) bool {

@@ -1,0 +1,315 @@
+package mockprove
+
+import (
+	"bytes"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+	"sigs.k8s.io/yaml"
+)
+
+// The control API under /_mock/ (specs/mockprove-control.yaml): thin HTTP
+// wrappers over the Go controls in direct.go, faults.go, phone.go and
+// journal.go. It sits outside the Prove spec validator and the journal.
+
+func (s *Server) registerControl(r *mux.Router) {
+	routes := []struct {
+		method, path string
+		h            handlerFunc
+	}{
+		{http.MethodGet, "/_mock/health", s.ctlHealth},
+		{http.MethodGet, "/_mock/sms", s.ctlSMS},
+		{http.MethodGet, "/_mock/clock", s.ctlClock},
+		{http.MethodPost, "/_mock/clock/advance", s.ctlClockAdvance},
+		{http.MethodPost, "/_mock/clock/set", s.ctlClockSet},
+		{http.MethodGet, "/_mock/sessions", s.ctlSessions},
+		{http.MethodGet, "/_mock/sessions/{id}", s.ctlSession},
+		{http.MethodPost, "/_mock/link/click", s.ctlLinkClick},
+		{http.MethodGet, "/_mock/personas", s.ctlPersonas},
+		{http.MethodPut, "/_mock/personas", s.ctlReplacePersonas},
+		{http.MethodDelete, "/_mock/personas", s.ctlDeletePersonas},
+		{http.MethodGet, "/_mock/personas/{phone}", s.ctlPersona},
+		{http.MethodPut, "/_mock/personas/{phone}", s.ctlSetPersona},
+		{http.MethodDelete, "/_mock/personas/{phone}", s.ctlDeletePersona},
+		{http.MethodPost, "/_mock/faults", s.ctlAddFault},
+		{http.MethodGet, "/_mock/faults", s.ctlFaults},
+		{http.MethodDelete, "/_mock/faults", s.ctlClearFaults},
+		{http.MethodDelete, "/_mock/faults/{id}", s.ctlRemoveFault},
+		{http.MethodGet, "/_mock/journal", s.ctlJournal},
+		{http.MethodPost, "/_mock/reset", s.ctlReset},
+	}
+	for _, rt := range routes {
+		r.Handle(rt.path, s.serve(endpoint{step: rt.path, auth: authControl, internal: true, h: rt.h})).Methods(rt.method)
+	}
+}
+
+// authorizeControl applies Options.ControlToken.
+func (s *Server) authorizeControl(r *http.Request) error {
+	if s.opts.ControlToken == "" {
+		return nil
+	}
+	scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare([]byte(token), []byte(s.opts.ControlToken)) != 1 {
+		return errUnauthorized("not authorized: the control API needs 'Authorization: Bearer <control token>'")
+	}
+	return nil
+}
+
+var noContent = &reply{status: http.StatusNoContent, raw: []byte{}}
+
+// decodeStrict decodes a JSON (or, for personas, YAML) control body and
+// names the offending field on error.
+func decodeStrict(c *call, v any) error {
+	body := c.body
+	if strings.Contains(c.r.Header.Get("Content-Type"), "yaml") {
+		j, err := yaml.YAMLToJSON(body)
+		if err != nil {
+			return errMalformed("request body is not valid YAML: %v", err)
+		}
+		body = j
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return errMalformed("request body is missing")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &te):
+			return errMalformed("field '%s' must be %s", te.Field, article(jsonTypeName(te.Type.Kind().String())))
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			name, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
+			return errMalformed("field '%s' is not allowed", name)
+		case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+			return errMalformed("request body is not valid JSON")
+		}
+		return errMalformed("request body is not valid JSON: %v", err)
+	}
+	if dec.More() {
+		return errMalformed("request body must hold one JSON value")
+	}
+	return nil
+}
+
+func jsonTypeName(kind string) string {
+	switch kind {
+	case "int", "int64", "int32", "uint64":
+		return "integer"
+	case "bool":
+		return "boolean"
+	case "slice":
+		return "array"
+	case "struct", "map":
+		return "object"
+	}
+	return kind
+}
+
+func (s *Server) ctlHealth(*call) (any, error) {
+	return map[string]string{"status": "ok", "version": Version}, nil
+}
+
+func (s *Server) ctlSMS(c *call) (any, error) {
+	q := c.r.URL.Query()
+	kind := q.Get("kind")
+	if kind != "" && kind != SMSKindOTP && kind != SMSKindInstantLink {
+		return nil, errMalformed("parameter 'kind' must be otp or instantlink")
+	}
+	return s.Outbox(SMSFilter{Phone: q.Get("phone"), CorrelationID: q.Get("correlationId"), Kind: kind}), nil
+}
+
+type clockView struct {
+	Now    time.Time `json:"now"`
+	Frozen bool      `json:"frozen"`
+	Offset string    `json:"offset"`
+}
+
+func (s *Server) clockView() clockView {
+	return clockView{Now: s.clock.Now(), Frozen: s.clock.Frozen(), Offset: s.clock.Offset().String()}
+}
+
+func (s *Server) ctlClock(*call) (any, error) { return s.clockView(), nil }
+
+func (s *Server) ctlClockAdvance(c *call) (any, error) {
+	var req struct {
+		Duration string `json:"duration"`
+	}
+	if err := decodeStrict(c, &req); err != nil {
+		return nil, err
+	}
+	if req.Duration == "" {
+		return nil, errFieldMissing("duration")
+	}
+	d, err := time.ParseDuration(req.Duration)
+	if err != nil || d < 0 {
+		return nil, errMalformed("field 'duration' must be a non-negative Go duration such as 2m1s")
+	}
+	s.clock.Advance(d)
+	return s.clockView(), nil
+}
+
+func (s *Server) ctlClockSet(c *call) (any, error) {
+	var req struct {
+		Time *time.Time `json:"time"`
+	}
+	if err := decodeStrict(c, &req); err != nil {
+		return nil, errMalformed("field 'time' must be an RFC 3339 date-time such as 2026-01-02T15:04:05Z")
+	}
+	if req.Time == nil {
+		return nil, errFieldMissing("time")
+	}
+	s.clock.Set(*req.Time)
+	return s.clockView(), nil
+}
+
+func (s *Server) ctlSessions(c *call) (any, error) {
+	q := c.r.URL.Query()
+	state, phone := q.Get("state"), normalizePhone(q.Get("phone"))
+	out := []SessionSummary{}
+	for _, sess := range s.Sessions() {
+		if (state == "" || sess.State == state) && (phone == "" || sess.Phone == phone) {
+			out = append(out, sess)
+		}
+	}
+	return out, nil
+}
+
+func (s *Server) ctlSession(c *call) (any, error) {
+	id := mux.Vars(c.r)["id"]
+	sess, ok := s.Session(id)
+	if !ok {
+		return nil, errInvalidCorrelationNotFound(id)
+	}
+	return sess, nil
+}
+
+func (s *Server) ctlLinkClick(c *call) (any, error) {
+	var req struct {
+		CorrelationID string `json:"correlationId"`
+	}
+	if err := decodeStrict(c, &req); err != nil {
+		return nil, err
+	}
+	if req.CorrelationID == "" {
+		return nil, errFieldMissing("correlationId")
+	}
+	loc, err := s.ClickInstantLink(req.CorrelationID)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]string{"location": loc}, nil
+}
+
+func (s *Server) ctlPersonas(*call) (any, error) { return s.Personas(), nil }
+
+func (s *Server) ctlReplacePersonas(c *call) (any, error) {
+	body := c.body
+	if !strings.Contains(c.r.Header.Get("Content-Type"), "yaml") && !json.Valid(body) {
+		return nil, errMalformed("request body is not valid JSON")
+	}
+	ps, err := ParsePersonas(body, "request body")
+	if err != nil {
+		return nil, errMalformed("%v", err)
+	}
+	if err := s.ReplacePersonas(ps); err != nil {
+		return nil, errMalformed("%v", err)
+	}
+	return s.Personas(), nil
+}
+
+func (s *Server) ctlDeletePersonas(*call) (any, error) {
+	_ = s.ReplacePersonas(nil)
+	return noContent, nil
+}
+
+func (s *Server) ctlPersona(c *call) (any, error) {
+	phone := mux.Vars(c.r)["phone"]
+	p, ok := s.Persona(phone)
+	if !ok {
+		return nil, newError(http.StatusNotFound, CodeUserNotFound, "no persona with phone number %s", phone)
+	}
+	return p, nil
+}
+
+func (s *Server) ctlSetPersona(c *call) (any, error) {
+	phone := mux.Vars(c.r)["phone"]
+	var p Persona
+	if err := decodeStrict(c, &p); err != nil {
+		return nil, err
+	}
+	if p.Phone == "" {
+		p.Phone = normalizePhone(phone)
+	}
+	if normalizePhone(p.Phone) != normalizePhone(phone) {
+		return nil, errMalformed("field 'phone' (%s) must match the phone number in the path (%s)", p.Phone, phone)
+	}
+	created, err := s.SetPersona(p)
+	if err != nil {
+		return nil, errMalformed("%v", err)
+	}
+	if created {
+		return &reply{status: http.StatusCreated, body: p}, nil
+	}
+	return p, nil
+}
+
+func (s *Server) ctlDeletePersona(c *call) (any, error) {
+	phone := mux.Vars(c.r)["phone"]
+	if !s.DeletePersona(phone) {
+		return nil, newError(http.StatusNotFound, CodeUserNotFound, "no persona with phone number %s", phone)
+	}
+	return noContent, nil
+}
+
+func (s *Server) ctlAddFault(c *call) (any, error) {
+	spec := FaultSpec{Count: 1}
+	if err := decodeStrict(c, &spec); err != nil {
+		return nil, err
+	}
+	f, err := s.AddFault(spec)
+	if err != nil {
+		return nil, err
+	}
+	return &reply{status: http.StatusCreated, body: f}, nil
+}
+
+func (s *Server) ctlFaults(*call) (any, error) { return s.Faults(), nil }
+
+func (s *Server) ctlClearFaults(*call) (any, error) {
+	s.ClearFaults()
+	return noContent, nil
+}
+
+func (s *Server) ctlRemoveFault(c *call) (any, error) {
+	id := mux.Vars(c.r)["id"]
+	if !s.RemoveFault(id) {
+		return nil, newError(http.StatusNotFound, CodeMalformed, "no fault with id %s", id)
+	}
+	return noContent, nil
+}
+
+func (s *Server) ctlJournal(c *call) (any, error) {
+	q := c.r.URL.Query()
+	limit := 100
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 10000 {
+			return nil, errMalformed("parameter 'limit' must be an integer from 1 to 10000")
+		}
+		limit = n
+	}
+	return s.Journal(JournalFilter{CorrelationID: q.Get("correlationId"), Phone: q.Get("phone"), Step: q.Get("step"), Limit: limit}), nil
+}
+
+func (s *Server) ctlReset(*call) (any, error) {
+	s.Reset()
+	return noContent, nil
+}

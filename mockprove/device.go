@@ -1,0 +1,122 @@
+package mockprove
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// The device API is what Prove's web SDK calls (prove-web-sdk.md §2-§3):
+// its base URL is the authToken's auth.endp, every call carries
+// "Authorization: Bearer <authToken>", and business outcomes are HTTP 200
+// with the SDK's envelope.
+
+// envelope is the SDK's AuthResponse: {"next", "data", "error"}.
+type envelope struct {
+	Next  string    `json:"next,omitempty"`
+	Data  any       `json:"data,omitempty"` // a non-nil empty map is sent as {}
+	Error *sdkError `json:"error,omitempty"`
+}
+
+type sdkError struct {
+	Code    int    `json:"code"`
+	Message string `json:"message"`
+}
+
+// terminal ends the SDK's flow with an error; the SDK still calls the
+// app's finish step, and /v3/validate tells the truth.
+func terminal(code int, msg string) *envelope {
+	return &envelope{Error: &sdkError{Code: code, Message: msg}, Next: "done"}
+}
+
+// rejected is the answer the SDK turns into a PhoneValidationError or OtpError.
+func rejected(code int, msg string) *envelope {
+	return &envelope{Data: map[string]any{"code": code, "message": msg}}
+}
+
+// authenticateDevice checks "Authorization: Bearer <authToken>" and returns
+// the flow the token belongs to.
+func (s *Server) authenticateDevice(r *http.Request) (*flow, error) {
+	h := r.Header.Get("Authorization")
+	scheme, token, ok := strings.Cut(h, " ")
+	if h == "" || !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
+		return nil, errUnauthorized("not authorized: Authorization header must be 'Bearer <authToken>'")
+	}
+	return s.flowForAuthToken(token)
+}
+
+// flowForAuthToken verifies an authToken and finds its flow.
+func (s *Server) flowForAuthToken(token string) (*flow, error) {
+	var claims authClaims
+	if err := s.auth.verify(token, &claims); err != nil {
+		return nil, errUnauthorized("not authorized: authToken is invalid")
+	}
+	if s.clock.Now().Unix() >= claims.ExpiresAt {
+		return nil, errUnauthorized("not authorized: authToken has expired (15 minutes after start)")
+	}
+	s.mu.Lock()
+	f := s.authIDs[claims.Auth.ID]
+	s.mu.Unlock()
+	if f == nil {
+		return nil, errUnauthorized("not authorized: the authToken's flow is unknown (was mockprove reset?)")
+	}
+	return f, nil
+}
+
+// cors answers preflights and adds Access-Control-Allow-Origin for the
+// browser-facing routes (device API and control API) when the request's
+// Origin is allowed.
+func (s *Server) cors(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		origin := r.Header.Get("Origin")
+		browserFacing := strings.HasPrefix(r.URL.Path, "/v1/client/") || strings.HasPrefix(r.URL.Path, "/_mock/")
+		if origin == "" || !browserFacing {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if !s.originAllowed(origin) {
+			if r.Method == http.MethodOptions {
+				w.WriteHeader(http.StatusForbidden)
+				return
+			}
+			next.ServeHTTP(w, r)
+			return
+		}
+		h := w.Header()
+		h.Set("Access-Control-Allow-Origin", origin)
+		h.Add("Vary", "Origin")
+		h.Set("Access-Control-Expose-Headers", "X-Mockprove-Persona, X-Mockprove-Step, X-Mockprove-Rule, X-Mockprove-Fault")
+		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+			h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE")
+			h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, PA-Version, PA-Sig-Version, PA-KID, PA-Challenge, PA-Signature")
+			h.Set("Access-Control-Max-Age", "600")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// originAllowed: Options.AllowedOrigins ("*" for any), else any loopback
+// origin and mockprove's own public origin.
+func (s *Server) originAllowed(origin string) bool {
+	if len(s.opts.AllowedOrigins) > 0 {
+		for _, o := range s.opts.AllowedOrigins {
+			if o == "*" || strings.EqualFold(strings.TrimSuffix(o, "/"), origin) {
+				return true
+			}
+		}
+		return false
+	}
+	u, err := url.Parse(origin)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return false
+	}
+	switch u.Hostname() {
+	case "127.0.0.1", "localhost", "::1":
+		return true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return strings.EqualFold(origin, s.public)
+}

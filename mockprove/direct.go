@@ -1,0 +1,221 @@
+package mockprove
+
+import (
+	"sort"
+	"time"
+)
+
+// The Go side of the controls: every /_mock/ operation is also a method, for
+// tests that run mockprove in-process.
+
+// SessionSummary is one flow as the control API lists it.
+type SessionSummary struct {
+	CorrelationID    string            `json:"correlationId"`
+	Client           string            `json:"client"`
+	Product          string            `json:"product"`
+	Phone            string            `json:"phone"`
+	Persona          string            `json:"persona"`
+	FlowType         string            `json:"flowType"`
+	State            string            `json:"state"`
+	Next             map[string]string `json:"next"`
+	CreatedAt        time.Time         `json:"createdAt"`
+	ExpiresAt        time.Time         `json:"expiresAt"`
+	PossessionPassed bool              `json:"possessionPassed"`
+}
+
+// Session is one flow in full: its steps and its possession check.
+type Session struct {
+	SessionSummary
+	Steps      []StepRecord    `json:"steps"`
+	Possession PossessionState `json:"possession"`
+}
+
+func (f *flow) summary() SessionSummary {
+	next := make(map[string]string, len(f.Next))
+	for k, v := range f.Next {
+		next[k] = v
+	}
+	return SessionSummary{
+		CorrelationID: f.ID, Client: f.ClientID, Product: f.Product, Phone: f.Phone, Persona: f.Persona.Name,
+		FlowType: f.FlowType, State: f.State, Next: next, CreatedAt: f.CreatedAt, ExpiresAt: f.ExpiresAt,
+		PossessionPassed: f.PossessionPassed,
+	}
+}
+
+func (f *flow) session() Session {
+	p := f.Possession
+	p.Attempts = append([]Attempt{}, p.Attempts...)
+	if p.OTP != nil {
+		o := *p.OTP
+		p.OTP = &o
+	}
+	if p.Link != nil {
+		l := *p.Link
+		l.timers = nil
+		p.Link = &l
+	}
+	return Session{SessionSummary: f.summary(), Steps: append([]StepRecord{}, f.Steps...), Possession: p}
+}
+
+// Sessions lists the flows, oldest first.
+func (s *Server) Sessions() []SessionSummary {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]SessionSummary, 0, len(s.flows))
+	for _, f := range s.flows {
+		out = append(out, f.summary())
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].CreatedAt.Equal(out[j].CreatedAt) {
+			return out[i].CorrelationID < out[j].CorrelationID
+		}
+		return out[i].CreatedAt.Before(out[j].CreatedAt)
+	})
+	return out
+}
+
+// Session returns one flow by correlationId.
+func (s *Server) Session(correlationID string) (Session, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f := s.flows[correlationID]
+	if f == nil {
+		return Session{}, false
+	}
+	return f.session(), true
+}
+
+// ClickInstantLink opens the flow's latest Instant Link, as the phone would.
+// It returns where the phone's browser is redirected.
+func (s *Server) ClickInstantLink(correlationID string) (string, error) {
+	s.mu.Lock()
+	f := s.flows[correlationID]
+	token := ""
+	if f != nil && f.Possession.Link != nil {
+		token = f.Possession.Link.token
+	}
+	s.mu.Unlock()
+	if f == nil {
+		return "", errInvalidCorrelationNotFound(correlationID)
+	}
+	if token == "" {
+		return "", newError(404, CodeMalformed, "no Instant Link has been sent in flow %s", correlationID)
+	}
+	loc, err := s.clickLink(token)
+	if le, ok := err.(*linkError); ok {
+		return "", newError(le.status, CodeMalformed, "%s", le.msg)
+	}
+	return loc, err
+}
+
+func errInvalidCorrelationNotFound(id string) *Error {
+	return newError(404, CodeInvalidCorrelation, "no flow with correlationId %s", id)
+}
+
+// Personas lists the current personas, sorted by phone.
+func (s *Server) Personas() []Persona {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Persona, 0, len(s.personas))
+	for _, p := range s.personas {
+		out = append(out, *p)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Phone < out[j].Phone })
+	return out
+}
+
+// Persona returns the persona for a phone number (with or without +1).
+func (s *Server) Persona(phone string) (Persona, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.personas[normalizePhone(phone)]
+	if p == nil {
+		return Persona{}, false
+	}
+	return *p, true
+}
+
+// SetPersona adds or replaces a persona after checking it like a persona
+// file; it reports whether the persona is new. Flows already started keep
+// the persona they started with.
+func (s *Server) SetPersona(p Persona) (created bool, err error) {
+	if err := CheckPersona(p); err != nil {
+		return false, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	key := normalizePhone(p.Phone)
+	_, exists := s.personas[key]
+	s.personas[key] = &p
+	return !exists, nil
+}
+
+// ReplacePersonas replaces every persona; nothing changes if one is invalid.
+func (s *Server) ReplacePersonas(ps []Persona) error {
+	for _, p := range ps {
+		if err := CheckPersona(p); err != nil {
+			return err
+		}
+	}
+	if err := checkPersonas(ps); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.personas = indexPersonas(ps)
+	s.mu.Unlock()
+	return nil
+}
+
+// DeletePersona removes a persona; it reports whether it existed.
+func (s *Server) DeletePersona(phone string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	key := normalizePhone(phone)
+	_, ok := s.personas[key]
+	delete(s.personas, key)
+	return ok
+}
+
+// Reset puts the server back in its start-up state: personas, flows, SMS,
+// faults, journal and clock. Open status WebSockets are closed.
+func (s *Server) Reset() {
+	s.mu.Lock()
+	s.resetStateLocked()
+	s.mu.Unlock()
+	s.hub.dropAll()
+	s.clock.reset(s.startTime)
+}
+
+// SetTime moves the server's clock to t.
+func (s *Server) SetTime(t time.Time) { s.clock.Set(t) }
+
+// CheckSessionState fails the test unless the flow is in state.
+func (s *Server) CheckSessionState(t Tester, correlationID, state string) {
+	if h, ok := t.(interface{ Helper() }); ok {
+		h.Helper()
+	}
+	sess, ok := s.Session(correlationID)
+	if !ok {
+		t.Fatalf("mockprove: no flow with correlationId %s", correlationID)
+		return
+	}
+	if sess.State != state {
+		t.Fatalf("mockprove: flow %s is %s, want %s", correlationID, sess.State, state)
+	}
+}
+
+// CheckPossession fails the test unless the flow's possession check passed
+// (want true) or did not (want false).
+func (s *Server) CheckPossession(t Tester, correlationID string, want bool) {
+	if h, ok := t.(interface{ Helper() }); ok {
+		h.Helper()
+	}
+	sess, ok := s.Session(correlationID)
+	if !ok {
+		t.Fatalf("mockprove: no flow with correlationId %s", correlationID)
+		return
+	}
+	if sess.Possession.Passed != want {
+		t.Fatalf("mockprove: flow %s possession passed = %v, want %v (attempts: %+v)", correlationID, sess.Possession.Passed, want, sess.Possession.Attempts)
+	}
+}

@@ -1,0 +1,208 @@
+package mockprove
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// Fault kinds.
+const (
+	FaultStatus    = "status"    // answer with an HTTP status and Prove's error body
+	FaultDrop      = "drop"      // close the connection without an answer
+	FaultMalformed = "malformed" // answer 200 with a body that is not valid JSON
+	FaultWSClose   = "ws-close"  // close the status WebSocket right after it opens
+	FaultDelay     = "delay"     // only add latency, then answer normally
+)
+
+// FaultSpec describes a fault to inject. Only Step is required.
+type FaultSpec struct {
+	// Step is the path the fault applies to: /token, /v3/start, ...,
+	// /v1/client/mobile/otp/start, /v1/client/status, /v1/link.
+	Step string `json:"step"`
+	// Kind: status (default), drop, malformed, ws-close or delay.
+	Kind string `json:"kind,omitempty"`
+	// Status is the HTTP status for kind status (default 500).
+	Status int `json:"status,omitempty"`
+	// Code is Prove's error code (default from the status: 500→8000,
+	// 400→8001, 401→8002, 403→8003, 429→8000).
+	Code int `json:"code,omitempty"`
+	// Message overrides the error message.
+	Message string `json:"message,omitempty"`
+	// Persona limits the fault to one persona (phone number).
+	Persona string `json:"persona,omitempty"`
+	// Client limits the fault to one OAuth client id.
+	Client string `json:"client,omitempty"`
+	// Delay is latency (a Go duration, "800ms") added before the fault, or
+	// before the normal answer for kind delay. It is real time.
+	Delay string `json:"delay,omitempty"`
+	// Count is how many requests the fault hits; 0 = until cleared. The
+	// HTTP API defaults it to 1.
+	Count int `json:"count"`
+}
+
+// Fault is an armed fault.
+type Fault struct {
+	FaultSpec
+	ID        string `json:"id"`
+	Remaining int    `json:"remaining"`
+	Hits      int    `json:"hits"`
+
+	delay time.Duration
+}
+
+var defaultCodes = map[int]int{
+	http.StatusBadRequest:          CodeMalformed,
+	http.StatusUnauthorized:        CodeUnauthorized,
+	http.StatusForbidden:           CodeOutOfOrder,
+	http.StatusNotFound:            CodeMalformed,
+	http.StatusTooManyRequests:     CodeInternal,
+	http.StatusInternalServerError: CodeInternal,
+}
+
+// faultSteps are the steps a fault may name.
+var faultSteps = map[string]bool{
+	"/token": true, "/v3/start": true, "/v3/validate": true, "/v3/challenge": true, "/v3/complete": true,
+	"/v1/client/mobile/otp/start": true, "/v1/client/mobile/otp/finish": true, "/v1/client/mobile/otp/error": true,
+	"/v1/client/mobile/instantlink/start": true, "/v1/client/mobile/instantlink/error": true,
+	"/v1/client/mobile/instant/start": true, "/v1/client/mobile/instant/finish": true, "/v1/client/mobile/instant/error": true,
+	"/v1/client/status": true, "/v1/link": true,
+}
+
+// AddFault arms a fault. Bad specs are refused with the field named.
+func (s *Server) AddFault(spec FaultSpec) (Fault, error) {
+	f := Fault{FaultSpec: spec}
+	if !faultSteps[spec.Step] {
+		if spec.Step == "" {
+			return f, errFieldMissing("step")
+		}
+		return f, errMalformed("field 'step' must be an emulated endpoint such as /v3/start or /v1/client/mobile/otp/finish, not %q", spec.Step)
+	}
+	if f.Kind == "" {
+		f.Kind = FaultStatus
+	}
+	switch f.Kind {
+	case FaultStatus, FaultDrop, FaultMalformed, FaultDelay:
+	case FaultWSClose:
+		if spec.Step != "/v1/client/status" {
+			return f, errMalformed("field 'kind' ws-close only applies to step /v1/client/status")
+		}
+	default:
+		return f, errMalformed("field 'kind' must be one of: status, drop, malformed, ws-close, delay")
+	}
+	if f.Status == 0 {
+		f.Status = http.StatusInternalServerError
+	}
+	if f.Status < 400 || f.Status > 599 {
+		return f, errMalformed("field 'status' must be between 400 and 599")
+	}
+	if f.Code == 0 {
+		f.Code = defaultCodes[f.Status]
+		if f.Code == 0 {
+			f.Code = CodeInternal
+		}
+	}
+	if f.Count < 0 {
+		return f, errMalformed("field 'count' must not be negative")
+	}
+	if spec.Delay != "" {
+		d, err := time.ParseDuration(spec.Delay)
+		if err != nil || d < 0 {
+			return f, errMalformed("field 'delay' must be a Go duration such as 800ms")
+		}
+		if d > 5*time.Minute {
+			return f, errMalformed("field 'delay' must be at most 5m")
+		}
+		f.delay = d
+	}
+	if f.Kind == FaultDelay && f.delay == 0 {
+		return f, errMalformed("field 'delay' is missing: kind delay needs it")
+	}
+	f.Persona = normalizePhone(f.Persona)
+	f.Remaining = f.Count
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faultSeq++
+	f.ID = "f" + strconv.Itoa(s.faultSeq)
+	s.faults = append(s.faults, &f)
+	return f, nil
+}
+
+// Faults lists the armed faults.
+func (s *Server) Faults() []Fault {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Fault, 0, len(s.faults))
+	for _, f := range s.faults {
+		out = append(out, *f)
+	}
+	return out
+}
+
+// ClearFaults disarms every fault.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	s.faults = nil
+	s.mu.Unlock()
+}
+
+// RemoveFault disarms one fault; it reports whether it existed.
+func (s *Server) RemoveFault(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, f := range s.faults {
+		if f.ID == id {
+			s.faults = append(s.faults[:i], s.faults[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
+// FailNext makes the next request to step answer status with Prove's error
+// body (a one-shot FaultSpec of kind status).
+func (s *Server) FailNext(step string, status int) error {
+	_, err := s.AddFault(FaultSpec{Step: step, Status: status, Count: 1})
+	return err
+}
+
+// takeFault returns the first armed fault for this call, counting the hit.
+func (s *Server) takeFault(c *call) *Fault {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, f := range s.faults {
+		if f.Step != c.step || (f.Persona != "" && f.Persona != c.persona) || (f.Client != "" && f.Client != c.client.ID) {
+			continue
+		}
+		f.Hits++
+		hit := *f
+		if f.Count > 0 {
+			f.Remaining--
+			if f.Remaining <= 0 {
+				s.faults = append(s.faults[:i], s.faults[i+1:]...)
+			}
+		}
+		return &hit
+	}
+	return nil
+}
+
+// faultsArmed is a cheap check for the hot path.
+func (s *Server) faultsArmed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.faults) > 0
+}
+
+func (f *Fault) err() *Error {
+	msg := f.Message
+	if msg == "" {
+		msg = fmt.Sprintf("%s (injected fault %s)", defaultMessage(f.Code), f.ID)
+	}
+	e := &Error{Status: f.Status, Code: f.Code, Message: msg}
+	if f.Status == http.StatusTooManyRequests {
+		e.RetryAfter = 1
+	}
+	return e
+}

@@ -1,0 +1,135 @@
+package mockprove
+
+import (
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// hub keeps the status WebSockets of each flow, keyed by correlationId, and
+// pushes status messages to them. Each connection has one reader and one
+// writer goroutine; publish never blocks: a connection whose buffer is full
+// is dropped.
+type hub struct {
+	mu     sync.Mutex
+	subs   map[string]map[*wsConn]struct{}
+	closed bool
+}
+
+type wsConn struct {
+	conn *websocket.Conn
+	send chan []byte   // frames for the writer; closed after a final message
+	done chan struct{} // closed when the connection is gone
+	once sync.Once
+}
+
+func newHub() *hub { return &hub{subs: map[string]map[*wsConn]struct{}{}} }
+
+func (h *hub) register(flowID string, c *wsConn) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return false
+	}
+	if h.subs[flowID] == nil {
+		h.subs[flowID] = map[*wsConn]struct{}{}
+	}
+	h.subs[flowID][c] = struct{}{}
+	return true
+}
+
+func (h *hub) unregister(flowID string, c *wsConn) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if m := h.subs[flowID]; m != nil {
+		delete(m, c)
+		if len(m) == 0 {
+			delete(h.subs, flowID)
+		}
+	}
+}
+
+// publish sends a final status message to every socket of a flow; the
+// sockets close after it.
+func (h *hub) publish(flowID string, msg []byte) {
+	h.mu.Lock()
+	conns := h.subs[flowID]
+	delete(h.subs, flowID)
+	h.mu.Unlock()
+	for c := range conns {
+		c.final(msg)
+	}
+}
+
+// subscribers counts the open sockets of a flow.
+func (h *hub) subscribers(flowID string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.subs[flowID])
+}
+
+// closeAll ends every socket (server shutdown).
+func (h *hub) closeAll() {
+	h.mu.Lock()
+	h.closed = true
+	var all []*wsConn
+	for _, m := range h.subs {
+		for c := range m {
+			all = append(all, c)
+		}
+	}
+	h.subs = map[string]map[*wsConn]struct{}{}
+	h.mu.Unlock()
+	for _, c := range all {
+		c.shut()
+	}
+}
+
+// Keep-alive is real time: the SDK pings every 30 s.
+const (
+	wsWriteWait  = 10 * time.Second
+	wsCloseGrace = 5 * time.Second // how long the client gets to close after a final message
+)
+
+// queue hands a frame to the writer, or drops the connection when it is slow.
+func (c *wsConn) queue(msg []byte) {
+	defer func() { _ = recover() }() // send on a closed channel: the socket is finishing
+	select {
+	case c.send <- msg:
+	default:
+		c.shut()
+	}
+}
+
+// final queues the last message; the writer then waits for the client to close.
+func (c *wsConn) final(msg []byte) {
+	c.once.Do(func() {
+		defer func() { _ = recover() }()
+		select {
+		case c.send <- msg:
+		default:
+		}
+		close(c.send)
+	})
+}
+
+func (c *wsConn) shut() {
+	_ = c.conn.Close()
+}
+
+// dropAll ends every socket but keeps the hub open (Reset).
+func (h *hub) dropAll() {
+	h.mu.Lock()
+	var all []*wsConn
+	for _, m := range h.subs {
+		for c := range m {
+			all = append(all, c)
+		}
+	}
+	h.subs = map[string]map[*wsConn]struct{}{}
+	h.mu.Unlock()
+	for _, c := range all {
+		c.shut()
+	}
+}

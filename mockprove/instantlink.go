@@ -1,0 +1,201 @@
+package mockprove
+
+import (
+	"encoding/hex"
+	"fmt"
+	"html"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+)
+
+// Instant Link possession check (prove-web-sdk.md §5c, §6): instantlink/start
+// sends an SMS with a link to mockprove; opening the link (GET /v1/link/{token})
+// passes the check, pushes {"next":"done"} to the flow's status WebSockets
+// and redirects to finalTargetUrl?authId=…&asc=true.
+
+const linkPath = "/v1/link/"
+
+func (s *Server) registerInstantLink(r *mux.Router) {
+	r.Handle("/v1/client/mobile/instantlink/start", s.serve(endpoint{step: "/v1/client/mobile/instantlink/start",
+		auth: authDevice, validate: s.device, h: s.instantLinkStart})).Methods(http.MethodPost)
+	r.Handle("/v1/client/mobile/instantlink/error", s.serve(endpoint{step: "/v1/client/mobile/instantlink/error",
+		auth: authDevice, validate: s.device, h: s.reportedError("done")})).Methods(http.MethodPost)
+	r.Handle(linkPath+"{token}", s.serve(endpoint{step: "/v1/link", h: s.openLink})).Methods(http.MethodGet)
+}
+
+type instantLinkStartRequest struct {
+	SourceIP     *string `json:"sourceIp"`
+	MobileNumber *string `json:"mobileNumber"`
+	IsMobile     bool    `json:"isMobile"`
+}
+
+// instantLinkStart sends the Instant Link SMS (or a new one on resend) and
+// answers {"data":{}}: the SDK then waits on the status WebSocket.
+func (s *Server) instantLinkStart(c *call) (any, error) {
+	var req instantLinkStartRequest
+	if err := c.decode(&req); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f := c.flow
+	if err := personaError(f.Persona, c); err != nil {
+		return nil, err
+	}
+	if env := s.possessionOpenLocked(f); env != nil {
+		c.rule = "possession.closed"
+		return env, nil
+	}
+	number := ""
+	if req.MobileNumber != nil {
+		number = *req.MobileNumber
+	}
+	if number != "" || f.Possession.Link == nil {
+		p, why := s.checkPhoneLocked(f, number)
+		if why != "" {
+			c.rule = "possession.phone-rejected"
+			s.noteLocked(f, "phone-rejected", why)
+			return rejected(dataPhoneRejected, why), nil
+		}
+		s.switchPhoneLocked(f, p)
+		c.persona = f.Phone
+	}
+	f.Possession.Method = MethodInstantLink
+	kind := "link-sent"
+	if old := f.Possession.Link; old != nil {
+		old.stopTimers()
+		delete(s.links, old.token)
+		kind = "link-resent"
+	}
+	now := s.clock.Now()
+	token := hex.EncodeToString(s.randomBytes(16))
+	l := &LinkState{SentAt: now, ExpiresAt: now.Add(s.opts.InstantLinkTTL), token: token}
+	f.Possession.Link = l
+	s.links[token] = f
+	link := s.originLocked(c.r) + linkPath + token
+	s.sendSMSLocked(SMS{
+		Kind: SMSKindInstantLink, Phone: f.Phone, Link: link, CorrelationID: f.ID,
+		Body:   smsText(f.Start.SMSMessage, defaultInstantLinkSMS, link),
+		SentAt: now, ExpiresAt: l.ExpiresAt,
+	})
+	l.timers = append(l.timers, s.clock.AfterFunc(s.opts.InstantLinkTTL, func() { s.expireLink(token) }))
+	if b := f.Persona.Possession.InstantLink; b.Click == "auto" {
+		d, _ := time.ParseDuration(b.ClickAfter) // checked when the persona was loaded
+		l.timers = append(l.timers, s.clock.AfterFunc(d, func() { _, _ = s.clickLink(token) }))
+	}
+	c.rule = "instantlink." + kind
+	s.noteLocked(f, kind, "")
+	return &envelope{Data: map[string]any{}}, nil
+}
+
+// expireLink fires when an Instant Link's lifetime ends unclicked.
+func (s *Server) expireLink(token string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f := s.links[token]
+	if f == nil || f.Possession.Link == nil || f.Possession.Link.token != token {
+		return
+	}
+	s.expireLinkLocked(f)
+}
+
+func (s *Server) expireLinkLocked(f *flow) {
+	l := f.Possession.Link
+	if l.expired || l.ClickedAt != nil {
+		return
+	}
+	l.expired = true
+	l.stopTimers()
+	s.failLocked(f, "link-expired", "the Instant Link expired")
+	s.hub.publish(f.ID, statusExpired)
+}
+
+// Status messages pushed on the status WebSocket.
+var (
+	statusDone    = []byte(`{"next":"done"}`)
+	statusExpired = []byte(`{"error":{"code":10000,"message":"Instant Link expired"},"next":"done"}`)
+)
+
+// linkError is a link that cannot be used, with its HTTP status.
+type linkError struct {
+	status int
+	msg    string
+}
+
+func (e *linkError) Error() string { return e.msg }
+
+// clickLink is the phone opening an Instant Link. It returns where the
+// phone's browser goes next ("" when the flow has no finalTargetUrl).
+func (s *Server) clickLink(token string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f := s.links[token]
+	if f == nil {
+		return "", &linkError{http.StatusNotFound, "This link is not known to mockprove (was it reset?)."}
+	}
+	l := f.Possession.Link
+	switch {
+	case l == nil || l.token != token:
+		return "", &linkError{http.StatusGone, "This link has expired: a newer link was sent."}
+	case l.ClickedAt == nil && (l.expired || !s.clock.Now().Before(l.ExpiresAt) || !s.clock.Now().Before(f.ExpiresAt)):
+		s.expireLinkLocked(f)
+		return "", &linkError{http.StatusGone, "This link has expired."}
+	case l.ClickedAt == nil && f.Possession.Failed:
+		return "", &linkError{http.StatusGone, "This link can no longer be used: " + f.Possession.Reason + "."}
+	}
+	if l.ClickedAt == nil {
+		now := s.clock.Now()
+		l.ClickedAt = &now
+		l.stopTimers()
+		s.passLocked(f, "link-clicked")
+		s.hub.publish(f.ID, statusDone)
+	}
+	return finalTarget(f.Start.FinalTargetURL, f.AuthID), nil
+}
+
+// finalTarget appends authId and asc=true to the app's landing page.
+func finalTarget(target, authID string) string {
+	if target == "" {
+		return ""
+	}
+	sep := "?"
+	if strings.Contains(target, "?") {
+		sep = "&"
+	}
+	return target + sep + "authId=" + url.QueryEscape(authID) + "&asc=true"
+}
+
+// openLink is GET /v1/link/{token}: what the phone's browser does with the SMS.
+func (s *Server) openLink(c *call) (any, error) {
+	token := mux.Vars(c.r)["token"]
+	s.mu.Lock()
+	if f := s.links[token]; f != nil {
+		c.correlationID, c.persona = f.ID, f.Phone
+		c.client = s.clients[f.ClientID]
+	}
+	s.mu.Unlock()
+	location, err := s.clickLink(token)
+	if err != nil {
+		le := err.(*linkError)
+		c.rule = "link.refused"
+		return htmlPage(le.status, "Instant Link", le.msg), nil
+	}
+	c.rule = "link.clicked"
+	if location == "" {
+		return htmlPage(http.StatusOK, "Verified", "Your phone number is verified. You can close this page."), nil
+	}
+	return &reply{status: http.StatusFound, header: http.Header{"Location": {location}, "Content-Type": {"text/html; charset=utf-8"}},
+		raw: []byte(fmt.Sprintf(`<a href="%s">Continue</a>`, html.EscapeString(location)))}, nil
+}
+
+func htmlPage(status int, title, msg string) *reply {
+	body := fmt.Sprintf(`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">`+
+		`<title>%s</title></head><body style="font-family:system-ui;max-width:32rem;margin:3rem auto;padding:0 1rem">`+
+		`<h1>%s</h1><p>%s</p><p><small>mockprove virtual phone</small></p></body></html>`,
+		html.EscapeString(title), html.EscapeString(title), html.EscapeString(msg))
+	return &reply{status: status, header: http.Header{"Content-Type": {"text/html; charset=utf-8"}}, raw: []byte(body)}
+}

@@ -1,0 +1,97 @@
+package mockprove
+
+import (
+	"encoding/hex"
+	"net/http"
+
+	"github.com/gorilla/mux"
+)
+
+// Mobile Auth (prove-web-sdk.md §5b): the carrier recognises the phone
+// without any user action. mockprove uses the SDK's offline test path: a
+// redirectUrl with testVfp=<vfp> makes the SDK return <vfp> with no network
+// call. For a persona whose Mobile Auth fails, the redirectUrl is an http://
+// URL, which the SDK refuses; it then reports instant/error and mockprove
+// answers next "mobile/otp" (OTP fallback).
+
+const (
+	mobileAuthPassURL = "https://mobileauth.mockprove.invalid/?testVfp="
+	mobileAuthFailURL = "http://mobileauth.mockprove.invalid/unavailable"
+)
+
+func (s *Server) registerMobileAuth(r *mux.Router) {
+	for path, h := range map[string]handlerFunc{
+		"/v1/client/mobile/instant/start":  s.mobileAuthStart,
+		"/v1/client/mobile/instant/finish": s.mobileAuthFinish,
+		"/v1/client/mobile/instant/error":  s.mobileAuthError,
+	} {
+		r.Handle(path, s.serve(endpoint{step: path, auth: authDevice, validate: s.device, h: h})).Methods(http.MethodPost)
+	}
+}
+
+func (s *Server) mobileAuthStart(c *call) (any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f := c.flow
+	if err := personaError(f.Persona, c); err != nil {
+		return nil, err
+	}
+	if env := s.possessionOpenLocked(f); env != nil {
+		c.rule = "possession.closed"
+		return env, nil
+	}
+	if f.Persona.Possession.MobileAuth != "pass" {
+		c.rule = "persona.possession.mobileAuth"
+		s.noteLocked(f, "mobileauth-unavailable", "")
+		return &envelope{Data: map[string]any{"redirectUrl": mobileAuthFailURL}}, nil
+	}
+	f.Possession.vfp = hex.EncodeToString(s.randomBytes(12))
+	c.rule = "mobileauth.start"
+	s.noteLocked(f, "mobileauth-start", "")
+	return &envelope{Data: map[string]any{"redirectUrl": mobileAuthPassURL + f.Possession.vfp}}, nil
+}
+
+type mobileAuthFinishRequest struct {
+	VFP string `json:"vfp"`
+}
+
+func (s *Server) mobileAuthFinish(c *call) (any, error) {
+	var req mobileAuthFinishRequest
+	if err := c.decode(&req); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f := c.flow
+	if err := personaError(f.Persona, c); err != nil {
+		return nil, err
+	}
+	if env := s.possessionOpenLocked(f); env != nil {
+		c.rule = "possession.closed"
+		return env, nil
+	}
+	if f.Possession.vfp == "" || req.VFP != f.Possession.vfp {
+		c.rule = "mobileauth.vfp"
+		s.noteLocked(f, "mobileauth-fail", "unknown vfp")
+		return &envelope{Next: "mobile/otp"}, nil
+	}
+	c.rule = "mobileauth.pass"
+	f.Possession.Method = MethodMobileAuth
+	s.passLocked(f, "mobileauth-pass")
+	return &envelope{Next: "done"}, nil
+}
+
+// mobileAuthError: Mobile Auth failed in the browser; fall back to OTP.
+func (s *Server) mobileAuthError(c *call) (any, error) {
+	var req reportedErrorRequest
+	if err := c.decode(&req); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f := c.flow
+	c.rule = "mobileauth.fallback"
+	s.noteLocked(f, "mobileauth-fail", req.Message)
+	f.Possession.Method = MethodOTP
+	return &envelope{Next: "mobile/otp"}, nil
+}

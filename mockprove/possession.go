@@ -1,0 +1,181 @@
+package mockprove
+
+import (
+	"strings"
+	"time"
+)
+
+// Possession-check lifetimes documented by Prove (prove-platform-api.md §11).
+const (
+	DefaultOTPTTL         = 2 * time.Minute // "two minute timeout" to enter the OTP
+	DefaultInstantLinkTTL = 3 * time.Minute // "three minute timeout" to select the link
+	otpMaxAttemptsRetry   = 3               // allowOTPRetry: "up to three times"
+)
+
+// Possession methods.
+const (
+	MethodOTP         = "otp"
+	MethodInstantLink = "instantlink"
+	MethodMobileAuth  = "mobileauth"
+)
+
+// SDK error codes (prove-web-sdk.md §7) and the data codes mockprove uses for
+// a rejected phone number and a wrong OTP.
+const (
+	sdkAuthFailure        = 10000
+	sdkExternalFailure    = 10001
+	sdkMaxAttempts        = 10005
+	dataPhoneRejected     = 1001
+	dataOTPInvalid        = 1002
+	defaultOTPSMS         = "#### is your temporary code to continue your application. Caution: for your security, don't share this code with anyone."
+	defaultInstantLinkSMS = "Complete your verification. If you did not make this request, do not click the link. ####"
+)
+
+// PossessionState is the state of a flow's client-SDK possession check. Guarded
+// by Server.mu.
+type PossessionState struct {
+	Method   string     `json:"method"`
+	Phone    string     `json:"phone"`
+	Passed   bool       `json:"passed"`
+	Failed   bool       `json:"failed"`
+	Reason   string     `json:"reason,omitempty"`
+	Attempts []Attempt  `json:"attempts"`
+	OTP      *OTPState  `json:"otp,omitempty"`
+	Link     *LinkState `json:"link,omitempty"`
+
+	wrongLeft int    // persona: wrong PINs still to "type"
+	vfp       string // Mobile Auth verification fingerprint handed out
+}
+
+// Attempt is one event of the possession check.
+type Attempt struct {
+	At     time.Time `json:"at"`
+	Kind   string    `json:"kind"`
+	Detail string    `json:"detail,omitempty"`
+}
+
+type OTPState struct {
+	SentAt      time.Time `json:"sentAt"`
+	ExpiresAt   time.Time `json:"expiresAt"`
+	Attempts    int       `json:"attempts"`
+	MaxAttempts int       `json:"maxAttempts"`
+	Sends       int       `json:"sends"`
+	code        string
+}
+
+type LinkState struct {
+	SentAt    time.Time  `json:"sentAt"`
+	ExpiresAt time.Time  `json:"expiresAt"`
+	ClickedAt *time.Time `json:"clickedAt,omitempty"`
+	token     string
+	expired   bool
+	timers    []*Timer
+}
+
+func (l *LinkState) stopTimers() {
+	for _, t := range l.timers {
+		t.Stop()
+	}
+	l.timers = nil
+}
+
+// note records an event of the possession check. The caller holds s.mu.
+func (s *Server) noteLocked(f *flow, kind, detail string) {
+	f.Possession.Attempts = append(f.Possession.Attempts, Attempt{At: s.clock.Now(), Kind: kind, Detail: detail})
+}
+
+// pass marks the possession check passed.
+func (s *Server) passLocked(f *flow, kind string) {
+	f.Possession.Passed = true
+	f.Possession.Failed = false
+	f.Possession.Reason = ""
+	f.PossessionPassed = true
+	s.noteLocked(f, kind, "")
+}
+
+// fail marks the possession check failed; /v3/validate then answers success:false.
+func (s *Server) failLocked(f *flow, kind, reason string) {
+	if f.Possession.Passed {
+		return
+	}
+	f.Possession.Failed = true
+	f.Possession.Reason = reason
+	s.noteLocked(f, kind, reason)
+}
+
+// possessionOpen reports whether the flow still accepts possession steps;
+// if not, it returns the SDK envelope that ends the SDK's flow.
+func (s *Server) possessionOpenLocked(f *flow) *envelope {
+	switch {
+	case !s.clock.Now().Before(f.ExpiresAt):
+		return terminal(sdkAuthFailure, "the flow has expired")
+	case f.State != StateStarted:
+		return terminal(sdkExternalFailure, "the flow is past the possession check")
+	case f.Possession.Passed:
+		return &envelope{Next: "done"}
+	case f.Possession.Failed:
+		return terminal(sdkAuthFailure, "the possession check has failed: "+f.Possession.Reason)
+	}
+	return nil
+}
+
+// checkPhoneLocked validates a number the browser sent (entry or change).
+// It returns the persona the flow continues with, or the rejection message.
+func (s *Server) checkPhoneLocked(f *flow, number string) (*Persona, string) {
+	phone := normalizePhone(number)
+	if phone == "" {
+		phone = f.Phone
+	}
+	p := s.personas[phone]
+	if phone == f.Phone && p == nil {
+		p = f.Persona // the start persona was removed since: keep the flow's copy
+	}
+	switch {
+	case p == nil:
+		return nil, "no test user found matching the phone number " + number
+	case !hasProduct(p, f.Product):
+		return nil, "the phone number cannot be used with this product"
+	case p.Possession.RejectPhone:
+		return nil, "the phone number could not be verified"
+	}
+	return p, ""
+}
+
+// switchPhoneLocked moves the flow to another number after a phone change.
+func (s *Server) switchPhoneLocked(f *flow, p *Persona) {
+	phone := normalizePhone(p.Phone)
+	if phone == f.Phone {
+		return
+	}
+	cp := *p
+	f.Persona = &cp
+	f.Phone = phone
+	f.Possession.Phone = phone
+	f.Possession.wrongLeft = p.Possession.OTP.WrongAttempts
+	s.noteLocked(f, "phone-changed", phone)
+}
+
+// smsText fills the flow's smsMessage (or Prove's default) with value.
+func smsText(custom, def, value string) string {
+	msg := custom
+	if msg == "" {
+		msg = def
+	}
+	for _, ph := range []string{"######", "#####", "####"} {
+		if strings.Contains(msg, ph) {
+			return strings.Replace(msg, ph, value, 1)
+		}
+	}
+	return msg + " " + value
+}
+
+// otpLength is 4 to 6 digits, from ####, ##### or ###### in smsMessage.
+func otpLength(custom string) int {
+	switch {
+	case strings.Contains(custom, "######"):
+		return 6
+	case strings.Contains(custom, "#####"):
+		return 5
+	}
+	return 4
+}

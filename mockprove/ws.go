@@ -1,0 +1,132 @@
+package mockprove
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gorilla/mux"
+	"github.com/gorilla/websocket"
+)
+
+// The status WebSocket (prove-web-sdk.md §6): GET /v1/client/status?token=…
+// The desktop SDK opens it while it waits for the Instant Link to be
+// clicked. It sits outside the spec validator: a WebSocket upgrade needs the
+// raw connection.
+
+var statusUpgrader = websocket.Upgrader{
+	CheckOrigin: func(*http.Request) bool { return true }, // the SDK connects from the app's origin
+}
+
+func (s *Server) registerStatus(r *mux.Router) {
+	r.HandleFunc("/v1/client/status", s.status).Methods(http.MethodGet)
+}
+
+func (s *Server) status(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	c := &call{r: r, w: w, step: "/v1/client/status"}
+	f, err := s.flowForAuthToken(r.URL.Query().Get("token"))
+	if err == nil {
+		s.mu.Lock()
+		c.flow, c.correlationID, c.persona = f, f.ID, f.Phone
+		c.client = s.clients[f.ClientID]
+		s.mu.Unlock()
+	}
+	var fault *Fault
+	if s.faultsArmed() {
+		fault = s.takeFault(c)
+	}
+	if fault != nil && fault.Kind != FaultWSClose && fault.Kind != FaultDelay {
+		if perr := s.applyFault(c, fault); perr != nil {
+			err = perr
+		}
+	} else if fault != nil {
+		_ = s.applyFault(c, fault) // delay, then go on
+	}
+	if err == nil && !websocket.IsWebSocketUpgrade(r) {
+		c.rule = "ws.not-upgrade"
+		err = errMalformed("this endpoint only accepts a WebSocket upgrade")
+	}
+	if err != nil {
+		status, header, body := s.render(nil, err, c)
+		for k, v := range header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(status)
+		_, _ = w.Write(body)
+		s.finishCall(c, status, time.Since(start), body)
+		return
+	}
+	conn, uerr := statusUpgrader.Upgrade(w, r, nil)
+	if uerr != nil {
+		c.rule = "ws.upgrade-failed"
+		s.finishCall(c, http.StatusBadRequest, time.Since(start), nil)
+		return
+	}
+	c.rule = "ws.open"
+	s.finishCall(c, http.StatusSwitchingProtocols, time.Since(start), nil)
+	wc := &wsConn{conn: conn, send: make(chan []byte, 8), done: make(chan struct{})}
+	if fault != nil && fault.Kind == FaultWSClose {
+		_ = conn.WriteControl(websocket.CloseMessage,
+			websocket.FormatCloseMessage(websocket.CloseNormalClosure, "closed by mockprove fault "+fault.ID), time.Now().Add(wsWriteWait))
+		_ = conn.Close()
+		return
+	}
+	if !s.hub.register(f.ID, wc) {
+		_ = conn.Close()
+		return
+	}
+	go s.wsWriter(f.ID, wc)
+	go s.wsReader(f.ID, wc)
+	// The outcome may already be known (clicked or expired before the socket opened).
+	s.mu.Lock()
+	l := f.Possession.Link
+	var msg []byte
+	switch {
+	case f.Possession.Passed:
+		msg = statusDone
+	case l != nil && l.expired:
+		msg = statusExpired
+	}
+	s.mu.Unlock()
+	if msg != nil {
+		s.hub.unregister(f.ID, wc)
+		wc.final(msg)
+	}
+}
+
+// wsReader answers the SDK's "ping" text frames with "pong" and notices the close.
+func (s *Server) wsReader(flowID string, c *wsConn) {
+	defer func() {
+		s.hub.unregister(flowID, c)
+		close(c.done)
+		c.shut()
+	}()
+	for {
+		_, data, err := c.conn.ReadMessage()
+		if err != nil {
+			return
+		}
+		if string(data) == "ping" {
+			c.queue([]byte("pong"))
+		}
+	}
+}
+
+// wsWriter is the one writer of the connection.
+func (s *Server) wsWriter(flowID string, c *wsConn) {
+	for msg := range c.send {
+		_ = c.conn.SetWriteDeadline(time.Now().Add(wsWriteWait))
+		if err := c.conn.WriteMessage(websocket.TextMessage, msg); err != nil {
+			c.shut()
+			return
+		}
+	}
+	// A final message was sent: the client closes; close ourselves if it does not.
+	select {
+	case <-c.done:
+	case <-time.After(wsCloseGrace):
+		_ = c.conn.WriteControl(websocket.CloseMessage,
+			websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(wsWriteWait))
+		c.shut()
+	}
+}
