@@ -203,10 +203,11 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	ddoc, err := specs.Load(specs.Device)
-	if err == nil { // TEMP: until specs/prove-device.yaml lands
-		if s.device, err = newSpecValidator(ddoc); err != nil {
-			return nil, err
-		}
+	if err != nil {
+		return nil, err
+	}
+	if s.device, err = newSpecValidator(ddoc); err != nil {
+		return nil, err
 	}
 	s.handler = s.routes()
 	return s, nil
