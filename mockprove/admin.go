@@ -44,6 +44,8 @@ func (s *Server) registerControl(r *mux.Router) {
 		{http.MethodDelete, "/_mock/faults/{id}", s.ctlRemoveFault},
 		{http.MethodGet, "/_mock/journal", s.ctlJournal},
 		{http.MethodPost, "/_mock/reset", s.ctlReset},
+		{http.MethodGet, "/_mock/phone", s.phonePage},
+		{http.MethodPost, "/_mock/phone/advance", s.phoneAdvance},
 	}
 	for _, rt := range routes {
 		r.Handle(rt.path, s.serve(endpoint{step: rt.path, auth: authControl, internal: true, h: rt.h})).Methods(rt.method)
@@ -56,6 +58,9 @@ func (s *Server) authorizeControl(r *http.Request) error {
 		return nil
 	}
 	scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	if strings.HasPrefix(r.URL.Path, "/_mock/phone") && r.Header.Get("Authorization") == "" {
+		scheme, token = "Bearer", r.URL.Query().Get("token") // the page is opened in a browser
+	}
 	if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare([]byte(token), []byte(s.opts.ControlToken)) != 1 {
 		return errUnauthorized("not authorized: the control API needs 'Authorization: Bearer <control token>'")
 	}

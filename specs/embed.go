@@ -25,6 +25,11 @@ const (
 //go:embed *.yaml
 var files embed.FS
 
+// Names lists the embedded documents.
+func Names() []string {
+	return []string{ProveV3, Device, Control, Flowapp, PersonaSchema, Personas}
+}
+
 // Bytes returns an embedded file by name.
 func Bytes(name string) ([]byte, error) {
 	return files.ReadFile(name)

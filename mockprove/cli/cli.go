@@ -10,9 +10,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"sigs.k8s.io/yaml"
 
@@ -31,6 +33,13 @@ type Config struct {
 	LogLevel   string
 	LogFormat  string
 	Strict     bool
+
+	Control        bool
+	ControlToken   string
+	OTPTTL         time.Duration
+	InstantLinkTTL time.Duration
+	Origins        string
+	JournalSize    int
 }
 
 type clientFlags []mockprove.Client
@@ -76,6 +85,24 @@ func Parse(args []string, getenv func(string) string, stderr io.Writer) (*Config
 	fs.StringVar(&cfg.LogLevel, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error [MOCKPROVE_LOG_LEVEL]")
 	fs.StringVar(&cfg.LogFormat, "log-format", env("LOG_FORMAT", "text"), "text or json [MOCKPROVE_LOG_FORMAT]")
 	fs.BoolVar(&cfg.Strict, "strict", env("STRICT", "") == "true", "answer 500 when a response does not conform to the spec [MOCKPROVE_STRICT]")
+	fs.BoolVar(&cfg.Control, "control", env("CONTROL", "true") != "false", "serve the /_mock/ control API [MOCKPROVE_CONTROL]")
+	fs.StringVar(&cfg.ControlToken, "control-token", env("CONTROL_TOKEN", ""), "require 'Authorization: Bearer <token>' on /_mock/ [MOCKPROVE_CONTROL_TOKEN]")
+	otpTTL, err := time.ParseDuration(env("OTP_TTL", "2m"))
+	if err != nil {
+		return nil, fmt.Errorf("MOCKPROVE_OTP_TTL: %w", err)
+	}
+	fs.DurationVar(&cfg.OTPTTL, "otp-ttl", otpTTL, "how long an OTP can be entered after its SMS [MOCKPROVE_OTP_TTL]")
+	linkTTL, err := time.ParseDuration(env("INSTANT_LINK_TTL", "3m"))
+	if err != nil {
+		return nil, fmt.Errorf("MOCKPROVE_INSTANT_LINK_TTL: %w", err)
+	}
+	fs.DurationVar(&cfg.InstantLinkTTL, "instant-link-ttl", linkTTL, "how long an Instant Link can be clicked after its SMS [MOCKPROVE_INSTANT_LINK_TTL]")
+	fs.StringVar(&cfg.Origins, "allowed-origins", env("ALLOWED_ORIGINS", ""), "comma-separated browser origins allowed by CORS, * for any (default: any loopback origin) [MOCKPROVE_ALLOWED_ORIGINS]")
+	journal, err := strconv.Atoi(env("JOURNAL_SIZE", "1000"))
+	if err != nil {
+		return nil, fmt.Errorf("MOCKPROVE_JOURNAL_SIZE: %w", err)
+	}
+	fs.IntVar(&cfg.JournalSize, "journal-size", journal, "how many requests the journal keeps [MOCKPROVE_JOURNAL_SIZE]")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -151,8 +178,22 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 	if err := s.StartAddr(cfg.Addr); err != nil {
 		return err
 	}
+	if cfg.Control && cfg.ControlToken == "" && !loopback(s.Addr()) {
+		fmt.Fprintf(stderr, "WARNING: mockprove listens on %s, beyond this machine, and its /_mock/ control API has no token:\n"+
+			"WARNING: anyone who can reach it can read SMS codes, move the clock and change personas. Set -control-token or -control=false.\n", s.Addr())
+	}
 	fmt.Fprintf(stdout, "mockprove listening on %s\n", s.URL())
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "mockprove shutting down")
 	return s.Close()
+}
+
+// loopback reports whether a listen address only accepts local connections.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return host == "localhost" || (ip != nil && ip.IsLoopback())
 }
