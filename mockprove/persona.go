@@ -34,10 +34,10 @@ type Persona struct {
 	// step (Prove's Milo Pinson and Martina Goodram).
 	ShortTerm bool `json:"shortTerm,omitempty"`
 	// Individual is the identity Prove holds for this phone number.
-	Individual Individual `json:"individual"`
+	Individual Individual `json:"individual,omitzero"`
 	// Outcomes forces step results; every step passes by default when the
 	// submitted data matches Individual.
-	Outcomes Outcomes `json:"outcomes,omitempty"`
+	Outcomes Outcomes `json:"outcomes,omitzero"`
 	// IDV is returned as "idv" by /v3/complete (IDVDataInternal shape).
 	IDV map[string]any `json:"idv,omitempty"`
 	// KYC is returned as "kyc" by /v3/complete (KYCInternal shape).
@@ -46,7 +46,7 @@ type Persona struct {
 	Errors []StepError `json:"errors,omitempty"`
 	// Possession describes what happens on the phone during the client SDK
 	// possession check (OTP, Instant Link, Mobile Auth).
-	Possession Possession `json:"possession,omitempty"`
+	Possession Possession `json:"possession,omitzero"`
 }
 
 // Individual is a person's identity data, shaped like Prove's "individual".
@@ -98,9 +98,9 @@ type Possession struct {
 	// back to OTP).
 	MobileAuth string `json:"mobileAuth,omitempty"`
 	// OTP behaviour for the mobile flow.
-	OTP OTPBehaviour `json:"otp,omitempty"`
+	OTP OTPBehaviour `json:"otp,omitzero"`
 	// InstantLink behaviour for the desktop flow.
-	InstantLink InstantLinkBehaviour `json:"instantLink,omitempty"`
+	InstantLink InstantLinkBehaviour `json:"instantLink,omitzero"`
 	// RejectPhone: the device API refuses this persona's number when the
 	// browser sends it (phone-number entry or change), as a carrier lookup
 	// that fails would.

@@ -1,0 +1,75 @@
+// Package readme_test runs the README's shell examples against a real
+// mockprove, so that the walkthroughs stay true.
+package readme_test
+
+import (
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/mockprove/mockprove/mockprove"
+)
+
+// sections whose ```sh blocks are run, in order, as one script.
+var sections = []string{"## Walk a flow with curl", "## The control API"}
+
+func TestREADMEExamples(t *testing.T) {
+	for _, tool := range []string{"bash", "curl", "jq"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("%s is needed to run the README examples (.ci/run installs it)", tool)
+			}
+			t.Skipf("%s is not installed: skipping the README examples", tool)
+		}
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := mockprove.RunT(t)
+	script := "set -euo pipefail\n" + strings.ReplaceAll(shellBlocks(t, string(readme)), "http://127.0.0.1:8080", s.URL())
+	cmd := exec.Command("bash", "-c", script)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("README examples failed: %v\nscript:\n%s\noutput:\n%s", err, script, out)
+	}
+	got := string(out)
+	// The commented answers in the README: each flow ends in success.
+	if n := strings.Count(got, `"success":true`); n < 6 {
+		t.Errorf("want at least 6 successful steps in the README walkthroughs, got %d:\n%s", n, got)
+	}
+	for _, want := range []string{`"next":"done"`, `"challengeMissing":true`, `"firstName":"Milo"`, `"step":"/v3/start"`} {
+		if !strings.Contains(got, want) && !strings.Contains(strings.ReplaceAll(got, " ", ""), want) {
+			t.Errorf("README walkthrough output lacks %s:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, `"success":false`) {
+		t.Errorf("a README walkthrough step failed:\n%s", got)
+	}
+	if _, ok := s.Persona("2009990099"); ok {
+		t.Errorf("the README's reset example did not remove the persona it added")
+	}
+}
+
+var fence = regexp.MustCompile("(?s)```sh\n(.*?)```")
+
+func shellBlocks(t *testing.T, readme string) string {
+	var b strings.Builder
+	for _, title := range sections {
+		i := strings.Index(readme, title)
+		if i < 0 {
+			t.Fatalf("README has no section %q", title)
+		}
+		sec := readme[i+len(title):]
+		if j := strings.Index(sec, "\n## "); j >= 0 {
+			sec = sec[:j]
+		}
+		for _, m := range fence.FindAllStringSubmatch(sec, -1) {
+			b.WriteString(m[1])
+			b.WriteString("\necho\n")
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,81 @@
+package specs_test
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/mockprove/mockprove/mockprove"
+)
+
+// TestREADMEPersonaTable keeps the README's persona table equal to the
+// embedded persona file. UPDATE_README=1 rewrites the table.
+func TestREADMEPersonaTable(t *testing.T) {
+	const begin, end = "<!-- personas:begin -->\n", "<!-- personas:end -->"
+	ps, err := mockprove.DefaultPersonas()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := personaTable(ps)
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(readme)
+	i, j := strings.Index(s, begin), strings.Index(s, end)
+	if i < 0 || j < i {
+		t.Fatalf("README.md has no %q … %q section", strings.TrimSpace(begin), end)
+	}
+	got := s[i+len(begin) : j]
+	if got == want {
+		return
+	}
+	if os.Getenv("UPDATE_README") == "1" {
+		if err := os.WriteFile("../README.md", []byte(s[:i+len(begin)]+want+s[j:]), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	t.Errorf("README.md persona table is out of date with specs/personas.yaml; run: UPDATE_README=1 go test ./specs/ -run TestREADMEPersonaTable")
+}
+
+func personaTable(ps []mockprove.Persona) string {
+	var b strings.Builder
+	b.WriteString("| phone | name | products | short-term | possession | what it does |\n|---|---|---|---|---|---|\n")
+	for _, p := range ps {
+		short := ""
+		if p.ShortTerm {
+			short = "yes"
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s |\n", p.Phone, p.Name, strings.Join(p.Products, ", "), short,
+			possession(p.Possession), strings.ReplaceAll(p.Description, "|", "\\|"))
+	}
+	return b.String()
+}
+
+func possession(p mockprove.Possession) string {
+	var parts []string
+	if p.MobileAuth != "" && p.MobileAuth != "off" {
+		parts = append(parts, "Mobile Auth "+p.MobileAuth)
+	}
+	if c := p.OTP.Code; c != "" && c != "1234" {
+		parts = append(parts, "OTP "+c)
+	}
+	if n := p.OTP.WrongAttempts; n > 0 {
+		parts = append(parts, fmt.Sprintf("%d wrong PINs", n))
+	}
+	switch p.InstantLink.Click {
+	case "auto":
+		parts = append(parts, "clicks link after "+p.InstantLink.ClickAfter)
+	case "never":
+		parts = append(parts, "never clicks link")
+	}
+	if p.RejectPhone {
+		parts = append(parts, "number rejected")
+	}
+	if len(parts) == 0 {
+		return "OTP 1234 / link"
+	}
+	return strings.Join(parts, "; ")
+}
