@@ -1,22 +1,36 @@
 # mockprove: make run · make test · make build · make lint · make bench
-GO      ?= go
-BIN     := bin
-ADDR    ?= 127.0.0.1:8080
-PKGS    := ./...
+GO       ?= go
+NPM      ?= npm
+BIN      := bin
+ADDR     ?= 127.0.0.1:8080
+APP_ADDR ?= 127.0.0.1:3000
+PKGS     := ./...
+# Folders whose package.json pulls Prove's web SDK from npm (never committed).
+NPM_DIRS := flowapp/web mockprove/browsertest
 
-.PHONY: all build run test lint vet fmt-check bench deps clean
+.PHONY: all build run test lint vet fmt-check bench deps npm clean
 
 all: lint test build
 
 deps:
 	$(GO) mod download
 
+# Installs Prove's web SDK where a package.json asks for it (npm ci when a lock file exists).
+npm:
+	@for d in $(NPM_DIRS); do \
+	  if [ -f $$d/package.json ]; then \
+	    if [ -f $$d/package-lock.json ]; then (cd $$d && $(NPM) ci --no-audit --no-fund --loglevel=error) || exit 1; \
+	    else (cd $$d && $(NPM) install --no-audit --no-fund --loglevel=error) || exit 1; fi; \
+	  fi; \
+	done
+
 build: deps
 	$(GO) build -o $(BIN)/mockprove ./mockprove/cmd/mockprove
+	@if [ -d flowapp/cmd/flowapp ]; then $(GO) build -o $(BIN)/flowapp ./flowapp/cmd/flowapp; fi
 
-# Builds and starts mockprove on the embedded default personas.
-run: build
-	@scripts/run.sh "$(BIN)/mockprove" "$(ADDR)"
+# Builds and starts mockprove (and flowapp) on the embedded default personas.
+run: build npm
+	@scripts/run.sh "$(BIN)" "$(ADDR)" "$(APP_ADDR)"
 
 lint: vet fmt-check
 
@@ -24,11 +38,11 @@ vet: deps
 	$(GO) vet $(PKGS)
 
 fmt-check:
-	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*')); \
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path '*/node_modules/*')); \
 	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 
 # Everything: lint, then every test with the race detector (browser tests included).
-test: lint
+test: lint npm
 	$(GO) test -race -count=1 $(PKGS)
 
 bench: deps
