@@ -37,59 +37,43 @@ type instantLinkStartRequest struct {
 // answers {"data":{}}: the SDK then waits on the status WebSocket.
 func (s *Server) instantLinkStart(c *call) (any, error) {
 	var req instantLinkStartRequest
-	if err := c.decode(&req); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	f := c.flow
-	if err := personaError(f.Persona, c); err != nil {
-		return nil, err
-	}
-	if env := s.possessionOpenLocked(f); env != nil {
-		c.rule = "possession.closed"
-		return env, nil
-	}
-	number := ""
-	if req.MobileNumber != nil {
-		number = *req.MobileNumber
-	}
-	if number != "" || f.Possession.Link == nil {
-		p, why := s.checkPhoneLocked(f, number)
-		if why != "" {
-			c.rule = "possession.phone-rejected"
-			s.noteLocked(f, "phone-rejected", why)
-			return rejected(dataPhoneRejected, why), nil
+	return s.possessionStep(c, &req, func(f *flow) (any, error) {
+		number := ""
+		if req.MobileNumber != nil {
+			number = *req.MobileNumber
 		}
-		s.switchPhoneLocked(f, p)
-		c.persona = f.Phone
-	}
-	f.Possession.Method = MethodInstantLink
-	kind := "link-sent"
-	if old := f.Possession.Link; old != nil {
-		old.stopTimers()
-		delete(s.links, old.token)
-		kind = "link-resent"
-	}
-	now := s.clock.Now()
-	token := hex.EncodeToString(s.randomBytes(16))
-	l := &LinkState{SentAt: now, ExpiresAt: now.Add(s.opts.InstantLinkTTL), token: token}
-	f.Possession.Link = l
-	s.links[token] = f
-	link := s.originLocked(c.r) + linkPath + token
-	s.sendSMSLocked(SMS{
-		Kind: SMSKindInstantLink, Phone: f.Phone, Link: link, CorrelationID: f.ID,
-		Body:   smsText(f.Start.SMSMessage, defaultInstantLinkSMS, link),
-		SentAt: now, ExpiresAt: l.ExpiresAt,
+		if number != "" || f.Possession.Link == nil {
+			if env := s.acceptPhoneLocked(c, f, number); env != nil {
+				return env, nil
+			}
+		}
+		f.Possession.Method = MethodInstantLink
+		kind := "link-sent"
+		if old := f.Possession.Link; old != nil {
+			old.stopTimers()
+			delete(s.links, old.token)
+			kind = "link-resent"
+		}
+		now := s.clock.Now()
+		token := hex.EncodeToString(s.randomBytes(16))
+		l := &LinkState{SentAt: now, ExpiresAt: now.Add(s.opts.InstantLinkTTL), token: token}
+		f.Possession.Link = l
+		s.links[token] = f
+		link := s.originLocked(c.r) + linkPath + token
+		s.sendSMSLocked(SMS{
+			Kind: SMSKindInstantLink, Phone: f.Phone, Link: link, CorrelationID: f.ID,
+			Body:   smsText(f.Start.SMSMessage, defaultInstantLinkSMS, link),
+			SentAt: now, ExpiresAt: l.ExpiresAt,
+		})
+		l.timers = append(l.timers, s.clock.AfterFunc(s.opts.InstantLinkTTL, func() { s.expireLink(token) }))
+		if b := f.Persona.Possession.InstantLink; b.Click == "auto" {
+			d, _ := time.ParseDuration(b.ClickAfter) // checked when the persona was loaded
+			l.timers = append(l.timers, s.clock.AfterFunc(d, func() { _, _ = s.clickLink(token) }))
+		}
+		c.rule = "instantlink." + kind
+		s.noteLocked(f, kind, "")
+		return &envelope{Data: map[string]any{}}, nil
 	})
-	l.timers = append(l.timers, s.clock.AfterFunc(s.opts.InstantLinkTTL, func() { s.expireLink(token) }))
-	if b := f.Persona.Possession.InstantLink; b.Click == "auto" {
-		d, _ := time.ParseDuration(b.ClickAfter) // checked when the persona was loaded
-		l.timers = append(l.timers, s.clock.AfterFunc(d, func() { _, _ = s.clickLink(token) }))
-	}
-	c.rule = "instantlink." + kind
-	s.noteLocked(f, kind, "")
-	return &envelope{Data: map[string]any{}}, nil
 }
 
 // expireLink fires when an Instant Link's lifetime ends unclicked.

@@ -30,25 +30,17 @@ func (s *Server) registerMobileAuth(r *mux.Router) {
 }
 
 func (s *Server) mobileAuthStart(c *call) (any, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	f := c.flow
-	if err := personaError(f.Persona, c); err != nil {
-		return nil, err
-	}
-	if env := s.possessionOpenLocked(f); env != nil {
-		c.rule = "possession.closed"
-		return env, nil
-	}
-	if f.Persona.Possession.MobileAuth != "pass" {
-		c.rule = "persona.possession.mobileAuth"
-		s.noteLocked(f, "mobileauth-unavailable", "")
-		return &envelope{Data: map[string]any{"redirectUrl": mobileAuthFailURL}}, nil
-	}
-	f.Possession.vfp = hex.EncodeToString(s.randomBytes(12))
-	c.rule = "mobileauth.start"
-	s.noteLocked(f, "mobileauth-start", "")
-	return &envelope{Data: map[string]any{"redirectUrl": mobileAuthPassURL + f.Possession.vfp}}, nil
+	return s.possessionStep(c, nil, func(f *flow) (any, error) {
+		if f.Persona.Possession.MobileAuth != "pass" {
+			c.rule = "persona.possession.mobileAuth"
+			s.noteLocked(f, "mobileauth-unavailable", "")
+			return &envelope{Data: map[string]any{"redirectUrl": mobileAuthFailURL}}, nil
+		}
+		f.Possession.vfp = hex.EncodeToString(s.randomBytes(12))
+		c.rule = "mobileauth.start"
+		s.noteLocked(f, "mobileauth-start", "")
+		return &envelope{Data: map[string]any{"redirectUrl": mobileAuthPassURL + f.Possession.vfp}}, nil
+	})
 }
 
 type mobileAuthFinishRequest struct {
@@ -57,28 +49,17 @@ type mobileAuthFinishRequest struct {
 
 func (s *Server) mobileAuthFinish(c *call) (any, error) {
 	var req mobileAuthFinishRequest
-	if err := c.decode(&req); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	f := c.flow
-	if err := personaError(f.Persona, c); err != nil {
-		return nil, err
-	}
-	if env := s.possessionOpenLocked(f); env != nil {
-		c.rule = "possession.closed"
-		return env, nil
-	}
-	if f.Possession.vfp == "" || req.VFP != f.Possession.vfp {
-		c.rule = "mobileauth.vfp"
-		s.noteLocked(f, "mobileauth-fail", "unknown vfp")
-		return &envelope{Next: "mobile/otp"}, nil
-	}
-	c.rule = "mobileauth.pass"
-	f.Possession.Method = MethodMobileAuth
-	s.passLocked(f, "mobileauth-pass")
-	return &envelope{Next: "done"}, nil
+	return s.possessionStep(c, &req, func(f *flow) (any, error) {
+		if f.Possession.vfp == "" || req.VFP != f.Possession.vfp {
+			c.rule = "mobileauth.vfp"
+			s.noteLocked(f, "mobileauth-fail", "unknown vfp")
+			return &envelope{Next: "mobile/otp"}, nil
+		}
+		c.rule = "mobileauth.pass"
+		f.Possession.Method = MethodMobileAuth
+		s.passLocked(f, "mobileauth-pass")
+		return &envelope{Next: "done"}, nil
+	})
 }
 
 // mobileAuthError: Mobile Auth failed in the browser; fall back to OTP.

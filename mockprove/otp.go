@@ -29,58 +29,42 @@ type otpStartRequest struct {
 // once a code was sent, {} is a resend that invalidates the old code.
 func (s *Server) otpStart(c *call) (any, error) {
 	var req otpStartRequest
-	if err := c.decode(&req); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	f := c.flow
-	if err := personaError(f.Persona, c); err != nil {
-		return nil, err
-	}
-	if env := s.possessionOpenLocked(f); env != nil {
-		c.rule = "possession.closed"
-		return env, nil
-	}
-	if f.Possession.Method == MethodInstantLink {
-		c.rule = "possession.method"
-		return terminal(sdkExternalFailure, "this flow checks possession by Instant Link, not OTP"), nil
-	}
-	o := f.Possession.OTP
-	if req.MobileNumber != "" || o == nil {
-		p, why := s.checkPhoneLocked(f, req.MobileNumber)
-		if why != "" {
-			c.rule = "possession.phone-rejected"
-			s.noteLocked(f, "phone-rejected", why)
-			return rejected(dataPhoneRejected, why), nil
+	return s.possessionStep(c, &req, func(f *flow) (any, error) {
+		if f.Possession.Method == MethodInstantLink {
+			c.rule = "possession.method"
+			return terminal(sdkExternalFailure, "this flow checks possession by Instant Link, not OTP"), nil
 		}
-		s.switchPhoneLocked(f, p)
-		c.persona = f.Phone
-	}
-	if o == nil {
-		max := 1
-		if f.Start.AllowOTPRetry {
-			max = otpMaxAttemptsRetry
+		o := f.Possession.OTP
+		if req.MobileNumber != "" || o == nil {
+			if env := s.acceptPhoneLocked(c, f, req.MobileNumber); env != nil {
+				return env, nil
+			}
 		}
-		o = &OTPState{MaxAttempts: max}
-		f.Possession.OTP = o
-	}
-	now := s.clock.Now()
-	o.code = s.newOTPLocked(f)
-	o.SentAt, o.ExpiresAt = now, now.Add(s.opts.OTPTTL)
-	o.Sends++
-	s.sendSMSLocked(SMS{
-		Kind: SMSKindOTP, Phone: f.Phone, Code: o.code, CorrelationID: f.ID,
-		Body:   smsText(f.Start.SMSMessage, defaultOTPSMS, o.code),
-		SentAt: now, ExpiresAt: o.ExpiresAt,
+		if o == nil {
+			max := 1
+			if f.Start.AllowOTPRetry {
+				max = otpMaxAttemptsRetry
+			}
+			o = &OTPState{MaxAttempts: max}
+			f.Possession.OTP = o
+		}
+		now := s.clock.Now()
+		o.code = s.newOTPLocked(f)
+		o.SentAt, o.ExpiresAt = now, now.Add(s.opts.OTPTTL)
+		o.Sends++
+		s.sendSMSLocked(SMS{
+			Kind: SMSKindOTP, Phone: f.Phone, Code: o.code, CorrelationID: f.ID,
+			Body:   smsText(f.Start.SMSMessage, defaultOTPSMS, o.code),
+			SentAt: now, ExpiresAt: o.ExpiresAt,
+		})
+		kind := "otp-sent"
+		if o.Sends > 1 {
+			kind = "otp-resent"
+		}
+		c.rule = "otp." + kind
+		s.noteLocked(f, kind, "")
+		return &envelope{}, nil
 	})
-	kind := "otp-sent"
-	if o.Sends > 1 {
-		kind = "otp-resent"
-	}
-	c.rule = "otp." + kind
-	s.noteLocked(f, kind, "")
-	return &envelope{}, nil
 }
 
 type otpFinishRequest struct {
@@ -90,54 +74,43 @@ type otpFinishRequest struct {
 // otpFinish checks the code the customer typed.
 func (s *Server) otpFinish(c *call) (any, error) {
 	var req otpFinishRequest
-	if err := c.decode(&req); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	f := c.flow
-	if err := personaError(f.Persona, c); err != nil {
-		return nil, err
-	}
-	if env := s.possessionOpenLocked(f); env != nil {
-		c.rule = "possession.closed"
-		return env, nil
-	}
-	o := f.Possession.OTP
-	if o == nil {
-		c.rule = "otp.not-sent"
-		return rejected(dataOTPInvalid, "no OTP has been sent yet"), nil
-	}
-	if !s.clock.Now().Before(o.ExpiresAt) {
-		c.rule = "otp.expired"
-		s.failLocked(f, "otp-expired", "the OTP expired")
-		return terminal(sdkAuthFailure, "OTP expired"), nil
-	}
-	o.Attempts++
-	wrong := req.OTP != o.code
-	if f.Possession.wrongLeft > 0 { // the persona mistypes
-		f.Possession.wrongLeft--
-		wrong = true
-		c.rule = "persona.possession.otp.wrongAttempts"
-	}
-	if !wrong {
-		c.rule = "otp.right"
-		s.passLocked(f, "otp-right")
-		return &envelope{Next: "done"}, nil
-	}
-	s.noteLocked(f, "otp-wrong", "")
-	if o.Attempts >= o.MaxAttempts {
-		if c.rule == "" {
-			c.rule = "otp.exhausted"
+	return s.possessionStep(c, &req, func(f *flow) (any, error) {
+		o := f.Possession.OTP
+		if o == nil {
+			c.rule = "otp.not-sent"
+			return rejected(dataOTPInvalid, "no OTP has been sent yet"), nil
 		}
-		s.failLocked(f, "otp-exhausted", "too many invalid OTP attempts")
-		return terminal(sdkMaxAttempts, "too many invalid OTP attempts"), nil
-	}
-	if c.rule == "" {
-		c.rule = "otp.wrong"
-	}
-	left := o.MaxAttempts - o.Attempts
-	return rejected(dataOTPInvalid, fmt.Sprintf("invalid OTP, %d attempt%s left", left, plural(left))), nil
+		if !s.clock.Now().Before(o.ExpiresAt) {
+			c.rule = "otp.expired"
+			s.failLocked(f, "otp-expired", "the OTP expired")
+			return terminal(sdkAuthFailure, "OTP expired"), nil
+		}
+		o.Attempts++
+		wrong := req.OTP != o.code
+		if f.Possession.wrongLeft > 0 { // the persona mistypes
+			f.Possession.wrongLeft--
+			wrong = true
+			c.rule = "persona.possession.otp.wrongAttempts"
+		}
+		if !wrong {
+			c.rule = "otp.right"
+			s.passLocked(f, "otp-right")
+			return &envelope{Next: "done"}, nil
+		}
+		s.noteLocked(f, "otp-wrong", "")
+		if o.Attempts >= o.MaxAttempts {
+			if c.rule == "" {
+				c.rule = "otp.exhausted"
+			}
+			s.failLocked(f, "otp-exhausted", "too many invalid OTP attempts")
+			return terminal(sdkMaxAttempts, "too many invalid OTP attempts"), nil
+		}
+		if c.rule == "" {
+			c.rule = "otp.wrong"
+		}
+		left := o.MaxAttempts - o.Attempts
+		return rejected(dataOTPInvalid, fmt.Sprintf("invalid OTP, %d attempt%s left", left, plural(left))), nil
+	})
 }
 
 func plural(n int) string {

@@ -141,6 +141,21 @@ func (s *Server) checkPhoneLocked(f *flow, number string) (*Persona, string) {
 	return p, ""
 }
 
+// acceptPhoneLocked checks the number the browser sent ("" = the known
+// number) before the first SMS or on a phone change, and moves the flow to
+// it. It returns the rejection the SDK shows as a PhoneValidationError, or nil.
+func (s *Server) acceptPhoneLocked(c *call, f *flow, number string) *envelope {
+	p, why := s.checkPhoneLocked(f, number)
+	if why != "" {
+		c.rule = "possession.phone-rejected"
+		s.noteLocked(f, "phone-rejected", why)
+		return rejected(dataPhoneRejected, why)
+	}
+	s.switchPhoneLocked(f, p)
+	c.persona = f.Phone
+	return nil
+}
+
 // switchPhoneLocked moves the flow to another number after a phone change.
 func (s *Server) switchPhoneLocked(f *flow, p *Persona) {
 	phone := normalizePhone(p.Phone)
@@ -178,4 +193,26 @@ func otpLength(custom string) int {
 		return 5
 	}
 	return 4
+}
+
+// possessionStep runs a device-API step of the possession check: it decodes
+// the body into req (when not nil), then, under s.mu, answers the persona's
+// configured error or the envelope that ends a closed check, or runs step.
+func (s *Server) possessionStep(c *call, req any, step func(f *flow) (any, error)) (any, error) {
+	if req != nil {
+		if err := c.decode(req); err != nil {
+			return nil, err
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f := c.flow
+	if err := personaError(f.Persona, c); err != nil {
+		return nil, err
+	}
+	if env := s.possessionOpenLocked(f); env != nil {
+		c.rule = "possession.closed"
+		return env, nil
+	}
+	return step(f)
 }
