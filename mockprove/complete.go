@@ -2,6 +2,7 @@ package mockprove
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/gorilla/mux"
 )
@@ -34,7 +35,8 @@ func (s *Server) complete(c *call) (any, error) {
 	if in == nil {
 		return nil, errFieldMissing("individual")
 	}
-	if (in.FirstName == "" || in.LastName == "") && in.SSN == "" {
+	// Blank names count as missing: "  " is no first name.
+	if (strings.TrimSpace(in.FirstName) == "" || strings.TrimSpace(in.LastName) == "") && in.SSN == "" {
 		c.rule = "complete.identity"
 		return nil, errMalformed("field 'individual' must include firstName and lastName, or ssn")
 	}

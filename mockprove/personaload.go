@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -16,11 +17,29 @@ import (
 	"github.com/mockprove/mockprove/specs"
 )
 
+// The embedded persona file is parsed and checked against the schema once
+// per process; each DefaultPersonas call decodes the checked JSON afresh, so
+// callers get personas they may change, at a fraction of the cost (New runs
+// it for every server).
+var defaultFile struct {
+	once sync.Once
+	raw  []byte
+	err  error
+}
+
+const defaultName = "specs/personas.yaml"
+
 // DefaultPersonas returns the personas embedded in mockprove
 // (specs/personas.yaml): Prove's sandbox test users and mockprove's
 // edge-case personas.
 func DefaultPersonas() ([]Persona, error) {
-	return ParsePersonas(specs.MustBytes(specs.Personas), "specs/personas.yaml")
+	defaultFile.once.Do(func() {
+		defaultFile.raw, defaultFile.err = checkedJSON(specs.MustBytes(specs.Personas), defaultName)
+	})
+	if defaultFile.err != nil {
+		return nil, defaultFile.err
+	}
+	return decodePersonas(defaultFile.raw, defaultName)
 }
 
 // LoadPersonasFile reads and checks a persona file (YAML or JSON).
@@ -37,6 +56,15 @@ func LoadPersonasFile(path string) ([]Persona, error) {
 //
 //	personas.yaml: persona 3 (2001001695): field 'possession.otp.code' has an invalid format
 func ParsePersonas(data []byte, name string) ([]Persona, error) {
+	raw, err := checkedJSON(data, name)
+	if err != nil {
+		return nil, err
+	}
+	return decodePersonas(raw, name)
+}
+
+// checkedJSON converts a persona file to JSON and checks it against the schema.
+func checkedJSON(data []byte, name string) ([]byte, error) {
 	raw, err := yaml.YAMLToJSON(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: not valid YAML: %w", name, err)
@@ -52,13 +80,19 @@ func ParsePersonas(data []byte, name string) ([]Persona, error) {
 	if err := schema.VisitJSON(doc); err != nil {
 		return nil, fmt.Errorf("%s: %s", name, describeSchemaError(err, doc))
 	}
+	return raw, nil
+}
+
+// decodePersonas decodes a persona file that passed the schema and applies
+// the rules the schema cannot express.
+func decodePersonas(raw []byte, name string) ([]Persona, error) {
 	var file PersonaFile
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&file); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	if err := checkPersonas(file.Personas); err != nil {
+	if err := checkRules(file.Personas); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return file.Personas, nil
@@ -82,15 +116,44 @@ func CheckPersona(p Persona) error {
 	if err := schema.VisitJSON(doc); err != nil {
 		var se *openapi3.SchemaError
 		if errors.As(err, &se) {
-			return fmt.Errorf("persona %s: %s", p.Phone, schemaErrorMessage(se))
+			return fmt.Errorf("persona %s: %s", p.Phone, schemaErrorMessageAt(se, se.JSONPointer(), "persona"))
 		}
 		return fmt.Errorf("persona %s: %w", p.Phone, err)
 	}
-	return checkPersonas([]Persona{p})
+	return checkRules([]Persona{p})
 }
 
-// checkPersonas applies the rules that the schema cannot express.
+// checkPersonas checks personas given in Go (Options.Personas) against the
+// schema, as a persona file is, and then the rules a schema cannot express:
+// a persona that is not valid (say an error status of 0) must be refused
+// by New rather than break a request later.
 func checkPersonas(ps []Persona) error {
+	schema, err := personaSchema("Persona")
+	if err != nil {
+		return err
+	}
+	for i, p := range ps {
+		raw, err := json.Marshal(p)
+		if err != nil {
+			return fmt.Errorf("persona %d (%s): %w", i, p.Phone, err)
+		}
+		var doc any
+		if err := json.Unmarshal(raw, &doc); err != nil {
+			return fmt.Errorf("persona %d (%s): %w", i, p.Phone, err)
+		}
+		if err := schema.VisitJSON(doc); err != nil {
+			var se *openapi3.SchemaError
+			if errors.As(err, &se) {
+				return fmt.Errorf("persona %d (%s): %s", i, p.Phone, schemaErrorMessageAt(se, se.JSONPointer(), "persona"))
+			}
+			return fmt.Errorf("persona %d (%s): %w", i, p.Phone, err)
+		}
+	}
+	return checkRules(ps)
+}
+
+// checkRules applies the rules that the schema cannot express.
+func checkRules(ps []Persona) error {
 	seen := map[string]int{}
 	for i, p := range ps {
 		where := fmt.Sprintf("persona %d (%s)", i, p.Phone)
@@ -99,6 +162,14 @@ func checkPersonas(ps []Persona) error {
 			return fmt.Errorf("%s: field 'phone' repeats persona %d", where, j)
 		}
 		seen[key] = i
+		for j, e := range p.Errors {
+			// /token carries no phone number, so no persona can be matched
+			// to it: such an entry would never fire. Faults (/_mock/faults)
+			// can fail /token.
+			if e.Step == "/token" {
+				return fmt.Errorf("%s: field 'errors[%d].step' cannot be /token: a token request names no persona (use a fault instead)", where, j)
+			}
+		}
 		if d := p.Possession.InstantLink.ClickAfter; d != "" {
 			if _, err := time.ParseDuration(d); err != nil {
 				return fmt.Errorf("%s: field 'possession.instantLink.clickAfter' is not a duration: %q", where, d)
@@ -117,15 +188,18 @@ func indexPersonas(ps []Persona) map[string]*Persona {
 	return m
 }
 
-var personaDoc *openapi3.T
+// The persona schema is loaded once; ParsePersonas and New may run
+// concurrently (parallel tests), so the first load is synchronised.
+var (
+	personaDocOnce sync.Once
+	personaDoc     *openapi3.T
+	personaDocErr  error
+)
 
 func personaSchema(name string) (*openapi3.Schema, error) {
-	if personaDoc == nil {
-		doc, err := specs.Load(specs.PersonaSchema)
-		if err != nil {
-			return nil, err
-		}
-		personaDoc = doc
+	personaDocOnce.Do(func() { personaDoc, personaDocErr = specs.Load(specs.PersonaSchema) })
+	if personaDocErr != nil {
+		return nil, personaDocErr
 	}
 	ref := personaDoc.Components.Schemas[name]
 	if ref == nil || ref.Value == nil {
@@ -147,15 +221,30 @@ func describeSchemaError(err error, doc any) string {
 			if m, ok := doc.(map[string]any); ok {
 				if list, ok := m["personas"].([]any); ok && i < len(list) {
 					if pm, ok := list[i].(map[string]any); ok {
-						phone = fmt.Sprint(pm["phone"])
+						phone = phoneLabel(pm["phone"])
 					}
 				}
 			}
-			msg := schemaErrorMessageAt(se, ptr[2:])
+			msg := schemaErrorMessageAt(se, ptr[2:], "persona")
 			return fmt.Sprintf("persona %d (%s): %s", i, phone, msg)
 		}
 	}
-	return schemaErrorMessage(se)
+	return schemaErrorMessageAt(se, ptr, "persona file")
+}
+
+// phoneLabel shows the phone of a persona that failed the schema as it was
+// written: an unquoted YAML number 2001001695 reads as 2001001695, not as
+// the float 2.001001695e+09.
+func phoneLabel(v any) string {
+	switch p := v.(type) {
+	case nil:
+		return "?"
+	case float64:
+		return strconv.FormatFloat(p, 'f', -1, 64)
+	case string:
+		return p
+	}
+	return fmt.Sprint(v)
 }
 
 // normalizePhone returns the key personas are stored under: US/Canada

@@ -404,11 +404,18 @@ func (s *Server) newUUIDLocked() string {
 type handlerTransport struct{ h http.Handler }
 
 func (t handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	rec := httptest.NewRecorder()
-	if r.Host == "" {
-		r.Host = r.URL.Host
+	// A RoundTripper must not change the caller's request and must close its body.
+	req := r.Clone(r.Context())
+	if r.Body != nil {
+		defer r.Body.Close()
 	}
-	if dropped := serveRecovering(t.h, rec, r); dropped {
+	if req.Host == "" {
+		req.Host = req.URL.Host
+	}
+	req.RequestURI = req.URL.RequestURI()
+	req.RemoteAddr = "127.0.0.1:0"
+	rec := httptest.NewRecorder()
+	if dropped := serveRecovering(t.h, rec, req); dropped {
 		return nil, errors.New("mockprove: connection dropped (injected fault)")
 	}
 	resp := rec.Result()

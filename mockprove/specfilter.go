@@ -112,15 +112,24 @@ func expectedContentTypes(route *routers.Route) string {
 	return strings.Join(types, " or ")
 }
 
-// schemaErrorMessage turns a schema violation into one sentence naming the field.
+// schemaErrorMessage turns a schema violation in a request body into one
+// sentence naming the field.
 func schemaErrorMessage(se *openapi3.SchemaError) string {
-	return schemaErrorMessageAt(se, se.JSONPointer())
+	return schemaErrorMessageAt(se, se.JSONPointer(), "request body")
 }
 
-// schemaErrorMessageAt words the error for the field at ptr.
-func schemaErrorMessageAt(se *openapi3.SchemaError, ptr []string) string {
+// schemaErrorMessageAt words the error for the field at ptr; root names the
+// whole document, for errors about the document itself (ptr empty).
+func schemaErrorMessageAt(se *openapi3.SchemaError, ptr []string, root string) string {
 	field := fieldPath(ptr)
 	s := se.Schema
+	if field == "" {
+		// The document itself: there is no field to name.
+		switch se.SchemaField {
+		case "type", "nullable":
+			return fmt.Sprintf("%s must be %s", root, article(firstType(s, "object")))
+		}
+	}
 	switch se.SchemaField {
 	case "required":
 		return fmt.Sprintf("field '%s' is missing", field)
@@ -128,6 +137,8 @@ func schemaErrorMessageAt(se *openapi3.SchemaError, ptr []string) string {
 		if name, ok := unsupportedProperty(se.Reason); ok {
 			return fmt.Sprintf("field '%s' is not allowed", joinField(field, name))
 		}
+	case "nullable":
+		return fmt.Sprintf("field '%s' must be %s, not null", field, article(firstType(s, "value")))
 	case "type":
 		if s != nil && s.Type != nil && len(s.Type.Slice()) > 0 {
 			return fmt.Sprintf("field '%s' must be %s", field, article(s.Type.Slice()[0]))
@@ -155,7 +166,7 @@ func schemaErrorMessageAt(se *openapi3.SchemaError, ptr []string) string {
 		return fmt.Sprintf("field '%s' has an invalid format", field)
 	}
 	if field == "" {
-		return "request body is invalid: " + se.Reason
+		return root + " is invalid: " + se.Reason
 	}
 	return fmt.Sprintf("field '%s' is invalid: %s", field, se.Reason)
 }
@@ -192,10 +203,18 @@ func unsupportedProperty(reason string) (string, bool) {
 	return name, err == nil
 }
 
-func article(typ string) string {
-	switch typ {
-	case "object", "array", "integer":
-		return "an " + typ
+// firstType is the first type a schema allows, or def.
+func firstType(s *openapi3.Schema, def string) string {
+	if s != nil && s.Type != nil && len(s.Type.Slice()) > 0 {
+		return s.Type.Slice()[0]
 	}
-	return "a " + typ
+	return def
+}
+
+// article puts "a" or "an" before a word: "an integer", "a prefill".
+func article(word string) string {
+	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
+		return "an " + word
+	}
+	return "a " + word
 }

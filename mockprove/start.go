@@ -59,8 +59,8 @@ func (s *Server) start(c *call) (any, error) {
 	}
 	if !hasProduct(p, c.client.Product) {
 		c.rule = "persona.products"
-		return nil, errAccessDenied("sandbox test user access denied: %s is not a %s test user (products: %s)",
-			req.PhoneNumber, c.client.Product, strings.Join(p.Products, ", "))
+		return nil, errAccessDenied("sandbox test user access denied: %s is not %s test user (products: %s)",
+			req.PhoneNumber, article(c.client.Product), strings.Join(p.Products, ", "))
 	}
 	if err := personaError(p, c); err != nil {
 		return nil, err

@@ -73,8 +73,16 @@ func Parse(args []string, getenv func(string) string, stderr io.Writer) (*Config
 	fs.StringVar(&cfg.Clients, "clients", env("CLIENTS", ""), "OAuth clients file (YAML list of {id, secret, product}) [MOCKPROVE_CLIENTS]")
 	fs.Var(&cfg.ClientList, "client", "an OAuth client as id:secret:product (repeatable)")
 	rate, err := strconv.Atoi(env("RATE_LIMIT", "0"))
+	if err != nil || rate < 0 {
+		return nil, fmt.Errorf("MOCKPROVE_RATE_LIMIT must be a whole number of requests per second, 0 or more, not %q", env("RATE_LIMIT", "0"))
+	}
+	strict, err := strconv.ParseBool(env("STRICT", "false"))
 	if err != nil {
-		return nil, fmt.Errorf("MOCKPROVE_RATE_LIMIT: %w", err)
+		return nil, fmt.Errorf("MOCKPROVE_STRICT must be true or false, not %q", env("STRICT", ""))
+	}
+	control, err := strconv.ParseBool(env("CONTROL", "true"))
+	if err != nil {
+		return nil, fmt.Errorf("MOCKPROVE_CONTROL must be true or false, not %q", env("CONTROL", ""))
 	}
 	fs.IntVar(&cfg.RateLimit, "rate-limit", rate, "API requests per second per client; 0 = off (Prove's limit is 25) [MOCKPROVE_RATE_LIMIT]")
 	seed, err := strconv.ParseUint(env("SEED", "0"), 10, 64)
@@ -84,8 +92,8 @@ func Parse(args []string, getenv func(string) string, stderr io.Writer) (*Config
 	fs.Uint64Var(&cfg.Seed, "seed", seed, "seed for IDs, codes and keys; 0 = random [MOCKPROVE_SEED]")
 	fs.StringVar(&cfg.LogLevel, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error [MOCKPROVE_LOG_LEVEL]")
 	fs.StringVar(&cfg.LogFormat, "log-format", env("LOG_FORMAT", "text"), "text or json [MOCKPROVE_LOG_FORMAT]")
-	fs.BoolVar(&cfg.Strict, "strict", env("STRICT", "") == "true", "answer 500 when a response does not conform to the spec [MOCKPROVE_STRICT]")
-	fs.BoolVar(&cfg.Control, "control", env("CONTROL", "true") != "false", "serve the /_mock/ control API [MOCKPROVE_CONTROL]")
+	fs.BoolVar(&cfg.Strict, "strict", strict, "answer 500 when a response does not conform to the spec [MOCKPROVE_STRICT]")
+	fs.BoolVar(&cfg.Control, "control", control, "serve the /_mock/ control API [MOCKPROVE_CONTROL]")
 	fs.StringVar(&cfg.ControlToken, "control-token", env("CONTROL_TOKEN", ""), "require 'Authorization: Bearer <token>' on /_mock/ [MOCKPROVE_CONTROL_TOKEN]")
 	otpTTL, err := time.ParseDuration(env("OTP_TTL", "2m"))
 	if err != nil {
@@ -105,6 +113,9 @@ func Parse(args []string, getenv func(string) string, stderr io.Writer) (*Config
 	fs.IntVar(&cfg.JournalSize, "journal-size", journal, "how many requests the journal keeps [MOCKPROVE_JOURNAL_SIZE]")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
+	}
+	if cfg.RateLimit < 0 {
+		return nil, fmt.Errorf("-rate-limit must be 0 or more, not %d", cfg.RateLimit)
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
