@@ -162,14 +162,6 @@ func checkRules(ps []Persona) error {
 			return fmt.Errorf("%s: field 'phone' repeats persona %d", where, j)
 		}
 		seen[key] = i
-		for j, e := range p.Errors {
-			// /token carries no phone number, so no persona can be matched
-			// to it: such an entry would never fire. Faults (/_mock/faults)
-			// can fail /token.
-			if e.Step == "/token" {
-				return fmt.Errorf("%s: field 'errors[%d].step' cannot be /token: a token request names no persona (use a fault instead)", where, j)
-			}
-		}
 		if d := p.Possession.InstantLink.ClickAfter; d != "" {
 			if _, err := time.ParseDuration(d); err != nil {
 				return fmt.Errorf("%s: field 'possession.instantLink.clickAfter' is not a duration: %q", where, d)
