@@ -1,0 +1,311 @@
+// Package flowapp is the Prove Identity integration a Prove customer writes
+// by following Prove's implementation guide: a backend that calls Prove's
+// server API (/token, /v3/start, /v3/validate, /v3/challenge, /v3/complete)
+// for a web page that runs Prove's web SDK. It knows Prove only by a base
+// URL and client credentials, so it runs the same against mockprove and
+// against Prove's sandbox.
+//
+// The library is the product; cmd/flowapp is a thin main:
+//
+//	app, err := flowapp.New(flowapp.Options{ProveBaseURL: "http://127.0.0.1:8080"})
+//	if err != nil { ... }
+//	if err := app.StartAddr("127.0.0.1:3000"); err != nil { ... }
+//	defer app.Close()
+//
+// The HTTP API is described by specs/flowapp.yaml (embedded as
+// specs.Flowapp).
+package flowapp
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/mockprove/mockprove/flowapp/prove"
+	"github.com/mockprove/mockprove/flowapp/web"
+)
+
+// Defaults of Options (and of the binary's environment).
+const (
+	DefaultProveBaseURL = "http://127.0.0.1:8080" // a local mockprove
+	DefaultClientID     = "identity-client"       // mockprove's built-in Prove Identity client
+	DefaultClientSecret = "identity-secret"
+	DefaultAddr         = "127.0.0.1:3000" // the binary's listen address
+	DefaultSessionTTL   = 30 * time.Minute
+	DefaultWebDir       = "flowapp/web" // where node_modules (the SDK) lives
+	MaxBodyBytes        = 16 << 10      // request body limit of the JSON API
+)
+
+// Prove's documented lifetimes the page shows countdowns for (/config).
+const (
+	OTPTimeout         = 2 * time.Minute
+	InstantLinkTimeout = 3 * time.Minute
+)
+
+// sdkPath is the SDK bundle inside the web directory, served unmodified.
+const sdkPath = "node_modules/@prove-identity/prove-auth/build/bundle/release/prove-auth.js"
+
+// pageFiles must be in Options.WebFS.
+var pageFiles = []string{"index.html", "landing.html", "app.js", "app.css"}
+
+// Options configure an App. The zero value runs against a local mockprove
+// with its built-in Prove Identity client.
+type Options struct {
+	// ProveBaseURL is Prove's server API; default DefaultProveBaseURL.
+	ProveBaseURL string
+	// ClientID and ClientSecret are the OAuth client credentials; default
+	// mockprove's identity-client / identity-secret.
+	ClientID     string
+	ClientSecret string
+	// ProveTimeout bounds every call to Prove; default 10 s.
+	ProveTimeout time.Duration
+	// ProveHTTP is the HTTP client for Prove; default one on
+	// http.DefaultTransport.
+	ProveHTTP *http.Client
+
+	// Addr is where Start listens; default 127.0.0.1:0 (a free port). The
+	// binary defaults to DefaultAddr.
+	Addr string
+	// FinalTargetURL is sent to /v3/start for desktop flows (where the phone
+	// lands after the Instant Link); default <URL()>/landing.
+	FinalTargetURL string
+
+	// SessionSecret signs the session cookie; default 32 random bytes (the
+	// sessions then do not survive a restart, which they do not anyway).
+	SessionSecret []byte
+	// SessionTTL is how long a flow's session lives; default 30 minutes.
+	SessionTTL time.Duration
+
+	// WebFS holds index.html, landing.html, app.js and app.css; default
+	// web.FS (flowapp/web, embedded).
+	WebFS fs.FS
+	// WebDir is the directory whose node_modules holds Prove's web SDK;
+	// default DefaultWebDir.
+	WebDir string
+
+	// Logger receives one line per request; default discards.
+	Logger *slog.Logger
+	// Now is the clock sessions and the cached Prove access token expire
+	// on; default time.Now.
+	Now func() time.Time
+}
+
+// App is the flowapp backend. Its methods are safe for concurrent use.
+type App struct {
+	opts     Options
+	prove    *prove.Client
+	sessions *sessionStore
+	log      *slog.Logger
+	web      fs.FS
+	phoneURL string // mockprove's virtual phone, when Prove is a local mockprove
+	handler  http.Handler
+
+	mu       sync.Mutex
+	srv      *http.Server
+	listener net.Listener
+}
+
+// New checks opts and builds an app without starting a listener: serve
+// Handler() yourself, or call Start.
+func New(opts Options) (*App, error) {
+	if opts.ProveBaseURL == "" {
+		opts.ProveBaseURL = DefaultProveBaseURL
+	}
+	if opts.ClientID == "" && opts.ClientSecret == "" {
+		opts.ClientID, opts.ClientSecret = DefaultClientID, DefaultClientSecret
+	}
+	if opts.SessionTTL <= 0 {
+		opts.SessionTTL = DefaultSessionTTL
+	}
+	if opts.WebDir == "" {
+		opts.WebDir = DefaultWebDir
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	a := &App{opts: opts, log: opts.Logger, web: opts.WebFS}
+	if a.log == nil {
+		a.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if a.web == nil {
+		a.web = web.FS
+	}
+	for _, name := range pageFiles {
+		if _, err := fs.Stat(a.web, name); err != nil {
+			return nil, fmt.Errorf("flowapp: the page files must hold %s: %w", name, err)
+		}
+	}
+	if opts.FinalTargetURL != "" {
+		if err := checkFinalTarget(opts.FinalTargetURL); err != nil {
+			return nil, err
+		}
+	}
+	pc, err := prove.New(prove.Config{
+		BaseURL: opts.ProveBaseURL, ClientID: opts.ClientID, ClientSecret: opts.ClientSecret,
+		HTTP: opts.ProveHTTP, Timeout: opts.ProveTimeout, Now: opts.Now,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("flowapp: %w", err)
+	}
+	a.prove = pc
+	if isLoopbackURL(pc.BaseURL) {
+		a.phoneURL = pc.BaseURL + "/_mock/phone"
+	}
+	secret := opts.SessionSecret
+	if len(secret) == 0 {
+		secret = make([]byte, 32)
+		if _, err := rand.Read(secret); err != nil {
+			return nil, fmt.Errorf("flowapp: session secret: %w", err)
+		}
+	}
+	a.sessions = newSessionStore(secret, opts.SessionTTL, opts.Now)
+	a.handler = a.routes()
+	return a, nil
+}
+
+// routes assembles the router.
+func (a *App) routes() http.Handler {
+	r := mux.NewRouter()
+	a.registerPage(r)
+	a.registerFlow(r)
+	r.NotFoundHandler = a.api(func(r *http.Request) (*reply, error) {
+		return nil, &apiError{Status: http.StatusNotFound, Code: codeNotFound, Message: fmt.Sprintf("There is no %s %s.", r.Method, r.URL.Path)}
+	})
+	r.MethodNotAllowedHandler = a.api(func(r *http.Request) (*reply, error) {
+		return nil, &apiError{Status: http.StatusMethodNotAllowed, Code: codeMethodNotAllowed, Message: fmt.Sprintf("%s is not allowed on %s.", r.Method, r.URL.Path)}
+	})
+	return a.logged(r)
+}
+
+// Handler serves the whole app.
+func (a *App) Handler() http.Handler { return a.handler }
+
+// Start listens on Options.Addr (default 127.0.0.1:0) and serves in the
+// background.
+func (a *App) Start() error {
+	addr := a.opts.Addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	return a.StartAddr(addr)
+}
+
+// StartAddr listens on addr and serves in the background.
+func (a *App) StartAddr(addr string) error {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("flowapp: listen %s: %w", addr, err)
+	}
+	return a.Serve(l)
+}
+
+// Serve serves on an existing listener in the background.
+func (a *App) Serve(l net.Listener) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.listener != nil {
+		return errors.New("flowapp: already started")
+	}
+	a.listener = l
+	a.srv = &http.Server{Handler: a.handler, ReadHeaderTimeout: 10 * time.Second}
+	srv := a.srv
+	go func() { _ = srv.Serve(l) }()
+	return nil
+}
+
+// URL is the base URL of the running app ("http://127.0.0.1:PORT"), or ""
+// before Start. An unspecified listen address (0.0.0.0, ::) is reported as
+// 127.0.0.1.
+func (a *App) URL() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.listener == nil {
+		return ""
+	}
+	host, port, err := net.SplitHostPort(a.listener.Addr().String())
+	if err != nil {
+		return "http://" + a.listener.Addr().String()
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// ProveBaseURL is the Prove server the app talks to.
+func (a *App) ProveBaseURL() string { return a.prove.BaseURL }
+
+// Close stops the listener, waiting (briefly) for requests in flight.
+func (a *App) Close() error {
+	a.mu.Lock()
+	srv := a.srv
+	a.mu.Unlock()
+	if srv == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		return srv.Close()
+	}
+	return nil
+}
+
+// finalTarget is the finalTargetUrl for desktop flows.
+func (a *App) finalTarget(r *http.Request) string {
+	if a.opts.FinalTargetURL != "" {
+		return a.opts.FinalTargetURL
+	}
+	if u := a.URL(); u != "" {
+		return u + "/landing"
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + "/landing"
+}
+
+// checkFinalTarget applies Prove's rules for finalTargetUrl: an absolute
+// http(s) URL of at most 128 characters from a limited alphabet.
+func checkFinalTarget(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("flowapp: final target URL %q must be an absolute http(s) URL", s)
+	}
+	if len(s) > 128 {
+		return fmt.Errorf("flowapp: final target URL %q is longer than Prove's limit of 128 characters", s)
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("-._+=/:?&%#~", c)) {
+			return fmt.Errorf("flowapp: final target URL %q has a character Prove does not accept: %q", s, c)
+		}
+	}
+	return nil
+}
+
+// isLoopbackURL reports whether u points at this machine.
+func isLoopbackURL(u string) bool {
+	p, err := url.Parse(u)
+	if err != nil {
+		return false
+	}
+	host := p.Hostname()
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,0 +1,78 @@
+package flowapp_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"regexp"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/gbytes"
+
+	"github.com/mockprove/mockprove/flowapp"
+	"github.com/mockprove/mockprove/mockprove"
+)
+
+func envOf(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+var _ = Describe("the command line", func() {
+	It("defaults to a local mockprove on 127.0.0.1:3000", func() {
+		cfg, err := flowapp.ParseConfig(nil, envOf(nil), io.Discard)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(*cfg).To(Equal(flowapp.Config{
+			ProveBaseURL: "http://127.0.0.1:8080", ClientID: "identity-client", ClientSecret: "identity-secret",
+			Addr: "127.0.0.1:3000", WebDir: "flowapp/web", ProveTimeout: 10 * time.Second, LogLevel: "info",
+		}))
+	})
+
+	It("reads the environment, and flags win", func() {
+		env := envOf(map[string]string{
+			"PROVE_BASE_URL": "https://platform.uat.proveapis.com", "PROVE_CLIENT_ID": "id", "PROVE_CLIENT_SECRET": "secret",
+			"FLOWAPP_ADDR": "0.0.0.0:4000", "FINAL_TARGET_URL": "https://shop.example.com/landing",
+			"FLOWAPP_SESSION_SECRET": "0123456789abcdef0123", "FLOWAPP_WEB_DIR": "/srv/web",
+		})
+		cfg, err := flowapp.ParseConfig([]string{"-addr", "127.0.0.1:0", "-client-id", "other"}, env, io.Discard)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(*cfg).To(Equal(flowapp.Config{
+			ProveBaseURL: "https://platform.uat.proveapis.com", ClientID: "other", ClientSecret: "secret",
+			Addr: "127.0.0.1:0", FinalTargetURL: "https://shop.example.com/landing", SessionSecret: "0123456789abcdef0123",
+			WebDir: "/srv/web", ProveTimeout: 10 * time.Second, LogLevel: "info",
+		}))
+	})
+
+	It("refuses a short session secret and stray arguments", func() {
+		_, err := flowapp.ParseConfig(nil, envOf(map[string]string{"FLOWAPP_SESSION_SECRET": "short"}), io.Discard)
+		Expect(err).To(MatchError(ContainSubstring("at least 16 characters")))
+		_, err = flowapp.ParseConfig([]string{"serve"}, envOf(nil), io.Discard)
+		Expect(err).To(MatchError(ContainSubstring(`unexpected argument "serve"`)))
+	})
+
+	It("runs until its context ends, printing where it listens", func() {
+		s := mockprove.RunT(GinkgoT())
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		stdout, stderr := gbytes.NewBuffer(), gbytes.NewBuffer()
+		done := make(chan error, 1)
+		go func() {
+			done <- flowapp.Main(ctx, []string{"-addr", "127.0.0.1:0"}, envOf(map[string]string{"PROVE_BASE_URL": s.URL()}), stdout, stderr)
+		}()
+		Eventually(stdout).Should(gbytes.Say(`flowapp listening on http://127\.0\.0\.1:\d+ \(Prove at ` + regexp.QuoteMeta(s.URL()) + `\)\n`))
+		url := regexp.MustCompile(`http://127\.0\.0\.1:\d+`).FindString(string(stdout.Contents()))
+
+		resp, err := http.Get(url + "/healthz")
+		Expect(err).NotTo(HaveOccurred())
+		resp.Body.Close()
+		Expect(resp.StatusCode).To(Equal(200))
+		Eventually(stderr).Should(gbytes.Say(`path=/healthz status=200`))
+
+		cancel()
+		Eventually(done).Should(Receive(BeNil()))
+		Expect(stdout).To(gbytes.Say("flowapp shutting down"))
+		_, err = http.Get(url + "/healthz")
+		Expect(err).To(HaveOccurred(), "the listener is closed")
+	})
+})

@@ -1,0 +1,535 @@
+package flowapp_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/mockprove/mockprove/flowapp"
+	"github.com/mockprove/mockprove/mockprove"
+)
+
+var _ = Describe("POST /initialize", func() {
+	var w *world
+	BeforeEach(func() { w = newWorld(worldOptions{}) })
+
+	It("starts a mobile flow: authToken, a signed HttpOnly SameSite=Lax session cookie, Prove /v3/start with allowOTPRetry", func() {
+		r := w.post("/initialize", map[string]any{"phoneNumber": martina, "flowType": "mobile"})
+		Expect(r.Status).To(Equal(200), "%s", r)
+		Expect(r.Body).To(HaveLen(2))
+		Expect(r.Str("authToken")).To(HavePrefix("eyJ"))
+		Expect(r.Str("flowType")).To(Equal("mobile"))
+		Expect(r.Raw).NotTo(ContainSubstring("correlationId"), "the correlationId stays server-side")
+
+		setCookie := r.Header.Get("Set-Cookie")
+		Expect(setCookie).To(MatchRegexp(`^flowapp_session=[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+;`))
+		Expect(setCookie).To(ContainSubstring("HttpOnly"))
+		Expect(setCookie).To(ContainSubstring("SameSite=Lax"))
+		Expect(setCookie).To(ContainSubstring("Path=/"))
+
+		Expect(w.proveCalls()).To(Equal([]string{"/token 200", "/v3/start 200"}))
+		start := w.lastRequest("/v3/start")
+		Expect(start).To(Equal(map[string]any{"flowType": "mobile", "phoneNumber": martina, "allowOTPRetry": true}))
+		Expect(w.spec.Checked()).To(Equal(1))
+	})
+
+	It("sends its own /landing as finalTargetUrl for a desktop flow", func() {
+		w.initialize(jordan, "desktop")
+		start := w.lastRequest("/v3/start")
+		Expect(start).To(HaveKeyWithValue("flowType", "desktop"))
+		Expect(start).To(HaveKeyWithValue("finalTargetUrl", w.app.URL()+"/landing"))
+		Expect(start).To(HaveKeyWithValue("allowOTPRetry", true))
+	})
+
+	It("sends the configured finalTargetUrl when there is one", func() {
+		w = newWorld(worldOptions{finalTargetURL: "https://shop.example.com/landing?from=prove"})
+		w.initialize(jordan, "desktop")
+		Expect(w.lastRequest("/v3/start")).To(HaveKeyWithValue("finalTargetUrl", "https://shop.example.com/landing?from=prove"))
+	})
+
+	It("accepts a leading + on the phone number", func() {
+		w.initialize("+1"+martina, "mobile")
+		Expect(w.lastRequest("/v3/start")).To(HaveKeyWithValue("phoneNumber", "+1"+martina))
+	})
+
+	DescribeTable("refuses bad input with 400 bad_request naming the problem, without calling Prove",
+		func(contentType, body, want string) {
+			r := w.send("/initialize", contentType, body)
+			expectError(r, 400, "bad_request")
+			Expect(r.Message()).To(ContainSubstring(want))
+			Expect(r.Header.Get("Set-Cookie")).To(BeEmpty())
+			Expect(w.s.Journal(mockprove.JournalFilter{Step: "/v3/start"})).To(BeEmpty())
+		},
+		Entry("phoneNumber missing", "application/json", `{"flowType":"mobile"}`, "field 'phoneNumber' is required"),
+		Entry("phoneNumber too short", "application/json", `{"phoneNumber":"200100","flowType":"mobile"}`, "field 'phoneNumber' must be 10 to 15 digits"),
+		Entry("phoneNumber with dashes", "application/json", `{"phoneNumber":"200-100-4000","flowType":"mobile"}`, "field 'phoneNumber'"),
+		Entry("phoneNumber too long", "application/json", `{"phoneNumber":"2001004000123456","flowType":"mobile"}`, "field 'phoneNumber'"),
+		Entry("phoneNumber a number", "application/json", `{"phoneNumber":2001004000,"flowType":"mobile"}`, "field 'phoneNumber' must be a string"),
+		Entry("flowType missing", "application/json", `{"phoneNumber":"2001004000"}`, "field 'flowType' is required"),
+		Entry("flowType unknown", "application/json", `{"phoneNumber":"2001004000","flowType":"tablet"}`, "field 'flowType' must be mobile or desktop"),
+		Entry("an unknown field", "application/json", `{"phoneNumber":"2001004000","flowType":"mobile","ssn":"490959347"}`, "field 'ssn' is not allowed"),
+		Entry("not JSON", "application/json", `{"phoneNumber":`, "not valid JSON"),
+		Entry("a JSON array", "application/json", `["2001004000"]`, "must be a JSON object"),
+		Entry("two objects", "application/json", `{"phoneNumber":"2001004000","flowType":"mobile"}{}`, "nothing after it"),
+		Entry("an empty body", "application/json", ``, "request body is missing"),
+		Entry("a form", "application/x-www-form-urlencoded", `phoneNumber=2001004000&flowType=mobile`, "Content-Type must be application/json"),
+		Entry("no content type", "", `{"phoneNumber":"2001004000","flowType":"mobile"}`, "Content-Type must be application/json"),
+		Entry("a body over 16 KB", "application/json", `{"phoneNumber":"2001004000","flowType":"mobile","x":"`+strings.Repeat("a", 16<<10)+`"}`, "at most 16 KB"),
+	)
+
+	It("maps Prove's 8007 (unknown test user) to 400 prove_rejected with Prove's message and code", func() {
+		r := w.post("/initialize", map[string]any{"phoneNumber": nobody, "flowType": "mobile"})
+		expectError(r, 400, "prove_rejected")
+		Expect(r.ProveCode()).To(Equal(8007))
+		Expect(r.Message()).To(Equal("no test user found matching the phone number " + nobody))
+		Expect(r.Header.Get("Set-Cookie")).To(BeEmpty())
+		Expect(w.proveCalls()).To(Equal([]string{"/token 200", "/v3/start 400"}))
+	})
+
+	It("maps Prove's 8009 (test user of another product) to 403 prove_rejected", func() {
+		w = newWorld(worldOptions{clientID: "prefill-client", secret: "prefill-secret"})
+		r := w.post("/initialize", map[string]any{"phoneNumber": martina, "flowType": "mobile"})
+		expectError(r, 403, "prove_rejected")
+		Expect(r.ProveCode()).To(Equal(8009))
+	})
+
+	It("maps wrong credentials (Prove /token 401) to 422 prove_rejected", func() {
+		w = newWorld(worldOptions{clientID: "identity-client", secret: "not-the-secret"})
+		r := w.post("/initialize", map[string]any{"phoneNumber": martina, "flowType": "mobile"})
+		expectError(r, 422, "prove_rejected")
+		Expect(r.ProveCode()).To(Equal(8002))
+	})
+
+	It("maps a Prove 500 to 502 prove_unavailable; a retry then works", func() {
+		Expect(w.s.FailNext("/v3/start", 500)).To(Succeed())
+		r := w.post("/initialize", map[string]any{"phoneNumber": martina, "flowType": "mobile"})
+		expectError(r, 502, "prove_unavailable")
+		Expect(r.ProveCode()).To(Equal(8000))
+		Expect(r.Header.Get("Set-Cookie")).To(BeEmpty())
+
+		w.initialize(martina, "mobile")
+		Expect(w.proveCalls()).To(Equal([]string{"/token 200", "/v3/start 500", "/v3/start 200"}))
+	})
+
+	It("maps a Prove that answers too late to 504 prove_timeout", func() {
+		w = newWorld(worldOptions{proveTimeout: 200 * time.Millisecond})
+		w.initialize(martina, "mobile") // the token is cached now
+		_, err := w.s.AddFault(mockprove.FaultSpec{Step: "/v3/start", Kind: mockprove.FaultDelay, Delay: "2s", Count: 1})
+		Expect(err).NotTo(HaveOccurred())
+		began := time.Now()
+		r := w.post("/initialize", map[string]any{"phoneNumber": martina, "flowType": "mobile"})
+		Expect(time.Since(began)).To(BeNumerically("<", 1500*time.Millisecond))
+		expectError(r, 504, "prove_timeout")
+		Expect(r.Message()).To(ContainSubstring("200ms"))
+	})
+
+	It("maps a malformed Prove answer to 502 prove_unavailable", func() {
+		w = newWorld(worldOptions{uncheckedProve: true})
+		_, err := w.s.AddFault(mockprove.FaultSpec{Step: "/v3/start", Kind: mockprove.FaultMalformed, Count: 1})
+		Expect(err).NotTo(HaveOccurred())
+		r := w.post("/initialize", map[string]any{"phoneNumber": martina, "flowType": "mobile"})
+		expectError(r, 502, "prove_unavailable")
+		Expect(r.Message()).To(ContainSubstring("cannot read"))
+	})
+
+	It("maps a dropped connection to 502 prove_unavailable", func() {
+		w = newWorld(worldOptions{uncheckedProve: true})
+		_, err := w.s.AddFault(mockprove.FaultSpec{Step: "/v3/start", Kind: mockprove.FaultDrop, Count: 1})
+		Expect(err).NotTo(HaveOccurred())
+		r := w.post("/initialize", map[string]any{"phoneNumber": martina, "flowType": "mobile"})
+		expectError(r, 502, "prove_unavailable")
+		Expect(r.Message()).To(ContainSubstring("cannot be reached"))
+	})
+
+	It("replaces the previous session: its cookie no longer works", func() {
+		w.initialize(martina, "mobile")
+		u, _ := url.Parse(w.app.URL())
+		old := w.c.Jar.Cookies(u)
+		Expect(old).To(HaveLen(1))
+
+		w.initialize(martina, "mobile")
+		Expect(w.verify().Str("next")).To(Equal("complete"), "the new session works")
+
+		other, _ := newBrowser()
+		other.Jar.SetCookies(u, old)
+		req, _ := http.NewRequest(http.MethodPost, w.app.URL()+"/verify", nil)
+		expectError(w.do(other, req), 409, "no_session")
+	})
+})
+
+var _ = Describe("POST /verify", func() {
+	var w *world
+	BeforeEach(func() { w = newWorld(worldOptions{}) })
+
+	It("needs a session: 409 no_session", func() {
+		r := w.post("/verify", map[string]any{})
+		expectError(r, 409, "no_session")
+		Expect(w.proveCalls()).To(BeEmpty())
+	})
+
+	It("refuses a forged or tampered cookie as no session", func() {
+		w.initialize(martina, "mobile")
+		u, _ := url.Parse(w.app.URL())
+		value := w.c.Jar.Cookies(u)[0].Value
+		id, _, _ := strings.Cut(value, ".")
+		for _, forged := range []string{id, id + ".AAAA", "x" + value, id + "." + strings.Repeat("A", 43)} {
+			other, _ := newBrowser()
+			other.Jar.SetCookies(u, []*http.Cookie{{Name: flowapp.SessionCookie, Value: forged}})
+			req, _ := http.NewRequest(http.MethodPost, w.app.URL()+"/verify", nil)
+			expectError(w.do(other, req), 409, "no_session")
+		}
+		Expect(w.s.Journal(mockprove.JournalFilter{Step: "/v3/validate"})).To(BeEmpty())
+	})
+
+	It("before the possession check: success false, next done, and the flow is over", func() {
+		w.initialize(jordan, "mobile")
+		r := w.verify()
+		Expect(r.Body).To(Equal(map[string]any{"success": false, "phoneNumber": jordan, "next": "done", "challengeMissing": false}))
+		expectError(w.post("/verify", map[string]any{}), 409, "no_session")
+		expectError(w.post("/finish", martinaFinish), 409, "no_session")
+		Expect(w.proveCalls()).To(Equal([]string{"/token 200", "/v3/start 200", "/v3/validate 200"}))
+	})
+
+	It("for a short-term persona: success, next complete (Prove Identity)", func() {
+		w.initialize(martina, "mobile")
+		r := w.verify()
+		Expect(r.Body).To(Equal(map[string]any{"success": true, "phoneNumber": martina, "next": "complete", "challengeMissing": false}))
+		Expect(w.lastRequest("/v3/validate")).To(HaveKey("correlationId"))
+	})
+
+	It("accepts an empty body and refuses unknown fields", func() {
+		w.initialize(martina, "mobile")
+		expectError(w.send("/verify", "application/json", `{"authID":"x"}`), 400, "bad_request")
+		r := w.send("/verify", "", "")
+		Expect(r.Status).To(Equal(200), "%s", r)
+		Expect(r.Str("next")).To(Equal("complete"))
+	})
+
+	It("is a wrong_step once the phone is verified", func() {
+		w.initialize(martina, "mobile")
+		w.verify()
+		r := w.post("/verify", map[string]any{})
+		expectError(r, 409, "wrong_step")
+		Expect(r.Message()).To(ContainSubstring("/finish"))
+		Expect(w.s.Journal(mockprove.JournalFilter{Step: "/v3/validate"})).To(HaveLen(1))
+	})
+
+	It("still works with 300 ms of latency on /v3/validate", func() {
+		w.initialize(martina, "mobile")
+		_, err := w.s.AddFault(mockprove.FaultSpec{Step: "/v3/validate", Kind: mockprove.FaultDelay, Delay: "300ms", Count: 1})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(w.verify().Str("next")).To(Equal("complete"))
+		es := w.s.Journal(mockprove.JournalFilter{Step: "/v3/validate"})
+		Expect(es).To(HaveLen(1))
+		Expect(es[0].Fault).NotTo(BeEmpty(), "the delay fault was hit")
+	})
+
+	It("keeps the session after a Prove 500, so that /verify can be retried", func() {
+		w.initialize(martina, "mobile")
+		Expect(w.s.FailNext("/v3/validate", 500)).To(Succeed())
+		expectError(w.post("/verify", map[string]any{}), 502, "prove_unavailable")
+		Expect(w.verify().Str("next")).To(Equal("complete"))
+	})
+
+	It("gets a new access token after a 401 and retries, unseen by the page", func() {
+		w.initialize(martina, "mobile")
+		_, err := w.s.AddFault(mockprove.FaultSpec{Step: "/v3/validate", Status: 401, Code: 8002, Count: 1})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(w.verify().Bool("success")).To(BeTrue())
+		Expect(w.proveCalls()).To(Equal([]string{"/token 200", "/v3/start 200", "/v3/validate 401", "/token 200", "/v3/validate 200"}))
+	})
+
+	It("refetches the access token after it expires (one hour later on the clock)", func() {
+		w.initialize(martina, "mobile")
+		w.s.FastForward(61 * time.Minute) // flowapp's session (30 min) and Prove's flow (15 min) are gone too
+		expectError(w.post("/verify", map[string]any{}), 409, "no_session")
+		w.initialize(martina, "mobile")
+		Expect(w.proveCalls()).To(Equal([]string{"/token 200", "/v3/start 200", "/token 200", "/v3/start 200"}))
+	})
+
+	It("passes Prove's 8008 through when Prove's 15-minute flow has expired", func() {
+		w.initialize(martina, "mobile")
+		w.s.FastForward(16 * time.Minute)
+		r := w.post("/verify", map[string]any{})
+		expectError(r, 400, "prove_rejected")
+		Expect(r.ProveCode()).To(Equal(8008))
+	})
+
+	It("forgets the session after 30 minutes", func() {
+		w.initialize(martina, "mobile")
+		w.s.FastForward(29 * time.Minute)
+		_ = w.post("/verify", map[string]any{}) // Prove's flow expired: 8008, but the session is alive
+		w.s.FastForward(time.Minute)
+		expectError(w.post("/verify", map[string]any{}), 409, "no_session")
+	})
+
+	It("serializes concurrent calls of one session: one /v3/validate, the other call is a wrong_step", func() {
+		w.initialize(martina, "mobile")
+		_, err := w.s.AddFault(mockprove.FaultSpec{Step: "/v3/validate", Kind: mockprove.FaultDelay, Delay: "200ms", Count: 1})
+		Expect(err).NotTo(HaveOccurred())
+		var wg sync.WaitGroup
+		statuses := make(chan int, 2)
+		for i := 0; i < 2; i++ {
+			wg.Add(1)
+			go func() {
+				defer GinkgoRecover()
+				defer wg.Done()
+				statuses <- w.post("/verify", map[string]any{}).Status
+			}()
+		}
+		wg.Wait()
+		close(statuses)
+		var got []int
+		for s := range statuses {
+			got = append(got, s)
+		}
+		Expect(got).To(ConsistOf(200, 409))
+		Expect(w.s.Journal(mockprove.JournalFilter{Step: "/v3/validate"})).To(HaveLen(1))
+	})
+})
+
+var _ = Describe("POST /finish (Prove Identity)", func() {
+	var w *world
+	BeforeEach(func() { w = newWorld(worldOptions{}) })
+
+	It("needs a session", func() {
+		expectError(w.post("/finish", martinaFinish), 409, "no_session")
+	})
+
+	It("is a wrong_step before /verify succeeded", func() {
+		w.initialize(martina, "mobile")
+		r := w.post("/finish", martinaFinish)
+		expectError(r, 409, "wrong_step")
+		Expect(r.Message()).To(ContainSubstring("/verify"))
+		Expect(w.s.Journal(mockprove.JournalFilter{Step: "/v3/complete"})).To(BeEmpty())
+	})
+
+	It("verifies Martina: success, cipConfidence, reason codes, KYC with 0 hits; then the flow is over", func() {
+		w.initialize(martina, "mobile")
+		w.verify()
+		r := w.post("/finish", martinaFinish)
+		Expect(r.Status).To(Equal(200), "%s", r)
+		Expect(r.Body).To(Equal(map[string]any{
+			"success": true, "next": "done", "cipConfidence": "high", "reasonCodes": []any{"NA"},
+			"kyc": map[string]any{"totalHits": float64(0), "amlTypes": []any{}},
+		}))
+		Expect(w.proveCalls()).To(Equal([]string{"/token 200", "/v3/start 200", "/v3/validate 200", "/v3/complete 200"}))
+		sent := w.lastRequest("/v3/complete")
+		Expect(sent["individual"]).To(Equal(map[string]any{
+			"firstName": "Martina", "lastName": "Goodram", "dob": "***", "ssn": "***",
+			"emailAddresses": []any{"mgoodram0@nasa.gov"},
+			"addresses":      []any{map[string]any{"address": "28965 Homewood Plaza", "city": "Little Rock", "region": "AR", "postalCode": "72204"}},
+		}))
+		expectError(w.post("/finish", martinaFinish), 409, "no_session")
+	})
+
+	It("sends only the names when that is all the page has", func() {
+		w.initialize(martina, "mobile")
+		w.verify()
+		r := w.post("/finish", map[string]any{"firstName": "  Martina ", "lastName": "Goodram"})
+		Expect(r.Status).To(Equal(200), "%s", r)
+		Expect(w.lastRequest("/v3/complete")["individual"]).To(Equal(map[string]any{"firstName": "Martina", "lastName": "Goodram"}))
+	})
+
+	It("reports a mismatching name as success false, next done", func() {
+		w.initialize(martina, "mobile")
+		w.verify()
+		r := w.post("/finish", map[string]any{"firstName": "Marina", "lastName": "Goodwin", "dob": "1995-07-26", "ssn": "490959347"})
+		Expect(r.Status).To(Equal(200), "%s", r)
+		Expect(r.Bool("success")).To(BeFalse())
+		Expect(r.Str("next")).To(Equal("done"))
+		expectError(w.post("/finish", martinaFinish), 409, "no_session")
+	})
+
+	It("returns the KYC hits of Harold Whitcomb", func() {
+		w.initialize(harold, "mobile")
+		Expect(w.verify().Str("next")).To(Equal("complete"))
+		r := w.post("/finish", map[string]any{
+			"firstName": "Harold", "lastName": "Whitcomb", "dob": "1958-08-21", "ssn": "900445566",
+			"address": map[string]any{"address": "310 Harbor View Terrace", "city": "Annapolis", "region": "MD", "postalCode": "21401"},
+		})
+		Expect(r.Status).To(Equal(200), "%s", r)
+		Expect(r.Bool("success")).To(BeTrue())
+		Expect(r.Body["kyc"]).To(Equal(map[string]any{"totalHits": float64(4), "amlTypes": []any{
+			map[string]any{"amlType": "PEP", "listHits": float64(3)},
+			map[string]any{"amlType": "Sanctions", "listHits": float64(1)},
+		}}))
+	})
+
+	DescribeTable("refuses bad input with 400 naming the field; the flow goes on",
+		func(body map[string]any, want string) {
+			w.initialize(martina, "mobile")
+			w.verify()
+			r := w.post("/finish", body)
+			expectError(r, 400, "bad_request")
+			Expect(r.Message()).To(ContainSubstring(want))
+			Expect(w.s.Journal(mockprove.JournalFilter{Step: "/v3/complete"})).To(BeEmpty())
+			Expect(w.post("/finish", martinaFinish).Bool("success")).To(BeTrue())
+		},
+		Entry("firstName missing", map[string]any{"lastName": "Goodram"}, "field 'firstName' is required"),
+		Entry("lastName blank", map[string]any{"firstName": "Martina", "lastName": "  "}, "field 'lastName' is required"),
+		Entry("firstName too long", map[string]any{"firstName": strings.Repeat("M", 65), "lastName": "Goodram"}, "field 'firstName' must be at most 64"),
+		Entry("dob not a date", map[string]any{"firstName": "Martina", "lastName": "Goodram", "dob": "1995-13-01"}, "field 'dob' must be a date as YYYY-MM-DD"),
+		Entry("dob in the future", map[string]any{"firstName": "Martina", "lastName": "Goodram", "dob": "2030-01-01"}, "field 'dob' must be a date of birth"),
+		Entry("ssn of 5 digits", map[string]any{"firstName": "Martina", "lastName": "Goodram", "ssn": "12345"}, "field 'ssn' must be 4 digits"),
+		Entry("ssn with dashes", map[string]any{"firstName": "Martina", "lastName": "Goodram", "ssn": "490-95-9347"}, "field 'ssn'"),
+		Entry("emailAddress", map[string]any{"firstName": "Martina", "lastName": "Goodram", "emailAddress": "martina"}, "field 'emailAddress' must be an email address"),
+		Entry("address without city", map[string]any{"firstName": "Martina", "lastName": "Goodram",
+			"address": map[string]any{"address": "28965 Homewood Plaza", "region": "AR", "postalCode": "72204"}}, "field 'address.city' is required"),
+		Entry("address with a bad ZIP", map[string]any{"firstName": "Martina", "lastName": "Goodram",
+			"address": map[string]any{"address": "28965 Homewood Plaza", "city": "Little Rock", "region": "AR", "postalCode": "7220"}}, "field 'address.postalCode'"),
+		Entry("address with an unknown field", map[string]any{"firstName": "Martina", "lastName": "Goodram",
+			"address": map[string]any{"address": "28965 Homewood Plaza", "city": "Little Rock", "region": "AR", "postalCode": "72204", "country": "US"}}, "field 'address.country' is not allowed"),
+		Entry("dob a number", map[string]any{"firstName": "Martina", "lastName": "Goodram", "dob": 19950726}, "field 'dob' must be a string"),
+	)
+
+	It("maps a Prove 400 on /v3/complete to 400 prove_rejected and keeps the flow", func() {
+		w.initialize(martina, "mobile")
+		w.verify()
+		Expect(w.s.FailNext("/v3/complete", 400)).To(Succeed())
+		r := w.post("/finish", martinaFinish)
+		expectError(r, 400, "prove_rejected")
+		Expect(r.ProveCode()).To(Equal(8001))
+		Expect(w.post("/finish", martinaFinish).Bool("success")).To(BeTrue())
+	})
+})
+
+var _ = Describe("Pre-Fill (a prefill client)", func() {
+	var w *world
+	BeforeEach(func() { w = newWorld(worldOptions{clientID: "prefill-client", secret: "prefill-secret"}) })
+
+	It("runs Milo's flow: verify → challenge (DOB) → individual → finish", func() {
+		w.initialize(milo, "mobile")
+		v := w.verify()
+		Expect(v.Body).To(Equal(map[string]any{"success": true, "phoneNumber": milo, "next": "challenge", "challengeMissing": true}))
+
+		r := w.post("/finish", map[string]any{"firstName": "Milo", "lastName": "Pinson"})
+		expectError(r, 409, "wrong_step")
+		Expect(r.Message()).To(ContainSubstring("/challenge"))
+
+		ch := w.post("/challenge", map[string]any{"dob": "1981-01-17"})
+		Expect(ch.Status).To(Equal(200), "%s", ch)
+		Expect(ch.Body).To(Equal(map[string]any{"success": true, "next": "complete", "individual": map[string]any{
+			"firstName": "Milo", "lastName": "Pinson",
+			"addresses":      []any{map[string]any{"address": "6377 Birchwood Hill", "city": "Littleton", "region": "CO", "postalCode": "80161-2001"}},
+			"emailAddresses": []any{"mpinsonm@dyndns.org"},
+			"dob":            "1981-01-17", "ssn": "847350596",
+		}}))
+		Expect(w.lastRequest("/v3/challenge")).To(HaveKeyWithValue("dob", "***"))
+		expectError(w.post("/challenge", map[string]any{"dob": "1981-01-17"}), 409, "wrong_step")
+
+		f := w.post("/finish", map[string]any{"firstName": "Milo", "lastName": "Pinson", "dob": "1981-01-17", "ssn": "847350596",
+			"address": map[string]any{"address": "6377 Birchwood Hill", "city": "Littleton", "region": "CO", "postalCode": "80161-2001"}})
+		Expect(f.Status).To(Equal(200), "%s", f)
+		Expect(f.Bool("success")).To(BeTrue())
+		Expect(f.Str("cipConfidence")).To(Equal("high"))
+		Expect(w.proveCalls()).To(Equal([]string{"/token 200", "/v3/start 200", "/v3/validate 200", "/v3/challenge 200", "/v3/complete 200"}))
+	})
+
+	It("accepts the last 4 digits of the SSN as the challenge", func() {
+		w.initialize(milo, "mobile")
+		w.verify()
+		ch := w.post("/challenge", map[string]any{"ssn": "0596"})
+		Expect(ch.Status).To(Equal(200), "%s", ch)
+		Expect(ch.Str("next")).To(Equal("complete"))
+	})
+
+	It("ends the flow on a wrong DOB: success false, next done", func() {
+		w.initialize(milo, "mobile")
+		w.verify()
+		ch := w.post("/challenge", map[string]any{"dob": "1981-01-18"})
+		Expect(ch.Status).To(Equal(200), "%s", ch)
+		Expect(ch.Body).To(Equal(map[string]any{"success": false, "next": "done"}))
+		expectError(w.post("/finish", map[string]any{"firstName": "Milo", "lastName": "Pinson"}), 409, "no_session")
+	})
+
+	DescribeTable("refuses a bad challenge with 400",
+		func(body, want string) {
+			w.initialize(milo, "mobile")
+			w.verify()
+			r := w.send("/challenge", "application/json", body)
+			expectError(r, 400, "bad_request")
+			Expect(r.Message()).To(ContainSubstring(want))
+			Expect(w.s.Journal(mockprove.JournalFilter{Step: "/v3/challenge"})).To(BeEmpty())
+		},
+		Entry("neither", `{}`, "At least one of the fields 'dob' and 'ssn' is required"),
+		Entry("dob not ISO", `{"dob":"01/17/1981"}`, "field 'dob' must be a date as YYYY-MM-DD"),
+		Entry("ssn of 2 digits", `{"ssn":"12"}`, "field 'ssn' must be 4 digits"),
+		Entry("unknown field", `{"dob":"1981-01-17","name":"Milo"}`, "field 'name' is not allowed"),
+	)
+
+	It("is a wrong_step in a Prove Identity flow", func() {
+		w = newWorld(worldOptions{})
+		w.initialize(martina, "mobile")
+		w.verify()
+		r := w.post("/challenge", map[string]any{"dob": "1995-07-26"})
+		expectError(r, 409, "wrong_step")
+		Expect(r.Message()).To(ContainSubstring("/finish"))
+	})
+
+	It("still works with 300 ms of latency on /v3/validate", func() {
+		w.initialize(milo, "mobile")
+		_, err := w.s.AddFault(mockprove.FaultSpec{Step: "/v3/validate", Kind: mockprove.FaultDelay, Delay: "300ms", Count: 1})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(w.verify().Str("next")).To(Equal("challenge"))
+	})
+})
+
+var _ = Describe("possession checks done by the browser (simulated over HTTP)", func() {
+	It("mobile: OTP 1234, then verify and finish for Jordan Ellis", func() {
+		w := newWorld(worldOptions{})
+		tok := w.initialize(jordan, "mobile")
+		w.passOTP(tok)
+		v := w.verify()
+		Expect(v.Body).To(Equal(map[string]any{"success": true, "phoneNumber": jordan, "next": "complete", "challengeMissing": false}))
+		f := w.post("/finish", map[string]any{"firstName": "Jordan", "lastName": "Ellis", "dob": "1988-03-21", "ssn": "900030039"})
+		Expect(f.Status).To(Equal(200), "%s", f)
+		Expect(f.Bool("success")).To(BeTrue())
+		Expect(w.proveCalls()).To(Equal([]string{"/token 200", "/v3/start 200", "/v3/validate 200", "/v3/complete 200"}))
+	})
+
+	It("desktop: the Instant Link lands on flowapp's /landing, then verify succeeds", func() {
+		w := newWorld(worldOptions{})
+		tok := w.initialize(jordan, "desktop")
+		Expect(w.device(tok, "/v1/client/mobile/instantlink/start", `{}`)).NotTo(HaveKey("error"))
+		sessions := w.s.Sessions()
+		Expect(sessions).To(HaveLen(1))
+		loc, err := w.s.ClickInstantLink(sessions[0].CorrelationID)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(loc).To(HavePrefix(w.app.URL() + "/landing"))
+
+		landing := w.get(strings.TrimPrefix(loc, w.app.URL()))
+		Expect(landing.Status).To(Equal(200))
+		Expect(landing.Header.Get("Content-Type")).To(HavePrefix("text/html"))
+
+		Expect(w.verify().Str("next")).To(Equal("complete"))
+	})
+})
+
+var _ = Describe("logs", func() {
+	It("never hold an SSN or a date of birth in clear", func() {
+		w := newWorld(worldOptions{clientID: "prefill-client", secret: "prefill-secret"})
+		w.initialize(milo, "mobile")
+		w.verify()
+		Expect(w.post("/challenge", map[string]any{"dob": "1981-01-17"}).Status).To(Equal(200))
+		Expect(w.s.FailNext("/v3/complete", 400)).To(Succeed())
+		body := map[string]any{"firstName": "Milo", "lastName": "Pinson", "dob": "1981-01-17", "ssn": "847350596"}
+		expectError(w.post("/finish", body), 400, "prove_rejected")
+		Expect(w.post("/finish", body).Bool("success")).To(BeTrue())
+
+		logs := w.logs.String()
+		Expect(logs).To(ContainSubstring("flow started"))
+		Expect(logs).To(ContainSubstring("path=/finish status=400"))
+		Expect(logs).To(ContainSubstring("proveCode=8001"))
+		for _, secret := range []string{"847350596", "1981-01-17"} {
+			Expect(logs).NotTo(ContainSubstring(secret))
+		}
+		Expect(logs).NotTo(ContainSubstring(milo), "phone numbers are masked")
+		Expect(logs).To(ContainSubstring("******1695"))
+	})
+})
