@@ -170,4 +170,9 @@ func (s *Server) sweepLocked() {
 			delete(s.authIDs, f.AuthID)
 		}
 	}
+	for token, f := range s.links {
+		if s.flows[f.ID] != f {
+			delete(s.links, token)
+		}
+	}
 }

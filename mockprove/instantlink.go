@@ -50,8 +50,7 @@ func (s *Server) instantLinkStart(c *call) (any, error) {
 		f.Possession.Method = MethodInstantLink
 		kind := "link-sent"
 		if old := f.Possession.Link; old != nil {
-			old.stopTimers()
-			delete(s.links, old.token)
+			old.stopTimers() // the old token stays known: opening it answers 410
 			kind = "link-resent"
 		}
 		now := s.clock.Now()

@@ -90,8 +90,9 @@ func (s *Server) Journal(f JournalFilter) []JournalEntry {
 	return out
 }
 
-// sensitive keys are masked wherever they appear in a body.
-var sensitive = map[string]bool{"ssn": true, "dob": true, "last4ssn": true, "client_secret": true}
+// sensitive keys (lower case) are masked wherever they appear in a body.
+var sensitive = map[string]bool{"ssn": true, "dob": true, "last4ssn": true, "client_secret": true,
+	"access_token": true, "refresh_token": true, "authtoken": true}
 
 const masked = "***"
 

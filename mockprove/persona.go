@@ -34,7 +34,7 @@ type Persona struct {
 	// step (Prove's Milo Pinson and Martina Goodram).
 	ShortTerm bool `json:"shortTerm,omitempty"`
 	// Individual is the identity Prove holds for this phone number.
-	Individual Individual `json:"individual,omitzero"`
+	Individual Individual `json:"individual"`
 	// Outcomes forces step results; every step passes by default when the
 	// submitted data matches Individual.
 	Outcomes Outcomes `json:"outcomes,omitzero"`

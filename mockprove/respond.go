@@ -228,6 +228,13 @@ func (s *Server) identify(c *call) {
 			s.mu.Unlock()
 		}
 	}
+	if c.step == "/v1/link" {
+		s.mu.Lock()
+		if f := s.links[strings.TrimPrefix(c.r.URL.Path, linkPath)]; f != nil {
+			c.correlationID, c.persona, c.client = f.ID, f.Phone, s.clients[f.ClientID]
+		}
+		s.mu.Unlock()
+	}
 	if c.persona != "" || len(c.body) == 0 {
 		return
 	}

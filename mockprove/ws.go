@@ -56,13 +56,18 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 		s.finishCall(c, status, time.Since(start), body)
 		return
 	}
-	conn, uerr := statusUpgrader.Upgrade(w, r, nil)
+	c.rule = "ws.open"
+	if fault != nil {
+		c.rule = "fault:" + fault.ID
+	}
+	h := http.Header{}
+	s.setMockHeaders(h, c)
+	conn, uerr := statusUpgrader.Upgrade(w, r, h)
 	if uerr != nil {
 		c.rule = "ws.upgrade-failed"
 		s.finishCall(c, http.StatusBadRequest, time.Since(start), nil)
 		return
 	}
-	c.rule = "ws.open"
 	s.finishCall(c, http.StatusSwitchingProtocols, time.Since(start), nil)
 	wc := &wsConn{conn: conn, send: make(chan []byte, 8), done: make(chan struct{})}
 	if fault != nil && fault.Kind == FaultWSClose {
@@ -112,21 +117,30 @@ func (s *Server) wsReader(flowID string, c *wsConn) {
 	}
 }
 
-// wsWriter is the one writer of the connection.
+// wsWriter is the one writer of the connection. It ends when the client
+// hangs up, or after a final message once the client has closed (or has not
+// within wsCloseGrace).
 func (s *Server) wsWriter(flowID string, c *wsConn) {
-	for msg := range c.send {
-		_ = c.conn.SetWriteDeadline(time.Now().Add(wsWriteWait))
-		if err := c.conn.WriteMessage(websocket.TextMessage, msg); err != nil {
-			c.shut()
+	for {
+		select {
+		case <-c.done:
 			return
+		case msg, ok := <-c.send:
+			if !ok { // a final message was sent
+				select {
+				case <-c.done:
+				case <-time.After(wsCloseGrace):
+					_ = c.conn.WriteControl(websocket.CloseMessage,
+						websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(wsWriteWait))
+					c.shut()
+				}
+				return
+			}
+			_ = c.conn.SetWriteDeadline(time.Now().Add(wsWriteWait))
+			if err := c.conn.WriteMessage(websocket.TextMessage, msg); err != nil {
+				c.shut()
+				return
+			}
 		}
-	}
-	// A final message was sent: the client closes; close ourselves if it does not.
-	select {
-	case <-c.done:
-	case <-time.After(wsCloseGrace):
-		_ = c.conn.WriteControl(websocket.CloseMessage,
-			websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(wsWriteWait))
-		c.shut()
 	}
 }

@@ -269,14 +269,7 @@ var _ = Describe("the control API", func() {
 			Expect(e.ctl(http.MethodPut, "/_mock/personas/"+newPhone, body, http.StatusCreated).JSON()).To(HaveKeyWithValue("phone", newPhone))
 		})
 
-		// BUG: persona.go tags Individual `json:"individual,omitzero"`, and
-		// CheckPersona / ReplacePersonas (personaload.go) validate the
-		// re-marshalled struct, not the body: an empty individual, which
-		// persona.schema.yaml accepts (Individual has no required field),
-		// disappears and the persona is refused "field 'individual' is
-		// missing". Affects PUT /_mock/personas[/{phone}], SetPersona and
-		// Options.Personas.
-		PIt("accepts a persona whose individual is empty, as the schema does", func() {
+		It("accepts a persona whose individual is empty, as the schema does", func() {
 			body := `{"phone":"` + newPhone + `","name":"Empty Emma","products":["identity"],"individual":{}}`
 			e.ctl(http.MethodPut, "/_mock/personas/"+newPhone, body, http.StatusCreated)
 			e.ctl(http.MethodPut, "/_mock/personas", `{"personas":[`+body+`]}`, http.StatusOK)
