@@ -49,7 +49,8 @@ type JournalFilter struct {
 type journal struct {
 	size int
 	next int64
-	ring []journalRecord
+	ring []journalRecord // grows to size, then wraps at head
+	head int             // index of the oldest record once full
 }
 
 func (j *journal) add(r journalRecord) {
@@ -59,8 +60,15 @@ func (j *journal) add(r journalRecord) {
 		j.ring = append(j.ring, r)
 		return
 	}
-	copy(j.ring, j.ring[1:])
-	j.ring[len(j.ring)-1] = r
+	j.ring[j.head] = r
+	j.head = (j.head + 1) % len(j.ring)
+}
+
+// each calls f on the records, oldest first.
+func (j *journal) each(f func(journalRecord)) {
+	for i := range j.ring {
+		f(j.ring[(j.head+i)%len(j.ring)])
+	}
 }
 
 // Journal returns the entries that match, oldest first.
@@ -68,14 +76,13 @@ func (s *Server) Journal(f JournalFilter) []JournalEntry {
 	phone := normalizePhone(f.Phone)
 	s.mu.Lock()
 	var picked []journalRecord
-	for _, r := range s.journal.ring {
+	s.journal.each(func(r journalRecord) {
 		e := r.entry
-		if (f.CorrelationID != "" && e.CorrelationID != f.CorrelationID) ||
-			(phone != "" && e.Persona != phone) || (f.Step != "" && e.Step != f.Step) {
-			continue
+		if (f.CorrelationID == "" || e.CorrelationID == f.CorrelationID) &&
+			(phone == "" || e.Persona == phone) && (f.Step == "" || e.Step == f.Step) {
+			picked = append(picked, r)
 		}
-		picked = append(picked, r)
-	}
+	})
 	s.mu.Unlock()
 	if f.Limit > 0 && len(picked) > f.Limit {
 		picked = picked[len(picked)-f.Limit:]

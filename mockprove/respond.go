@@ -360,7 +360,11 @@ func (s *Server) logCall(c *call, status int, d time.Duration) {
 	)
 }
 
-// authenticate checks "Authorization: Bearer <access_token>".
+// maxVerifiedTokens bounds the cache of access tokens whose signature was checked.
+const maxVerifiedTokens = 4096
+
+// authenticate checks "Authorization: Bearer <access_token>". Signatures are
+// checked once per token; the claims are then cached (expiry is always checked).
 func (s *Server) authenticate(r *http.Request) (Client, error) {
 	h := r.Header.Get("Authorization")
 	if h == "" {
@@ -370,9 +374,19 @@ func (s *Server) authenticate(r *http.Request) (Client, error) {
 	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
 		return Client{}, errUnauthorized("not authorized: Authorization header must be 'Bearer <access_token>'")
 	}
-	var claims accessClaims
-	if err := s.access.verify(token, &claims); err != nil {
-		return Client{}, errUnauthorized("not authorized: access token is invalid")
+	s.mu.Lock()
+	claims, known := s.verified[token]
+	s.mu.Unlock()
+	if !known {
+		if err := s.access.verify(token, &claims); err != nil {
+			return Client{}, errUnauthorized("not authorized: access token is invalid")
+		}
+		s.mu.Lock()
+		if len(s.verified) >= maxVerifiedTokens { // a token is re-verified after a purge: cheap enough
+			clear(s.verified)
+		}
+		s.verified[token] = claims
+		s.mu.Unlock()
 	}
 	if s.clock.Now().Unix() >= claims.ExpiresAt {
 		return Client{}, errUnauthorized("not authorized: access token has expired")

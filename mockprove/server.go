@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net"
@@ -110,7 +109,8 @@ type Server struct {
 	flows     map[string]*flow // by correlationId
 	authIDs   map[string]*flow // by auth id
 	limits    map[string]*rateWindow
-	startedAt int // flows started since the last sweep
+	verified  map[string]accessClaims // access tokens whose signature was checked
+	startedAt int                     // flows started since the last sweep
 	public    string
 	initial   []Persona // the start-up personas, for Reset
 	faults    []*Fault
@@ -134,7 +134,7 @@ func New(opts Options) (*Server, error) {
 		s.clock = NewClock()
 	}
 	if s.log == nil {
-		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+		s.log = slog.New(slog.DiscardHandler)
 	}
 	seed := opts.Seed
 	if seed == 0 {
@@ -253,6 +253,7 @@ func (s *Server) resetStateLocked() {
 	s.authIDs = map[string]*flow{}
 	s.links = map[string]*flow{}
 	s.limits = map[string]*rateWindow{}
+	s.verified = map[string]accessClaims{}
 	s.faults = nil
 	s.journal = journal{size: s.opts.JournalSize}
 	s.outbox = nil
