@@ -18,18 +18,9 @@ type challengeRequest struct {
 
 // challengeResponse is V3ChallengeResponse.
 type challengeResponse struct {
-	Success    bool                 `json:"success"`
-	Individual *challengeIndividual `json:"individual,omitempty"`
-	Next       map[string]string    `json:"next"`
-}
-
-type challengeIndividual struct {
-	FirstName      string    `json:"firstName,omitempty"`
-	LastName       string    `json:"lastName,omitempty"`
-	Addresses      []Address `json:"addresses,omitempty"`
-	EmailAddresses []string  `json:"emailAddresses,omitempty"`
-	DOB            string    `json:"dob,omitempty"`
-	SSN            string    `json:"ssn,omitempty"`
+	Success    bool              `json:"success"`
+	Individual *Individual       `json:"individual,omitempty"`
+	Next       map[string]string `json:"next"`
 }
 
 // challenge is POST /v3/challenge (Pre-Fill): checks the DOB and/or SSN
@@ -78,7 +69,7 @@ func (s *Server) challenge(c *call) (any, error) {
 		return resp, nil
 	}
 	in := p.Individual
-	resp.Individual = &challengeIndividual{
+	resp.Individual = &Individual{
 		FirstName: in.FirstName, LastName: in.LastName, Addresses: in.Addresses,
 		EmailAddresses: in.EmailAddresses, DOB: rfc3339Date(in.DOB), SSN: in.SSN,
 	}

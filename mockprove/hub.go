@@ -69,10 +69,25 @@ func (h *hub) subscribers(flowID string) int {
 	return len(h.subs[flowID])
 }
 
-// closeAll ends every socket (server shutdown).
+// closeAll ends every socket and refuses new ones (server shutdown).
 func (h *hub) closeAll() {
+	for _, c := range h.takeAll(true) {
+		c.shut()
+	}
+}
+
+// dropAll ends every socket but keeps the hub open (Reset).
+func (h *hub) dropAll() {
+	for _, c := range h.takeAll(false) {
+		c.shut()
+	}
+}
+
+// takeAll removes every socket from the hub and returns them.
+func (h *hub) takeAll(closeHub bool) []*wsConn {
 	h.mu.Lock()
-	h.closed = true
+	defer h.mu.Unlock()
+	h.closed = h.closed || closeHub
 	var all []*wsConn
 	for _, m := range h.subs {
 		for c := range m {
@@ -80,10 +95,7 @@ func (h *hub) closeAll() {
 		}
 	}
 	h.subs = map[string]map[*wsConn]struct{}{}
-	h.mu.Unlock()
-	for _, c := range all {
-		c.shut()
-	}
+	return all
 }
 
 // Keep-alive is real time: the SDK pings every 30 s.
@@ -116,20 +128,4 @@ func (c *wsConn) final(msg []byte) {
 
 func (c *wsConn) shut() {
 	_ = c.conn.Close()
-}
-
-// dropAll ends every socket but keeps the hub open (Reset).
-func (h *hub) dropAll() {
-	h.mu.Lock()
-	var all []*wsConn
-	for _, m := range h.subs {
-		for c := range m {
-			all = append(all, c)
-		}
-	}
-	h.subs = map[string]map[*wsConn]struct{}{}
-	h.mu.Unlock()
-	for _, c := range all {
-		c.shut()
-	}
 }
