@@ -44,6 +44,7 @@ fmt-check:
 # Everything: lint, then every test with the race detector (browser tests included).
 test: lint npm
 	$(GO) test -race -count=1 $(PKGS)
+	$(GO) test -run '^$$' -bench . -benchtime=1x ./mockprove/ >/dev/null
 
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem ./mockprove/

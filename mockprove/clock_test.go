@@ -219,6 +219,7 @@ var _ = Describe("Clock", func() {
 		It("runs with real time by default", func() {
 			s, err := mockprove.New(mockprove.Options{})
 			Expect(err).NotTo(HaveOccurred())
+			DeferCleanup(s.Close)
 			Expect(s.Clock().Frozen()).To(BeFalse())
 			Expect(s.Clock().Now()).To(BeTemporally("~", time.Now(), time.Second))
 		})

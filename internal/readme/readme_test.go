@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mockprove/mockprove/internal/browser"
 	"github.com/mockprove/mockprove/mockprove"
 )
 
@@ -18,7 +19,7 @@ var sections = []string{"## Walk a flow with curl", "## The control API"}
 func TestREADMEExamples(t *testing.T) {
 	for _, tool := range []string{"bash", "curl", "jq"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("CI") == "true" {
+			if browser.InCI() {
 				t.Fatalf("%s is needed to run the README examples (.ci/run installs it)", tool)
 			}
 			t.Skipf("%s is not installed: skipping the README examples", tool)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/gorilla/websocket"
 	. "github.com/onsi/ginkgo/v2"
@@ -181,9 +182,11 @@ var _ = Describe("faults", func() {
 	})
 
 	Describe("kind delay", func() {
-		It("still answers normally and records the hit", func() {
+		It("answers normally, no sooner than the delay, and records the hit", func() {
 			f := addFault(`{"step":"/v3/start","kind":"delay","delay":"300ms","count":2}`)
+			began := time.Now()
 			res := startStatus(jordan)
+			Expect(time.Since(began)).To(BeNumerically(">=", 300*time.Millisecond), "the delay is real latency")
 			Expect(res.Status).To(Equal(http.StatusOK))
 			Expect(res.JSON()).To(HaveKey("authToken"))
 			Expect(res.Header.Get("X-Mockprove-Fault")).To(Equal(f["id"]))
