@@ -4,8 +4,8 @@
 //
 // It knows Prove only by a base URL and credentials, so it works the same
 // against Prove's sandbox (https://platform.uat.proveapis.com) and against
-// mockprove. The access token is cached until 60 s before it expires and
-// fetched again after any 401 from an API call (the call is retried once).
+// mockprove. The access token is cached until shortly before it expires
+// (60 s, or half its lifetime when that is shorter) and fetched again after any 401 from an API call (the call is retried once).
 // Every call has a timeout. Errors are typed: *Error for Prove's error
 // answers, *TimeoutError, *MalformedError and *TransportError.
 package prove
@@ -28,7 +28,8 @@ import (
 // Defaults of Config.
 const (
 	DefaultTimeout = 10 * time.Second
-	// TokenLeeway: a cached token is not used in the last minute of its life.
+	// TokenLeeway: a cached token is not used in the last minute of its
+	// life, or in the second half of it when it lives less than 2 minutes.
 	TokenLeeway = 60 * time.Second
 	// maxAnswerBytes bounds what is read of one answer.
 	maxAnswerBytes = 1 << 20
@@ -70,12 +71,28 @@ type Client struct {
 	expiry   time.Time // when the cached token stops being used
 }
 
-// New checks cfg and returns a client.
-func New(cfg Config) (*Client, error) {
-	base := strings.TrimRight(strings.TrimSpace(cfg.BaseURL), "/")
+// CheckBaseURL returns Prove's base URL without its trailing slash, or an
+// error when it is not an absolute http(s) URL.
+func CheckBaseURL(s string) (string, error) {
+	base := strings.TrimRight(strings.TrimSpace(s), "/")
 	u, err := url.Parse(base)
 	if base == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("prove: base URL %q must be an http(s) URL such as https://platform.uat.proveapis.com", cfg.BaseURL)
+		return "", fmt.Errorf("prove: base URL %q must be an http(s) URL such as https://platform.uat.proveapis.com", s)
+	}
+	return base, nil
+}
+
+// tokenLeeway is how long before its expiry a token of this lifetime stops
+// being used: min(TokenLeeway, lifetime/2).
+func tokenLeeway(lifetime time.Duration) time.Duration {
+	return min(TokenLeeway, lifetime/2)
+}
+
+// New checks cfg and returns a client.
+func New(cfg Config) (*Client, error) {
+	base, err := CheckBaseURL(cfg.BaseURL)
+	if err != nil {
+		return nil, err
 	}
 	if cfg.ClientID == "" || cfg.ClientSecret == "" {
 		return nil, errors.New("prove: client ID and client secret are required")
@@ -239,7 +256,8 @@ func (c *Client) fetchToken(ctx context.Context) (string, error) {
 	}
 	c.mu.Lock()
 	c.token = tr.AccessToken
-	c.expiry = issued.Add(time.Duration(tr.ExpiresIn)*time.Second - TokenLeeway)
+	lifetime := time.Duration(tr.ExpiresIn) * time.Second
+	c.expiry = issued.Add(lifetime - tokenLeeway(lifetime))
 	c.mu.Unlock()
 	return tr.AccessToken, nil
 }
