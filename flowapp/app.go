@@ -8,6 +8,8 @@
 // The library is the product; cmd/flowapp is a thin main:
 //
 //	app, err := flowapp.New(flowapp.Options{ProveBaseURL: "http://127.0.0.1:8080"})
+//	// Against Prove: ProveBaseURL, ClientID, ClientSecret and PublicURL
+//	// (where customers' browsers and phones reach flowapp) are required.
 //	if err != nil { ... }
 //	if err := app.StartAddr("127.0.0.1:3000"); err != nil { ... }
 //	defer app.Close()
@@ -65,8 +67,10 @@ var pageFiles = []string{"index.html", "landing.html", "app.js", "app.css"}
 type Options struct {
 	// ProveBaseURL is Prove's server API; default DefaultProveBaseURL.
 	ProveBaseURL string
-	// ClientID and ClientSecret are the OAuth client credentials; default
-	// mockprove's identity-client / identity-secret.
+	// ClientID and ClientSecret are the OAuth client credentials. Both are
+	// required unless ProveBaseURL is a loopback URL (a local mockprove),
+	// where leaving both empty means mockprove's identity-client /
+	// identity-secret.
 	ClientID     string
 	ClientSecret string
 	// ProveTimeout bounds every call to Prove; default 10 s.
@@ -78,9 +82,19 @@ type Options struct {
 	// Addr is where Start listens; default 127.0.0.1:0 (a free port). The
 	// binary defaults to DefaultAddr.
 	Addr string
+	// PublicURL is where customers' browsers and phones reach flowapp, e.g.
+	// https://shop.example.com (behind a proxy, the proxy's URL); default
+	// http://<listen address>. Required (or FinalTargetURL) when
+	// ProveBaseURL is not a loopback URL. An https URL makes the session
+	// cookie Secure.
+	PublicURL string
 	// FinalTargetURL is sent to /v3/start for desktop flows (where the phone
-	// lands after the Instant Link); default <URL()>/landing.
+	// lands after the Instant Link); default <PublicURL>/landing.
 	FinalTargetURL string
+	// DevHints shows developer hints in the page (a link to mockprove's
+	// virtual phone, where the text messages are). nil means on exactly
+	// when ProveBaseURL is a loopback URL (a local mockprove).
+	DevHints *bool
 
 	// SessionSecret signs the session cookie; default 32 random bytes (the
 	// sessions then do not survive a restart, which they do not anyway).
@@ -104,13 +118,15 @@ type Options struct {
 
 // App is the flowapp backend. Its methods are safe for concurrent use.
 type App struct {
-	opts     Options
-	prove    *prove.Client
-	sessions *sessionStore
-	log      *slog.Logger
-	web      fs.FS
-	phoneURL string // mockprove's virtual phone, when Prove is a local mockprove
-	handler  http.Handler
+	opts         Options
+	prove        *prove.Client
+	sessions     *sessionStore
+	log          *slog.Logger
+	web          fs.FS
+	phoneURL     string // mockprove's virtual phone, when developer hints are on
+	publicOrigin string // scheme://host of Options.PublicURL, or ""
+	csp          string // the Content-Security-Policy of every answer
+	handler      http.Handler
 
 	mu       sync.Mutex
 	srv      *http.Server
@@ -123,8 +139,33 @@ func New(opts Options) (*App, error) {
 	if opts.ProveBaseURL == "" {
 		opts.ProveBaseURL = DefaultProveBaseURL
 	}
-	if opts.ClientID == "" && opts.ClientSecret == "" {
+	base, err := prove.CheckBaseURL(opts.ProveBaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("flowapp: %w", err)
+	}
+	local := isLoopbackURL(base)
+	switch {
+	case opts.ClientID != "" && opts.ClientSecret != "":
+	case !local:
+		return nil, fmt.Errorf("flowapp: Prove at %s is not a local mockprove: set its client ID and client secret "+
+			"(PROVE_CLIENT_ID and PROVE_CLIENT_SECRET, or -client-id and -client-secret); mockprove's credentials are never used for it", base)
+	case opts.ClientID == "" && opts.ClientSecret == "":
 		opts.ClientID, opts.ClientSecret = DefaultClientID, DefaultClientSecret
+	default:
+		return nil, errors.New("flowapp: set both the client ID and the client secret (PROVE_CLIENT_ID and PROVE_CLIENT_SECRET), " +
+			"or neither to use mockprove's identity-client")
+	}
+	if opts.PublicURL != "" {
+		u, err := checkPublicURL(opts.PublicURL)
+		if err != nil {
+			return nil, err
+		}
+		opts.PublicURL = u
+	}
+	if !local && opts.PublicURL == "" && opts.FinalTargetURL == "" {
+		return nil, fmt.Errorf("flowapp: Prove at %s is not a local mockprove, so customers' phones must reach flowapp from outside "+
+			"this machine: set the public URL (PUBLIC_URL or -public-url, e.g. https://shop.example.com) "+
+			"or the final target URL (FINAL_TARGET_URL or -final-target-url)", base)
 	}
 	if opts.SessionTTL <= 0 {
 		opts.SessionTTL = DefaultSessionTTL
@@ -139,6 +180,7 @@ func New(opts Options) (*App, error) {
 	if a.log == nil {
 		a.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	a.log = slog.New(maskingHandler{a.log.Handler()})
 	if a.web == nil {
 		a.web = web.FS
 	}
@@ -152,17 +194,22 @@ func New(opts Options) (*App, error) {
 			return nil, err
 		}
 	}
+	if a.opts.PublicURL != "" {
+		u, _ := url.Parse(a.opts.PublicURL)
+		a.publicOrigin = u.Scheme + "://" + u.Host
+	}
 	pc, err := prove.New(prove.Config{
-		BaseURL: opts.ProveBaseURL, ClientID: opts.ClientID, ClientSecret: opts.ClientSecret,
+		BaseURL: base, ClientID: opts.ClientID, ClientSecret: opts.ClientSecret,
 		HTTP: opts.ProveHTTP, Timeout: opts.ProveTimeout, Now: opts.Now,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("flowapp: %w", err)
 	}
 	a.prove = pc
-	if isLoopbackURL(pc.BaseURL) {
+	if hints := opts.DevHints; (hints == nil && local) || (hints != nil && *hints) {
 		a.phoneURL = pc.BaseURL + "/_mock/phone"
 	}
+	a.csp = contentSecurityPolicy(pc.BaseURL)
 	secret := opts.SessionSecret
 	if len(secret) == 0 {
 		secret = make([]byte, 32)
@@ -170,7 +217,7 @@ func New(opts Options) (*App, error) {
 			return nil, fmt.Errorf("flowapp: session secret: %w", err)
 		}
 	}
-	a.sessions = newSessionStore(secret, opts.SessionTTL, opts.Now)
+	a.sessions = newSessionStore(secret, opts.SessionTTL, opts.Now, strings.HasPrefix(a.opts.PublicURL, "https://"))
 	a.handler = a.routes()
 	return a, nil
 }
@@ -186,7 +233,47 @@ func (a *App) routes() http.Handler {
 	r.MethodNotAllowedHandler = a.api(func(r *http.Request) (*reply, error) {
 		return nil, &apiError{Status: http.StatusMethodNotAllowed, Code: codeMethodNotAllowed, Message: fmt.Sprintf("%s is not allowed on %s.", r.Method, r.URL.Path)}
 	})
-	return a.logged(r)
+	return a.logged(a.secured(r))
+}
+
+// secured sets the security headers of every answer: a Content-Security-
+// Policy that lets the page load only its own files and talk only to
+// flowapp and Prove's device API, no framing, no Referer (the Instant Link
+// landing URL carries an authId).
+func (a *App) secured(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", a.csp)
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("X-Content-Type-Options", "nosniff")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// contentSecurityPolicy is the page's CSP for Prove at base. Prove's web
+// SDK calls Prove's device API from the browser (fetch, and a WebSocket
+// while it waits for the Instant Link): against Prove that is
+// https://*.proveapis.com:* and wss://*.prove-auth.proveapis.com (Prove's
+// guide asks for the latter in connect-src); against mockprove (or another
+// stand-in) it is the base URL's origin and its ws:// (wss://) form.
+func contentSecurityPolicy(base string) string {
+	connect := []string{"'self'"}
+	u, err := url.Parse(base)
+	if err == nil {
+		host := strings.ToLower(u.Hostname())
+		if host == "proveapis.com" || strings.HasSuffix(host, ".proveapis.com") {
+			connect = append(connect, "https://*.proveapis.com:*", "wss://*.prove-auth.proveapis.com")
+		} else {
+			ws := "ws://"
+			if u.Scheme == "https" {
+				ws = "wss://"
+			}
+			connect = append(connect, u.Scheme+"://"+u.Host, ws+u.Host)
+		}
+	}
+	return "default-src 'self'; connect-src " + strings.Join(connect, " ") +
+		"; img-src 'self' data:; style-src 'self'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 }
 
 // Handler serves the whole app.
@@ -219,15 +306,24 @@ func (a *App) Serve(l net.Listener) error {
 		return errors.New("flowapp: already started")
 	}
 	a.listener = l
-	a.srv = &http.Server{Handler: a.handler, ReadHeaderTimeout: 10 * time.Second}
+	// A flow step may make two Prove calls (/v3/validate, then /v3/challenge
+	// for a pre-fill), each bounded by the Prove timeout: the answer must
+	// still be writable after both.
+	a.srv = &http.Server{
+		Handler:           a.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      a.WriteTimeout(),
+		IdleTimeout:       2 * time.Minute,
+	}
 	srv := a.srv
 	go func() { _ = srv.Serve(l) }()
 	return nil
 }
 
 // URL is the base URL of the running app ("http://127.0.0.1:PORT"), or ""
-// before Start. An unspecified listen address (0.0.0.0, ::) is reported as
-// 127.0.0.1.
+// before Start and after Close. An unspecified listen address (0.0.0.0, ::)
+// is reported as 127.0.0.1.
 func (a *App) URL() string {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -247,10 +343,25 @@ func (a *App) URL() string {
 // ProveBaseURL is the Prove server the app talks to.
 func (a *App) ProveBaseURL() string { return a.prove.BaseURL }
 
-// Close stops the listener, waiting (briefly) for requests in flight.
+// PublicURL is where customers reach the app: Options.PublicURL, else
+// URL().
+func (a *App) PublicURL() string {
+	if a.opts.PublicURL != "" {
+		return a.opts.PublicURL
+	}
+	return a.URL()
+}
+
+// WriteTimeout is the http.Server write timeout Start uses: longer than two
+// calls to Prove.
+func (a *App) WriteTimeout() time.Duration { return 2*a.prove.Timeout() + 15*time.Second }
+
+// Close stops the listener, waiting (briefly) for requests in flight. The
+// app can be started again.
 func (a *App) Close() error {
 	a.mu.Lock()
 	srv := a.srv
+	a.srv, a.listener = nil, nil
 	a.mu.Unlock()
 	if srv == nil {
 		return nil
@@ -263,12 +374,15 @@ func (a *App) Close() error {
 	return nil
 }
 
-// finalTarget is the finalTargetUrl for desktop flows.
+// finalTarget is the finalTargetUrl for desktop flows: FinalTargetURL, else
+// <public URL>/landing. Served through Handler() without Start and without a
+// PublicURL (only possible against a local mockprove), the request's host
+// stands in for the public URL.
 func (a *App) finalTarget(r *http.Request) string {
 	if a.opts.FinalTargetURL != "" {
 		return a.opts.FinalTargetURL
 	}
-	if u := a.URL(); u != "" {
+	if u := a.PublicURL(); u != "" {
 		return u + "/landing"
 	}
 	scheme := "http"
@@ -276,6 +390,21 @@ func (a *App) finalTarget(r *http.Request) string {
 		scheme = "https"
 	}
 	return scheme + "://" + r.Host + "/landing"
+}
+
+// checkPublicURL checks a public URL (an absolute http(s) URL, perhaps with
+// a path prefix, without query or fragment) and returns it without its
+// trailing slash; <public URL>/landing must be a final target Prove takes.
+func checkPublicURL(s string) (string, error) {
+	trimmed := strings.TrimRight(strings.TrimSpace(s), "/")
+	u, err := url.Parse(trimmed)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return "", fmt.Errorf("flowapp: public URL %q must be an absolute http(s) URL such as https://shop.example.com", s)
+	}
+	if err := checkFinalTarget(trimmed + "/landing"); err != nil {
+		return "", fmt.Errorf("flowapp: public URL %q: %w", s, err)
+	}
+	return trimmed, nil
 }
 
 // checkFinalTarget applies Prove's rules for finalTargetUrl: an absolute

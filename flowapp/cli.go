@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 	"time"
 )
 
@@ -14,15 +15,42 @@ import (
 // the environment.
 type Config struct {
 	ProveBaseURL   string        // -prove-base-url  PROVE_BASE_URL
-	ClientID       string        // -client-id       PROVE_CLIENT_ID
+	ClientID       string        // -client-id       PROVE_CLIENT_ID (no default but mockprove's, for a local mockprove; see New)
 	ClientSecret   string        // -client-secret   PROVE_CLIENT_SECRET
 	Addr           string        // -addr            FLOWAPP_ADDR
+	PublicURL      string        // -public-url      PUBLIC_URL
 	FinalTargetURL string        // -final-target-url FINAL_TARGET_URL
+	DevHints       *bool         // -dev-hints       FLOWAPP_DEV_HINTS (nil: on for a local mockprove)
 	SessionSecret  string        // -session-secret  FLOWAPP_SESSION_SECRET
 	WebDir         string        // -web-dir         FLOWAPP_WEB_DIR
 	ProveTimeout   time.Duration // -prove-timeout   FLOWAPP_PROVE_TIMEOUT
 	LogLevel       string        // -log-level       FLOWAPP_LOG_LEVEL
 }
+
+// optionalBool is a boolean flag that remembers whether it was set.
+type optionalBool struct{ p **bool }
+
+func (o optionalBool) String() string {
+	if o.p == nil || *o.p == nil {
+		return "auto"
+	}
+	return strconv.FormatBool(**o.p)
+}
+
+func (o optionalBool) Set(s string) error {
+	if s == "auto" {
+		*o.p = nil
+		return nil
+	}
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		return errors.New("must be true, false or auto")
+	}
+	*o.p = &b
+	return nil
+}
+
+func (o optionalBool) IsBoolFlag() bool { return true }
 
 // ParseConfig reads flags, falling back to the environment, then to the
 // defaults.
@@ -37,10 +65,17 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		return def
 	}
 	fs.StringVar(&cfg.ProveBaseURL, "prove-base-url", env("PROVE_BASE_URL", DefaultProveBaseURL), "Prove's server API (default: a local mockprove) [PROVE_BASE_URL]")
-	fs.StringVar(&cfg.ClientID, "client-id", env("PROVE_CLIENT_ID", DefaultClientID), "OAuth client ID [PROVE_CLIENT_ID]")
-	fs.StringVar(&cfg.ClientSecret, "client-secret", env("PROVE_CLIENT_SECRET", DefaultClientSecret), "OAuth client secret [PROVE_CLIENT_SECRET]")
+	fs.StringVar(&cfg.ClientID, "client-id", env("PROVE_CLIENT_ID", ""), "OAuth client ID; required unless Prove is a local mockprove (default there: "+DefaultClientID+") [PROVE_CLIENT_ID]")
+	fs.StringVar(&cfg.ClientSecret, "client-secret", env("PROVE_CLIENT_SECRET", ""), "OAuth client secret; required unless Prove is a local mockprove (default there: "+DefaultClientSecret+") [PROVE_CLIENT_SECRET]")
 	fs.StringVar(&cfg.Addr, "addr", env("FLOWAPP_ADDR", DefaultAddr), "listen address (host:port; port 0 picks a free one) [FLOWAPP_ADDR]")
-	fs.StringVar(&cfg.FinalTargetURL, "final-target-url", env("FINAL_TARGET_URL", ""), "where the phone lands after the Instant Link (default: http://<addr>/landing) [FINAL_TARGET_URL]")
+	fs.StringVar(&cfg.PublicURL, "public-url", env("PUBLIC_URL", ""), "where customers' browsers and phones reach flowapp, e.g. https://shop.example.com; required unless Prove is a local mockprove (default: http://<addr>) [PUBLIC_URL]")
+	fs.StringVar(&cfg.FinalTargetURL, "final-target-url", env("FINAL_TARGET_URL", ""), "where the phone lands after the Instant Link (default: <public URL>/landing) [FINAL_TARGET_URL]")
+	if v := getenv("FLOWAPP_DEV_HINTS"); v != "" {
+		if err := (optionalBool{&cfg.DevHints}).Set(v); err != nil {
+			return nil, fmt.Errorf("FLOWAPP_DEV_HINTS: %w", err)
+		}
+	}
+	fs.Var(optionalBool{&cfg.DevHints}, "dev-hints", "show developer hints in the page (a link to mockprove's virtual phone): true, false or auto (on when Prove is a local mockprove) [FLOWAPP_DEV_HINTS]")
 	fs.StringVar(&cfg.SessionSecret, "session-secret", env("FLOWAPP_SESSION_SECRET", ""), "key that signs the session cookie, at least 16 characters (default: random) [FLOWAPP_SESSION_SECRET]")
 	fs.StringVar(&cfg.WebDir, "web-dir", env("FLOWAPP_WEB_DIR", DefaultWebDir), "directory whose node_modules holds Prove's web SDK [FLOWAPP_WEB_DIR]")
 	timeout, err := time.ParseDuration(env("FLOWAPP_PROVE_TIMEOUT", "10s"))
@@ -73,7 +108,9 @@ func (cfg *Config) Options(stderr io.Writer) (Options, error) {
 		ClientSecret:   cfg.ClientSecret,
 		ProveTimeout:   cfg.ProveTimeout,
 		Addr:           cfg.Addr,
+		PublicURL:      cfg.PublicURL,
 		FinalTargetURL: cfg.FinalTargetURL,
+		DevHints:       cfg.DevHints,
 		SessionSecret:  []byte(cfg.SessionSecret),
 		WebDir:         cfg.WebDir,
 		Logger:         slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),

@@ -3,6 +3,7 @@ package flowapp
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"sort"
 	"strings"
@@ -127,7 +128,8 @@ func (a *App) verify(r *http.Request) (*reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.next = v.Next
+	// s.next moves on only once the whole step worked: when the pre-fill
+	// challenge below fails, the page may send /verify again.
 	resp := verifyResponse{Success: v.Success, PhoneNumber: v.PhoneNumber, ChallengeMissing: v.ChallengeMissing}
 	if resp.PhoneNumber == "" {
 		resp.PhoneNumber = s.phone
@@ -136,8 +138,10 @@ func (a *App) verify(r *http.Request) (*reply, error) {
 	switch {
 	case !v.Success:
 		resp.Next = nextDone
+		s.next = v.Next
 	case v.Next.Has(prove.StepChallenge) && v.ChallengeMissing:
 		resp.Next = nextChallenge
+		s.next = v.Next
 	case v.Next.Has(prove.StepChallenge):
 		// Pre-Fill where Prove already has the DOB or SSN: fetch the
 		// identity now so that the page can pre-fill the form.
@@ -146,23 +150,26 @@ func (a *App) verify(r *http.Request) (*reply, error) {
 		case err != nil && v.Next.Has(prove.StepComplete):
 			// The pre-fill is optional when complete is allowed: go on with
 			// an empty form.
-			a.log.Warn("pre-fill challenge failed; continuing without it", "correlationId", s.correlationID, "err", redact(err.Error()))
+			attrs := append([]slog.Attr{slog.String("correlationId", s.correlationID)}, causeAttrs(err)...)
+			a.log.LogAttrs(ctx, slog.LevelWarn, "pre-fill challenge failed; continuing without it", attrs...)
 			resp.Next = nextComplete
+			s.next = v.Next
 		case err != nil:
 			return nil, err
 		default:
-			s.next = ch.Next
 			resp.Success = ch.Success
 			resp.Next, err = afterChallenge(ch)
 			if err != nil {
 				return nil, err
 			}
+			s.next = ch.Next
 			if ch.Success {
-				resp.Individual = toIndividual(ch.Individual)
+				resp.Individual = s.prefill(ch.Individual)
 			}
 		}
 	case v.Next.Has(prove.StepComplete):
 		resp.Next = nextComplete
+		s.next = v.Next
 	default:
 		return nil, unexpectedNext("/v3/validate", v.Next)
 	}
@@ -219,7 +226,7 @@ func (a *App) challenge(r *http.Request) (*reply, error) {
 	}
 	resp := challengeResponse{Success: ch.Success, Next: next}
 	if ch.Success {
-		resp.Individual = toIndividual(ch.Individual)
+		resp.Individual = s.prefill(ch.Individual)
 	}
 	if next == nextDone {
 		a.sessions.end(s)
@@ -284,7 +291,9 @@ func (a *App) finish(r *http.Request) (*reply, error) {
 	c.required("firstName", req.FirstName, 64)
 	c.required("lastName", req.LastName, 64)
 	c.date("dob", req.DOB, a.opts.Now())
-	c.ssn("ssn", req.SSN)
+	if !reMaskedSSN.MatchString(req.SSN) {
+		c.ssn("ssn", req.SSN)
+	}
 	c.email("emailAddress", req.EmailAddress)
 	if ad := req.Address; ad != nil {
 		c.required("address.address", ad.Address, 128)
@@ -306,9 +315,18 @@ func (a *App) finish(r *http.Request) (*reply, error) {
 	if !s.next.Has(prove.StepComplete) {
 		return nil, wrongStep("/finish", s.next)
 	}
+	// The page shows a pre-filled SSN masked: the masked form (or no SSN at
+	// all) means the one Prove pre-filled, which only the session holds.
+	ssn := req.SSN
+	switch {
+	case reMaskedSSN.MatchString(ssn) && (s.prefillSSN == "" || maskSSN(s.prefillSSN) != ssn):
+		return nil, badRequest("field 'ssn' must be 4 digits (the last 4 of the SSN) or 9 digits.")
+	case reMaskedSSN.MatchString(ssn), ssn == "":
+		ssn = s.prefillSSN
+	}
 	in := prove.CompleteIndividual{
 		FirstName: strings.TrimSpace(req.FirstName), LastName: strings.TrimSpace(req.LastName),
-		DOB: req.DOB, SSN: req.SSN,
+		DOB: req.DOB, SSN: ssn,
 	}
 	if req.EmailAddress != "" {
 		in.EmailAddresses = []string{req.EmailAddress}
@@ -397,7 +415,8 @@ func nextKeys(n prove.Next) string {
 	return "[" + strings.Join(keys, ", ") + "]"
 }
 
-// individual is the identity Prove pre-fills, as the page gets it.
+// individual is the identity Prove pre-fills, as the page gets it: the SSN
+// masked (maskSSN), everything else as Prove has it.
 type individual struct {
 	FirstName      string    `json:"firstName,omitempty"`
 	LastName       string    `json:"lastName,omitempty"`
@@ -415,15 +434,35 @@ type address struct {
 	PostalCode      string `json:"postalCode,omitempty"`
 }
 
-func toIndividual(in *prove.ChallengeIndividual) *individual {
+// prefill keeps the full SSN of a pre-filled identity in the session and
+// returns the identity for the page, the SSN masked.
+func (s *session) prefill(in *prove.ChallengeIndividual) *individual {
 	if in == nil {
 		return nil
 	}
-	out := &individual{FirstName: in.FirstName, LastName: in.LastName, EmailAddresses: in.EmailAddresses, DOB: dateOnly(in.DOB), SSN: in.SSN}
+	s.prefillSSN = in.SSN
+	out := &individual{FirstName: in.FirstName, LastName: in.LastName, EmailAddresses: in.EmailAddresses, DOB: dateOnly(in.DOB)}
+	if in.SSN != "" {
+		out.SSN = maskSSN(in.SSN)
+	}
 	for _, ad := range in.Addresses {
 		out.Addresses = append(out.Addresses, address(ad))
 	}
 	return out
+}
+
+// maskSSN shows only the last 4 digits of an SSN: "*****0596".
+func maskSSN(ssn string) string {
+	digits := strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, ssn)
+	if len(digits) > 4 {
+		digits = digits[len(digits)-4:]
+	}
+	return "*****" + digits
 }
 
 // dateOnly turns Prove's "1981-01-17T00:00:00Z" into "1981-01-17" (what an

@@ -46,6 +46,20 @@ var _ = Describe("POST /initialize", func() {
 		Expect(start).To(HaveKeyWithValue("allowOTPRetry", true))
 	})
 
+	It("sends <public URL>/landing as finalTargetUrl when there is a public URL, and makes the cookie Secure when it is https", func() {
+		w = newWorld(worldOptions{publicURL: "https://shop.example.com/apply/"})
+		r := w.post("/initialize", map[string]any{"phoneNumber": jordan, "flowType": "desktop"})
+		Expect(r.Status).To(Equal(200), "%s", r)
+		Expect(w.lastRequest("/v3/start")).To(HaveKeyWithValue("finalTargetUrl", "https://shop.example.com/apply/landing"))
+		Expect(r.Header.Get("Set-Cookie")).To(ContainSubstring("; Secure"))
+	})
+
+	It("does not make the cookie Secure for a plain http public URL", func() {
+		r := w.post("/initialize", map[string]any{"phoneNumber": jordan, "flowType": "mobile"})
+		Expect(r.Status).To(Equal(200), "%s", r)
+		Expect(r.Header.Get("Set-Cookie")).NotTo(ContainSubstring("Secure"))
+	})
+
 	It("sends the configured finalTargetUrl when there is one", func() {
 		w = newWorld(worldOptions{finalTargetURL: "https://shop.example.com/landing?from=prove"})
 		w.initialize(jordan, "desktop")
@@ -77,39 +91,69 @@ var _ = Describe("POST /initialize", func() {
 		Entry("a JSON array", "application/json", `["2001004000"]`, "must be a JSON object"),
 		Entry("two objects", "application/json", `{"phoneNumber":"2001004000","flowType":"mobile"}{}`, "nothing after it"),
 		Entry("an empty body", "application/json", ``, "request body is missing"),
+		Entry("an empty body as text/plain", "text/plain", ``, "Content-Type must be application/json"),
+		Entry("JSON as text/plain (another site's no-cors fetch)", "text/plain", `{"phoneNumber":"2001004000","flowType":"mobile"}`, "Content-Type must be application/json"),
 		Entry("a form", "application/x-www-form-urlencoded", `phoneNumber=2001004000&flowType=mobile`, "Content-Type must be application/json"),
 		Entry("no content type", "", `{"phoneNumber":"2001004000","flowType":"mobile"}`, "Content-Type must be application/json"),
 		Entry("a body over 16 KB", "application/json", `{"phoneNumber":"2001004000","flowType":"mobile","x":"`+strings.Repeat("a", 16<<10)+`"}`, "at most 16 KB"),
 	)
 
-	It("maps Prove's 8007 (unknown test user) to 400 prove_rejected with Prove's message and code", func() {
+	It("maps Prove's 8007 (unknown test user) to 400 prove_rejected in its own words, with Prove's code", func() {
 		r := w.post("/initialize", map[string]any{"phoneNumber": nobody, "flowType": "mobile"})
 		expectError(r, 400, "prove_rejected")
 		Expect(r.ProveCode()).To(Equal(8007))
-		Expect(r.Message()).To(Equal("no test user found matching the phone number " + nobody))
+		Expect(r.Message()).To(Equal("We couldn't find that phone number. Check it and try again."))
+		Expect(string(r.Raw)).NotTo(ContainSubstring(nobody), "Prove's message (which names the number) is not forwarded")
+		Expect(string(r.Raw)).NotTo(ContainSubstring("test user"))
 		Expect(r.Header.Get("Set-Cookie")).To(BeEmpty())
 		Expect(w.proveCalls()).To(Equal([]string{"/token 200", "/v3/start 400"}))
 	})
 
-	It("maps Prove's 8009 (test user of another product) to 403 prove_rejected", func() {
+	It("maps Prove's 8009 (test user of another product) to 403 prove_rejected in its own words", func() {
 		w = newWorld(worldOptions{clientID: "prefill-client", secret: "prefill-secret"})
 		r := w.post("/initialize", map[string]any{"phoneNumber": martina, "flowType": "mobile"})
 		expectError(r, 403, "prove_rejected")
 		Expect(r.ProveCode()).To(Equal(8009))
+		Expect(r.Message()).To(Equal("This phone number can't be verified for this application. Try a different number."))
+		Expect(string(r.Raw)).NotTo(ContainSubstring(martina))
 	})
 
-	It("maps wrong credentials (Prove /token 401) to 422 prove_rejected", func() {
+	It("treats wrong credentials (Prove /token 401) as its own misconfiguration: 502 prove_unavailable, logged at ERROR", func() {
 		w = newWorld(worldOptions{clientID: "identity-client", secret: "not-the-secret"})
 		r := w.post("/initialize", map[string]any{"phoneNumber": martina, "flowType": "mobile"})
-		expectError(r, 422, "prove_rejected")
+		expectError(r, 502, "prove_unavailable")
 		Expect(r.ProveCode()).To(Equal(8002))
+		Expect(r.Message()).To(Equal("Identity verification is unavailable right now. Please try again later."))
+		Expect(string(r.Raw)).NotTo(ContainSubstring("client"), "nothing about credentials reaches the customer")
+		Expect(w.logs.String()).To(MatchRegexp(`level=ERROR msg="request failed" path=/initialize status=502 code=prove_unavailable proveCode=8002 op=/token proveStatus=401 .*hint="Prove refused flowapp's credentials`))
+		Expect(w.proveCalls()).To(Equal([]string{"/token 401"}))
 	})
 
-	It("maps a Prove 500 to 502 prove_unavailable; a retry then works", func() {
+	It("treats an error answer of /token with a 5xx as a misconfiguration too", func() {
+		Expect(w.s.FailNext("/token", 500)).To(Succeed())
+		r := w.post("/initialize", map[string]any{"phoneNumber": martina, "flowType": "mobile"})
+		expectError(r, 502, "prove_unavailable")
+		Expect(r.Message()).To(Equal("Identity verification is unavailable right now. Please try again later."))
+		Expect(w.logs.String()).To(ContainSubstring("op=/token proveStatus=500"))
+	})
+
+	It("treats a 401 that survives the retry with a new token as a misconfiguration", func() {
+		w.initialize(martina, "mobile")
+		_, err := w.s.AddFault(mockprove.FaultSpec{Step: "/v3/validate", Status: 401, Code: 8002})
+		Expect(err).NotTo(HaveOccurred())
+		r := w.post("/verify", map[string]any{})
+		expectError(r, 502, "prove_unavailable")
+		Expect(r.Message()).To(Equal("Identity verification is unavailable right now. Please try again later."))
+		Expect(w.s.Journal(mockprove.JournalFilter{Step: "/v3/validate"})).To(HaveLen(2), "one retry with a new token")
+		Expect(w.logs.String()).To(ContainSubstring("level=ERROR"))
+	})
+
+	It("maps a Prove 500 to 502 prove_unavailable without Prove's text; a retry then works", func() {
 		Expect(w.s.FailNext("/v3/start", 500)).To(Succeed())
 		r := w.post("/initialize", map[string]any{"phoneNumber": martina, "flowType": "mobile"})
 		expectError(r, 502, "prove_unavailable")
 		Expect(r.ProveCode()).To(Equal(8000))
+		Expect(r.Message()).To(Equal("Identity verification is unavailable right now. Please try again in a moment."))
 		Expect(r.Header.Get("Set-Cookie")).To(BeEmpty())
 
 		w.initialize(martina, "mobile")
@@ -121,11 +165,10 @@ var _ = Describe("POST /initialize", func() {
 		w.initialize(martina, "mobile") // the token is cached now
 		_, err := w.s.AddFault(mockprove.FaultSpec{Step: "/v3/start", Kind: mockprove.FaultDelay, Delay: "2s", Count: 1})
 		Expect(err).NotTo(HaveOccurred())
-		began := time.Now()
 		r := w.post("/initialize", map[string]any{"phoneNumber": martina, "flowType": "mobile"})
-		Expect(time.Since(began)).To(BeNumerically("<", 1500*time.Millisecond))
 		expectError(r, 504, "prove_timeout")
-		Expect(r.Message()).To(ContainSubstring("200ms"))
+		Expect(r.Message()).To(Equal("Identity verification took too long to answer. Please try again."))
+		Expect(w.logs.String()).To(ContainSubstring("op=/v3/start failure=timeout after=200ms"))
 	})
 
 	It("maps a malformed Prove answer to 502 prove_unavailable", func() {
@@ -134,7 +177,8 @@ var _ = Describe("POST /initialize", func() {
 		Expect(err).NotTo(HaveOccurred())
 		r := w.post("/initialize", map[string]any{"phoneNumber": martina, "flowType": "mobile"})
 		expectError(r, 502, "prove_unavailable")
-		Expect(r.Message()).To(ContainSubstring("cannot read"))
+		Expect(r.Message()).To(ContainSubstring("couldn't read"))
+		Expect(w.logs.String()).To(ContainSubstring(`op=/v3/start failure="malformed answer"`))
 	})
 
 	It("maps a dropped connection to 502 prove_unavailable", func() {
@@ -143,7 +187,7 @@ var _ = Describe("POST /initialize", func() {
 		Expect(err).NotTo(HaveOccurred())
 		r := w.post("/initialize", map[string]any{"phoneNumber": martina, "flowType": "mobile"})
 		expectError(r, 502, "prove_unavailable")
-		Expect(r.Message()).To(ContainSubstring("cannot be reached"))
+		Expect(r.Message()).To(ContainSubstring("couldn't reach"))
 	})
 
 	It("replaces the previous session: its cookie no longer works", func() {
@@ -157,8 +201,55 @@ var _ = Describe("POST /initialize", func() {
 
 		other, _ := newBrowser()
 		other.Jar.SetCookies(u, old)
-		req, _ := http.NewRequest(http.MethodPost, w.app.URL()+"/verify", nil)
-		expectError(w.do(other, req), 409, "no_session")
+		expectError(w.do(other, w.request("/verify", "application/json", "")), 409, "no_session")
+	})
+})
+
+var _ = Describe("cross-site requests", func() {
+	var w *world
+	BeforeEach(func() {
+		w = newWorld(worldOptions{})
+		w.initialize(martina, "mobile")
+	})
+
+	DescribeTable("are refused with 403 forbidden before anything else happens",
+		func(headers ...string) {
+			r := w.do(w.c, w.request("/verify", "application/json", "{}", headers...))
+			expectError(r, 403, "forbidden")
+			Expect(w.s.Journal(mockprove.JournalFilter{Step: "/v3/validate"})).To(BeEmpty())
+			Expect(w.verify().Str("next")).To(Equal("complete"), "the flow is untouched")
+		},
+		Entry("Sec-Fetch-Site: cross-site", "Sec-Fetch-Site", "cross-site"),
+		Entry("Sec-Fetch-Site: same-site", "Sec-Fetch-Site", "same-site"),
+		Entry("Sec-Fetch-Site: none", "Sec-Fetch-Site", "none"),
+		Entry("an Origin of another site", "Origin", "https://evil.example"),
+		Entry("an Origin of another port", "Origin", "http://127.0.0.1:1"),
+		Entry("Origin: null", "Origin", "null"),
+	)
+
+	It("are refused on every POST, /initialize too", func() {
+		r := w.do(w.c, w.request("/initialize", "application/json", `{"phoneNumber":"2001004000","flowType":"mobile"}`, "Origin", "https://evil.example"))
+		expectError(r, 403, "forbidden")
+		Expect(r.Header.Get("Set-Cookie")).To(BeEmpty())
+	})
+
+	It("refuses a text/plain POST (what another site's form or no-cors fetch sends), even with an empty body", func() {
+		expectError(w.send("/verify", "text/plain", ""), 400, "bad_request")
+		expectError(w.send("/verify", "", ""), 400, "bad_request")
+		Expect(w.s.Journal(mockprove.JournalFilter{Step: "/v3/validate"})).To(BeEmpty())
+	})
+
+	It("lets the page's own requests through: same-origin, and an Origin of this host", func() {
+		origin := w.app.URL()
+		r := w.do(w.c, w.request("/verify", "application/json", "", "Sec-Fetch-Site", "same-origin", "Origin", origin))
+		Expect(r.Status).To(Equal(200), "%s", r)
+	})
+
+	It("accepts the public URL's origin (flowapp behind a proxy)", func() {
+		w = newWorld(worldOptions{publicURL: "https://shop.example.com"})
+		r := w.do(w.c, w.request("/initialize", "application/json", `{"phoneNumber":"2001004000","flowType":"mobile"}`,
+			"Sec-Fetch-Site", "same-origin", "Origin", "https://shop.example.com"))
+		Expect(r.Status).To(Equal(200), "%s", r)
 	})
 })
 
@@ -180,8 +271,7 @@ var _ = Describe("POST /verify", func() {
 		for _, forged := range []string{id, id + ".AAAA", "x" + value, id + "." + strings.Repeat("A", 43)} {
 			other, _ := newBrowser()
 			other.Jar.SetCookies(u, []*http.Cookie{{Name: flowapp.SessionCookie, Value: forged}})
-			req, _ := http.NewRequest(http.MethodPost, w.app.URL()+"/verify", nil)
-			expectError(w.do(other, req), 409, "no_session")
+			expectError(w.do(other, w.request("/verify", "application/json", "")), 409, "no_session")
 		}
 		Expect(w.s.Journal(mockprove.JournalFilter{Step: "/v3/validate"})).To(BeEmpty())
 	})
@@ -202,10 +292,10 @@ var _ = Describe("POST /verify", func() {
 		Expect(w.lastRequest("/v3/validate")).To(HaveKey("correlationId"))
 	})
 
-	It("accepts an empty body and refuses unknown fields", func() {
+	It("accepts an empty application/json body and refuses unknown fields", func() {
 		w.initialize(martina, "mobile")
 		expectError(w.send("/verify", "application/json", `{"authID":"x"}`), 400, "bad_request")
-		r := w.send("/verify", "", "")
+		r := w.send("/verify", "application/json", "")
 		Expect(r.Status).To(Equal(200), "%s", r)
 		Expect(r.Str("next")).To(Equal("complete"))
 	})
@@ -219,11 +309,13 @@ var _ = Describe("POST /verify", func() {
 		Expect(w.s.Journal(mockprove.JournalFilter{Step: "/v3/validate"})).To(HaveLen(1))
 	})
 
-	It("still works with 300 ms of latency on /v3/validate", func() {
+	It("still works with 300 ms of latency on /v3/validate, and waits for it", func() {
 		w.initialize(martina, "mobile")
 		_, err := w.s.AddFault(mockprove.FaultSpec{Step: "/v3/validate", Kind: mockprove.FaultDelay, Delay: "300ms", Count: 1})
 		Expect(err).NotTo(HaveOccurred())
+		began := time.Now()
 		Expect(w.verify().Str("next")).To(Equal("complete"))
+		Expect(time.Since(began)).To(BeNumerically(">=", 300*time.Millisecond), "the answer came after the delay")
 		es := w.s.Journal(mockprove.JournalFilter{Step: "/v3/validate"})
 		Expect(es).To(HaveLen(1))
 		Expect(es[0].Fault).NotTo(BeEmpty(), "the delay fault was hit")
@@ -252,20 +344,37 @@ var _ = Describe("POST /verify", func() {
 		Expect(w.proveCalls()).To(Equal([]string{"/token 200", "/v3/start 200", "/token 200", "/v3/start 200"}))
 	})
 
-	It("passes Prove's 8008 through when Prove's 15-minute flow has expired", func() {
+	It("says the session expired (Prove's 8008) when Prove's 15-minute flow has expired", func() {
 		w.initialize(martina, "mobile")
 		w.s.FastForward(16 * time.Minute)
 		r := w.post("/verify", map[string]any{})
 		expectError(r, 400, "prove_rejected")
 		Expect(r.ProveCode()).To(Equal(8008))
+		Expect(r.Message()).To(Equal("Your session has expired. Please start again."))
 	})
 
-	It("forgets the session after 30 minutes", func() {
+	It("never lets the correlationId reach the browser, not even in Prove's 8008 message", func() {
+		w.initialize(martina, "mobile")
+		id := w.correlationID()
+		w.s.Reset() // Prove no longer knows the flow: "invalid correlation ID: <id> is not a flow of this client"
+		r := w.post("/verify", map[string]any{})
+		expectError(r, 400, "prove_rejected")
+		Expect(r.ProveCode()).To(Equal(8008))
+		Expect(w.s.Journal(mockprove.JournalFilter{Step: "/v3/validate"})[0].Response).To(
+			HaveKeyWithValue("message", ContainSubstring(id)), "Prove's message names the correlationId")
+		Expect(string(r.Raw)).NotTo(ContainSubstring(id))
+		Expect(r.Header).NotTo(ContainElement(ContainElement(ContainSubstring(id))))
+	})
+
+	It("keeps the session 30 minutes: alive at 29, gone at 30", func() {
 		w.initialize(martina, "mobile")
 		w.s.FastForward(29 * time.Minute)
-		_ = w.post("/verify", map[string]any{}) // Prove's flow expired: 8008, but the session is alive
+		r := w.post("/verify", map[string]any{})
+		expectError(r, 400, "prove_rejected") // not no_session: the session is alive, Prove's flow is not
+		Expect(r.ProveCode()).To(Equal(8008))
 		w.s.FastForward(time.Minute)
 		expectError(w.post("/verify", map[string]any{}), 409, "no_session")
+		Expect(w.s.Journal(mockprove.JournalFilter{Step: "/v3/validate"})).To(HaveLen(1), "no Prove call without a session")
 	})
 
 	It("serializes concurrent calls of one session: one /v3/validate, the other call is a wrong_step", func() {
@@ -395,7 +504,26 @@ var _ = Describe("POST /finish (Prove Identity)", func() {
 		r := w.post("/finish", martinaFinish)
 		expectError(r, 400, "prove_rejected")
 		Expect(r.ProveCode()).To(Equal(8001))
+		Expect(r.Message()).To(Equal("We couldn't check the details you entered. Check them and try again."))
 		Expect(w.post("/finish", martinaFinish).Bool("success")).To(BeTrue())
+	})
+
+	It("keeps the flow after a Prove 500 on /v3/complete, as the API document says", func() {
+		w.initialize(martina, "mobile")
+		w.verify()
+		Expect(w.s.FailNext("/v3/complete", 500)).To(Succeed())
+		expectError(w.post("/finish", martinaFinish), 502, "prove_unavailable")
+		Expect(w.post("/finish", martinaFinish).Bool("success")).To(BeTrue())
+		expectError(w.post("/finish", martinaFinish), 409, "no_session")
+	})
+
+	It("refuses a masked SSN when nothing was pre-filled", func() {
+		w.initialize(martina, "mobile")
+		w.verify()
+		r := w.post("/finish", map[string]any{"firstName": "Martina", "lastName": "Goodram", "ssn": "*****9347"})
+		expectError(r, 400, "bad_request")
+		Expect(r.Message()).To(ContainSubstring("field 'ssn'"))
+		Expect(w.s.Journal(mockprove.JournalFilter{Step: "/v3/complete"})).To(BeEmpty())
 	})
 })
 
@@ -418,17 +546,54 @@ var _ = Describe("Pre-Fill (a prefill client)", func() {
 			"firstName": "Milo", "lastName": "Pinson",
 			"addresses":      []any{map[string]any{"address": "6377 Birchwood Hill", "city": "Littleton", "region": "CO", "postalCode": "80161-2001"}},
 			"emailAddresses": []any{"mpinsonm@dyndns.org"},
-			"dob":            "1981-01-17", "ssn": "847350596",
+			"dob":            "1981-01-17", "ssn": "*****0596",
 		}}))
+		Expect(string(ch.Raw)).NotTo(ContainSubstring("847350596"), "the full SSN stays server-side")
 		Expect(w.lastRequest("/v3/challenge")).To(HaveKeyWithValue("dob", "***"))
 		expectError(w.post("/challenge", map[string]any{"dob": "1981-01-17"}), 409, "wrong_step")
 
-		f := w.post("/finish", map[string]any{"firstName": "Milo", "lastName": "Pinson", "dob": "1981-01-17", "ssn": "847350596",
+		f := w.post("/finish", map[string]any{"firstName": "Milo", "lastName": "Pinson", "dob": "1981-01-17", "ssn": "*****0596",
 			"address": map[string]any{"address": "6377 Birchwood Hill", "city": "Littleton", "region": "CO", "postalCode": "80161-2001"}})
 		Expect(f.Status).To(Equal(200), "%s", f)
 		Expect(f.Bool("success")).To(BeTrue())
 		Expect(f.Str("cipConfidence")).To(Equal("high"))
 		Expect(w.proveCalls()).To(Equal([]string{"/token 200", "/v3/start 200", "/v3/validate 200", "/v3/challenge 200", "/v3/complete 200"}))
+	})
+
+	DescribeTable("sends Prove the full pre-filled SSN when the page keeps the masked one or sends none",
+		func(ssn any) {
+			w.initialize(milo, "mobile")
+			w.verify()
+			Expect(w.post("/challenge", map[string]any{"ssn": "0596"}).Status).To(Equal(200))
+			body := map[string]any{"firstName": "Milo", "lastName": "Pinson", "dob": "1981-01-17"}
+			if ssn != nil {
+				body["ssn"] = ssn
+			}
+			f := w.post("/finish", body)
+			Expect(f.Status).To(Equal(200), "%s", f)
+			// mockprove compares the SSN with Milo's: success means it got 847350596.
+			Expect(f.Bool("success")).To(BeTrue())
+			Expect(w.lastRequest("/v3/complete")["individual"]).To(HaveKeyWithValue("ssn", "***"), "an SSN was sent (masked in the journal)")
+		},
+		Entry("the masked SSN", "*****0596"),
+		Entry("no SSN", nil),
+	)
+
+	It("sends the SSN the customer typed instead of the pre-filled one", func() {
+		w.initialize(milo, "mobile")
+		w.verify()
+		Expect(w.post("/challenge", map[string]any{"ssn": "0596"}).Status).To(Equal(200))
+		f := w.post("/finish", map[string]any{"firstName": "Milo", "lastName": "Pinson", "ssn": "847350597"})
+		Expect(f.Status).To(Equal(200), "%s", f)
+		Expect(f.Bool("success")).To(BeFalse(), "mockprove got the typed (wrong) SSN")
+	})
+
+	It("refuses a masked SSN that is not the pre-filled one", func() {
+		w.initialize(milo, "mobile")
+		w.verify()
+		Expect(w.post("/challenge", map[string]any{"ssn": "0596"}).Status).To(Equal(200))
+		expectError(w.post("/finish", map[string]any{"firstName": "Milo", "lastName": "Pinson", "ssn": "*****1234"}), 400, "bad_request")
+		Expect(w.post("/finish", map[string]any{"firstName": "Milo", "lastName": "Pinson", "ssn": "*****0596"}).Bool("success")).To(BeTrue())
 	})
 
 	It("accepts the last 4 digits of the SSN as the challenge", func() {
@@ -472,11 +637,13 @@ var _ = Describe("Pre-Fill (a prefill client)", func() {
 		Expect(r.Message()).To(ContainSubstring("/finish"))
 	})
 
-	It("still works with 300 ms of latency on /v3/validate", func() {
+	It("still works with 300 ms of latency on /v3/validate, and waits for it", func() {
 		w.initialize(milo, "mobile")
 		_, err := w.s.AddFault(mockprove.FaultSpec{Step: "/v3/validate", Kind: mockprove.FaultDelay, Delay: "300ms", Count: 1})
 		Expect(err).NotTo(HaveOccurred())
+		began := time.Now()
 		Expect(w.verify().Str("next")).To(Equal("challenge"))
+		Expect(time.Since(began)).To(BeNumerically(">=", 300*time.Millisecond))
 	})
 })
 
@@ -531,5 +698,43 @@ var _ = Describe("logs", func() {
 		}
 		Expect(logs).NotTo(ContainSubstring(milo), "phone numbers are masked")
 		Expect(logs).To(ContainSubstring("******1695"))
+	})
+
+	It("hold no phone number and none of Prove's text on the 8007 path", func() {
+		w := newWorld(worldOptions{})
+		expectError(w.post("/initialize", map[string]any{"phoneNumber": nobody, "flowType": "mobile"}), 400, "prove_rejected")
+		expectError(w.post("/initialize", map[string]any{"phoneNumber": "+1" + nobody, "flowType": "mobile"}), 400, "prove_rejected")
+		logs := w.logs.String()
+		Expect(logs).To(ContainSubstring("level=WARN msg=\"request failed\" path=/initialize status=400 code=prove_rejected proveCode=8007 op=/v3/start proveStatus=400"))
+		Expect(logs).NotTo(ContainSubstring(nobody))
+		Expect(logs).NotTo(MatchRegexp(`[0-9]{7,}`), "no run of 7 or more digits")
+		Expect(logs).NotTo(ContainSubstring("test user"), "Prove's message is not logged")
+	})
+
+	It("hold no phone number, correlationId-bearing text or Prove's message on the 8008 path", func() {
+		w := newWorld(worldOptions{})
+		w.initialize(martina, "mobile")
+		id := w.correlationID()
+		w.s.Reset()
+		expectError(w.post("/verify", map[string]any{}), 400, "prove_rejected")
+		w.initialize(martina, "mobile")
+		w.s.FastForward(16 * time.Minute)
+		expectError(w.post("/verify", map[string]any{}), 400, "prove_rejected")
+		logs := w.logs.String()
+		Expect(logs).To(ContainSubstring("code=prove_rejected proveCode=8008 op=/v3/validate proveStatus=400"))
+		Expect(logs).NotTo(ContainSubstring(martina))
+		Expect(logs).NotTo(MatchRegexp(`[0-9]{7,}`))
+		Expect(logs).NotTo(ContainSubstring("is not a flow of this client"), "Prove's message is not logged")
+		Expect(logs).NotTo(ContainSubstring("expired at"))
+		Expect(logs).To(ContainSubstring("correlationId="+id), "flowapp logs the correlationId itself, for support")
+	})
+
+	It("mask any run of 7 or more digits, whatever was logged", func() {
+		w := newWorld(worldOptions{})
+		w.initialize(martina, "mobile")
+		Expect(w.post("/verify", map[string]any{"authId": "call 2001004000 or 5551234567890"}).Status).To(Equal(200))
+		logs := w.logs.String()
+		Expect(logs).To(ContainSubstring(`authId="call ********** or *************"`))
+		Expect(logs).NotTo(MatchRegexp(`[0-9]{7,}`))
 	})
 })

@@ -64,6 +64,8 @@ type worldOptions struct {
 	webFS            fs.FS
 	webDir           string
 	finalTargetURL   string
+	publicURL        string
+	devHints         *bool
 	proveBaseURL     string // default: mockprove's URL
 }
 
@@ -90,7 +92,7 @@ func newWorld(o worldOptions) *world {
 	app, err := flowapp.New(flowapp.Options{
 		ProveBaseURL: o.proveBaseURL, ClientID: o.clientID, ClientSecret: o.secret,
 		ProveHTTP: &http.Client{Transport: proveRT}, ProveTimeout: o.proveTimeout,
-		WebFS: o.webFS, WebDir: o.webDir, FinalTargetURL: o.finalTargetURL,
+		WebFS: o.webFS, WebDir: o.webDir, FinalTargetURL: o.finalTargetURL, PublicURL: o.publicURL, DevHints: o.devHints,
 		Logger: logger, Now: s.Clock().Now,
 	})
 	Expect(err).NotTo(HaveOccurred())
@@ -169,12 +171,22 @@ func (w *world) do(c *http.Client, req *http.Request) result {
 // send posts a raw body with a content type.
 func (w *world) send(path, contentType, body string) result {
 	GinkgoHelper()
+	return w.do(w.c, w.request(path, contentType, body))
+}
+
+// request is a POST of a raw body with a content type (and headers: name,
+// value, ...).
+func (w *world) request(path, contentType, body string, headers ...string) *http.Request {
+	GinkgoHelper()
 	req, err := http.NewRequest(http.MethodPost, w.app.URL()+path, strings.NewReader(body))
 	Expect(err).NotTo(HaveOccurred())
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
-	return w.do(w.c, req)
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	return req
 }
 
 // post posts v as JSON.
@@ -269,6 +281,14 @@ func (w *world) passOTP(authToken string) {
 	GinkgoHelper()
 	Expect(w.device(authToken, "/v1/client/mobile/otp/start", `{}`)).NotTo(HaveKey("error"))
 	Expect(w.device(authToken, "/v1/client/mobile/otp/finish", `{"otp":"1234"}`)).To(HaveKeyWithValue("next", "done"))
+}
+
+// correlationID is the correlationId of the only flow mockprove knows.
+func (w *world) correlationID() string {
+	GinkgoHelper()
+	sessions := w.s.Sessions()
+	Expect(sessions).To(HaveLen(1))
+	return sessions[0].CorrelationID
 }
 
 // syncBuffer is a bytes.Buffer safe for concurrent writers.

@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"net/mail"
+	"net/url"
 	"reflect"
 	"regexp"
 	"sort"
@@ -17,7 +18,8 @@ import (
 )
 
 // decodeJSON reads a JSON object of at most MaxBodyBytes into v, refusing
-// unknown fields. With optional, an empty body is the same as {}.
+// unknown fields and any Content-Type but application/json. With optional,
+// an empty body (still sent as application/json) is the same as {}.
 func decodeJSON(r *http.Request, v any, optional bool) error {
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
 	if err != nil {
@@ -26,17 +28,18 @@ func decodeJSON(r *http.Request, v any, optional bool) error {
 	if len(body) > MaxBodyBytes {
 		return badRequest("The request body must be at most %d KB.", MaxBodyBytes>>10)
 	}
+	// Checked first, empty body or not: a JSON content type keeps other
+	// sites' plain HTML forms and no-cors fetches out (they cannot send one
+	// without a CORS preflight, which flowapp never grants).
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/json" {
+		return badRequest("The Content-Type must be application/json.")
+	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		if optional {
 			return nil
 		}
 		return badRequest("The request body is missing: send a JSON object.")
-	}
-	// A JSON content type also keeps other sites' plain HTML forms out: they
-	// cannot send one without a CORS preflight.
-	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || mt != "application/json" {
-		return badRequest("The Content-Type must be application/json.")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	var generic any
@@ -126,10 +129,47 @@ func jsonType(kind string) string {
 	return kind
 }
 
+var errForbidden = &apiError{Status: http.StatusForbidden, Code: codeForbidden,
+	Message: "This request must come from this site's own page."}
+
+// checkSameOrigin refuses a request that changes state (anything but GET and
+// HEAD) when the browser says it comes from another site: a Sec-Fetch-Site
+// other than same-origin, or an Origin that is neither this host nor the
+// public URL. Requests without these headers (not from a browser) pass: the
+// session cookie (SameSite=Lax) and the JSON content type guard them.
+func (a *App) checkSameOrigin(r *http.Request) error {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return nil
+	}
+	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" {
+		return errForbidden
+	}
+	if origin := r.Header.Get("Origin"); origin != "" && !a.sameOrigin(origin, r) {
+		return errForbidden
+	}
+	return nil
+}
+
+// sameOrigin reports whether an Origin header names this app: the public
+// URL's origin, or the host the request was sent to.
+func (a *App) sameOrigin(origin string, r *http.Request) bool {
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return false
+	}
+	if a.publicOrigin != "" && strings.EqualFold(u.Scheme+"://"+u.Host, a.publicOrigin) {
+		return true
+	}
+	return strings.EqualFold(u.Host, r.Host)
+}
+
 var (
 	rePhone = regexp.MustCompile(`^\+?[0-9]{10,15}$`)
 	reSSN   = regexp.MustCompile(`^([0-9]{4}|[0-9]{9})$`)
-	reZIP   = regexp.MustCompile(`^[0-9]{5}(-[0-9]{4})?$`)
+	// reMaskedSSN is the SSN as the page gets it from a pre-fill (only the
+	// last 4 digits shown); /finish takes it back to mean "the one you found".
+	reMaskedSSN = regexp.MustCompile(`^\*{5}[0-9]{4}$`)
+	reZIP       = regexp.MustCompile(`^[0-9]{5}(-[0-9]{4})?$`)
 )
 
 // checks collects the first validation failure.

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing/fstest"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -30,6 +31,32 @@ var _ = Describe("the page and operations routes", func() {
 			Expect(r.Raw).To(Equal(want), path)
 			Expect(r.Header.Get("X-Content-Type-Options")).To(Equal("nosniff"))
 		}
+	})
+
+	It("sends security headers: a CSP allowing only itself and mockprove's device API, no framing, no referrer", func() {
+		w := newWorld(worldOptions{})
+		host := strings.TrimPrefix(w.s.URL(), "http://")
+		for _, path := range []string{"/", "/landing?authId=x&asc=true", "/app.js", "/config", "/nope"} {
+			r := w.get(path)
+			Expect(r.Header.Get("Content-Security-Policy")).To(Equal("default-src 'self'; connect-src 'self' http://"+host+" ws://"+host+
+				"; img-src 'self' data:; style-src 'self'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"), path)
+			Expect(r.Header.Get("Referrer-Policy")).To(Equal("no-referrer"), path)
+			Expect(r.Header.Get("X-Frame-Options")).To(Equal("DENY"), path)
+			Expect(r.Header.Get("X-Content-Type-Options")).To(Equal("nosniff"), path)
+		}
+	})
+
+	It("lets the page reach Prove's device API and its WebSockets when Prove is Prove", func() {
+		w := newWorld(worldOptions{proveBaseURL: "https://platform.uat.proveapis.com", publicURL: "https://shop.example.com"})
+		Expect(w.get("/").Header.Get("Content-Security-Policy")).To(ContainSubstring(
+			"connect-src 'self' https://*.proveapis.com:* wss://*.prove-auth.proveapis.com;"))
+	})
+
+	It("has a landing page with a heading and no script", func() {
+		w := newWorld(worldOptions{})
+		r := w.get("/landing?authId=x&asc=true")
+		Expect(string(r.Raw)).To(MatchRegexp(`<h1[^>]*>You're verified — return to your computer</h1>`))
+		Expect(string(r.Raw)).NotTo(ContainSubstring("<script"))
 	})
 
 	It("serves Options.WebFS with the right content types, HEAD too", func() {
@@ -93,9 +120,17 @@ var _ = Describe("the page and operations routes", func() {
 	})
 
 	It("leaves phoneUrl out when Prove is not on this machine", func() {
-		w := newWorld(worldOptions{proveBaseURL: "https://platform.uat.proveapis.com"})
+		w := newWorld(worldOptions{proveBaseURL: "https://platform.uat.proveapis.com", publicURL: "https://shop.example.com"})
 		r := w.get("/config")
 		Expect(r.Body).To(Equal(map[string]any{"otpTimeoutSeconds": float64(120), "instantLinkTimeoutSeconds": float64(180)}))
+	})
+
+	It("turns the developer hint off, or on for a mockprove elsewhere, when told to", func() {
+		off, on := false, true
+		w := newWorld(worldOptions{devHints: &off})
+		Expect(w.get("/config").Body).NotTo(HaveKey("phoneUrl"))
+		w = newWorld(worldOptions{proveBaseURL: "https://mockprove.dev.example.com", publicURL: "https://shop.example.com", devHints: &on})
+		Expect(w.get("/config").Body).To(HaveKeyWithValue("phoneUrl", "https://mockprove.dev.example.com/_mock/phone"))
 	})
 
 	It("reports health", func() {
@@ -123,6 +158,69 @@ var _ = Describe("New", func() {
 	It("refuses a Prove base URL that is not http(s)", func() {
 		_, err := flowapp.New(flowapp.Options{ProveBaseURL: "platform.uat.proveapis.com"})
 		Expect(err).To(MatchError(ContainSubstring("base URL")))
+	})
+
+	const sandbox = "https://platform.uat.proveapis.com"
+
+	It("refuses a Prove that is not a local mockprove without both credentials, never using mockprove's", func() {
+		for _, o := range []flowapp.Options{
+			{ProveBaseURL: sandbox, PublicURL: "https://shop.example.com"},
+			{ProveBaseURL: sandbox, PublicURL: "https://shop.example.com", ClientID: "mine"},
+			{ProveBaseURL: sandbox, PublicURL: "https://shop.example.com", ClientSecret: "mine"},
+		} {
+			_, err := flowapp.New(o)
+			Expect(err).To(MatchError(ContainSubstring("is not a local mockprove: set its client ID and client secret (PROVE_CLIENT_ID and PROVE_CLIENT_SECRET")), "%+v", o)
+		}
+	})
+
+	It("refuses one credential without the other for a local mockprove too", func() {
+		_, err := flowapp.New(flowapp.Options{ClientID: "identity-client"})
+		Expect(err).To(MatchError(ContainSubstring("set both the client ID and the client secret")))
+	})
+
+	It("refuses a Prove that is not a local mockprove without a public URL or a final target URL", func() {
+		_, err := flowapp.New(flowapp.Options{ProveBaseURL: sandbox, ClientID: "id", ClientSecret: "secret"})
+		Expect(err).To(MatchError(ContainSubstring("set the public URL (PUBLIC_URL or -public-url")))
+		_, err = flowapp.New(flowapp.Options{ProveBaseURL: sandbox, ClientID: "id", ClientSecret: "secret", PublicURL: "https://shop.example.com"})
+		Expect(err).NotTo(HaveOccurred())
+		_, err = flowapp.New(flowapp.Options{ProveBaseURL: sandbox, ClientID: "id", ClientSecret: "secret", FinalTargetURL: "https://shop.example.com/landing"})
+		Expect(err).NotTo(HaveOccurred())
+	})
+
+	It("refuses a public URL that is not an absolute http(s) URL", func() {
+		for _, u := range []string{"shop.example.com", "ftp://shop.example.com", "https://shop.example.com/?x=1", "https://shop.example.com/" + strings.Repeat("a", 130)} {
+			_, err := flowapp.New(flowapp.Options{PublicURL: u})
+			Expect(err).To(MatchError(ContainSubstring("public URL")), u)
+		}
+	})
+
+	It("reports its public URL: Options.PublicURL, else where it listens", func() {
+		app, err := flowapp.New(flowapp.Options{PublicURL: "https://shop.example.com/"})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(app.PublicURL()).To(Equal("https://shop.example.com"))
+		app, err = flowapp.New(flowapp.Options{})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(app.Start()).To(Succeed())
+		DeferCleanup(app.Close)
+		Expect(app.PublicURL()).To(Equal(app.URL()))
+	})
+
+	It("gives its server a write timeout longer than two calls to Prove", func() {
+		app, err := flowapp.New(flowapp.Options{ProveTimeout: 20 * time.Second})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(app.WriteTimeout()).To(BeNumerically(">", 40*time.Second))
+	})
+
+	It("forgets its address when closed, and can start again", func() {
+		app, err := flowapp.New(flowapp.Options{})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(app.Start()).To(Succeed())
+		Expect(app.URL()).NotTo(BeEmpty())
+		Expect(app.Close()).To(Succeed())
+		Expect(app.URL()).To(BeEmpty())
+		Expect(app.Start()).To(Succeed())
+		DeferCleanup(app.Close)
+		Expect(app.URL()).NotTo(BeEmpty())
 	})
 
 	It("defaults to a local mockprove and its identity client, and serves through Handler too", func() {

@@ -29,21 +29,25 @@ type session struct {
 	phone         string
 	flowType      string
 	next          prove.Next // Prove's latest next map: what the flow may do now
+	// prefillSSN is the SSN Prove pre-filled: the page only gets it masked
+	// (maskSSN) and /finish takes the masked form back to mean this one.
+	prefillSSN string
 }
 
 // sessionStore keeps sessions in memory, keyed by id, until they expire or
 // their flow ends.
 type sessionStore struct {
-	key []byte
-	ttl time.Duration
-	now func() time.Time
+	key    []byte
+	ttl    time.Duration
+	now    func() time.Time
+	secure bool // the public URL is https: the cookie is Secure
 
 	mu sync.Mutex
 	m  map[string]*session
 }
 
-func newSessionStore(key []byte, ttl time.Duration, now func() time.Time) *sessionStore {
-	return &sessionStore{key: key, ttl: ttl, now: now, m: map[string]*session{}}
+func newSessionStore(key []byte, ttl time.Duration, now func() time.Time, secure bool) *sessionStore {
+	return &sessionStore{key: key, ttl: ttl, now: now, secure: secure, m: map[string]*session{}}
 }
 
 // create opens a session for a flow Prove started, and forgets expired
@@ -116,7 +120,9 @@ func (st *sessionStore) count() int {
 	return len(st.m)
 }
 
-// cookie is the Set-Cookie for s: "<id>.<HMAC-SHA256(id)>".
+// cookie is the Set-Cookie for s: "<id>.<HMAC-SHA256(id)>". It is Secure
+// when the public URL is https (flowapp behind a TLS proxy) or the request
+// came over TLS.
 func (st *sessionStore) cookie(s *session, r *http.Request) *http.Cookie {
 	return &http.Cookie{
 		Name:     SessionCookie,
@@ -125,7 +131,7 @@ func (st *sessionStore) cookie(s *session, r *http.Request) *http.Cookie {
 		MaxAge:   int(st.ttl / time.Second),
 		HttpOnly: true,
 		SameSite: http.SameSiteLaxMode,
-		Secure:   r.TLS != nil,
+		Secure:   st.secure || r.TLS != nil,
 	}
 }
 

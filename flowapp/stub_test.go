@@ -74,16 +74,18 @@ var _ = Describe("following Prove's next map (scripted Prove)", func() {
 		Expect(v.Str("next")).To(Equal("complete"))
 		Expect(v.Bool("success")).To(BeTrue())
 		Expect(v.Body["individual"]).To(Equal(map[string]any{
-			"firstName": "Milo", "lastName": "Pinson", "dob": "1981-01-17", "ssn": "847350596",
+			"firstName": "Milo", "lastName": "Pinson", "dob": "1981-01-17", "ssn": "*****0596",
 			"addresses": []any{map[string]any{"address": "6377 Birchwood Hill", "city": "Littleton", "region": "CO", "postalCode": "80161-2001"}},
 		}))
+		Expect(string(v.Raw)).NotTo(ContainSubstring("847350596"), "only the last 4 digits of the SSN reach the browser")
 		Expect(sp.requests("/v3/challenge")).To(HaveLen(1))
 		Expect(sp.requests("/v3/challenge")[0]).To(MatchJSON(`{"correlationId":"713189b8-5555-4b08-83ba-75d08780aebd"}`))
 
-		Expect(w.post("/finish", map[string]any{"firstName": "Milo", "lastName": "Pinson"}).Bool("success")).To(BeTrue())
+		Expect(w.post("/finish", map[string]any{"firstName": "Milo", "lastName": "Pinson", "ssn": "*****0596"}).Bool("success")).To(BeTrue())
 		var sent map[string]any
 		Expect(json.Unmarshal([]byte(sp.requests("/v3/complete")[0]), &sent)).To(Succeed())
 		Expect(sent).To(HaveKeyWithValue("correlationId", "713189b8-5555-4b08-83ba-75d08780aebd"))
+		Expect(sent).To(HaveKeyWithValue("individual", HaveKeyWithValue("ssn", "847350596")), "the full SSN, from the session")
 	})
 
 	It("goes on to complete without the pre-fill when that challenge fails", func() {
@@ -98,8 +100,8 @@ var _ = Describe("following Prove's next map (scripted Prove)", func() {
 		Expect(w.post("/finish", map[string]any{"firstName": "Milo", "lastName": "Pinson"}).Bool("success")).To(BeTrue())
 	})
 
-	It("reports the challenge's failure when complete is not offered", func() {
-		_, url := newStubProve(map[string]stubAnswer{
+	It("reports the challenge's failure when complete is not offered, and /verify may be sent again", func() {
+		sp, url := newStubProve(map[string]stubAnswer{
 			"/v3/validate":  {200, `{"success":true,"challengeMissing":false,"next":{"v3-challenge":"/v3/challenge"}}`},
 			"/v3/challenge": {500, `{"code":8000,"message":"error at prove, try again later"}`},
 		})
@@ -108,6 +110,12 @@ var _ = Describe("following Prove's next map (scripted Prove)", func() {
 		r := w.post("/verify", map[string]any{})
 		expectError(r, 502, "prove_unavailable")
 		Expect(r.ProveCode()).To(Equal(8000))
+		Expect(string(r.Raw)).NotTo(ContainSubstring("error at prove"), "Prove's message is not forwarded")
+
+		r = w.post("/verify", map[string]any{})
+		expectError(r, 502, "prove_unavailable") // not wrong_step: the failed step did not move the flow on
+		Expect(sp.requests("/v3/validate")).To(HaveLen(2))
+		Expect(sp.requests("/v3/challenge")).To(HaveLen(2))
 	})
 
 	It("refuses a next map it cannot follow with 502 prove_unavailable", func() {

@@ -3,9 +3,15 @@
 //
 //	flowapp -addr 127.0.0.1:3000 -prove-base-url http://127.0.0.1:8080
 //
+// Against Prove's sandbox:
+//
+//	PROVE_BASE_URL=https://platform.uat.proveapis.com PROVE_CLIENT_ID=... \
+//	PROVE_CLIENT_SECRET=... PUBLIC_URL=https://shop.example.com flowapp
+//
 // Environment: PROVE_BASE_URL, PROVE_CLIENT_ID, PROVE_CLIENT_SECRET,
-// FLOWAPP_ADDR, FINAL_TARGET_URL, FLOWAPP_SESSION_SECRET, FLOWAPP_WEB_DIR;
-// flags win.
+// FLOWAPP_ADDR, PUBLIC_URL, FINAL_TARGET_URL, FLOWAPP_DEV_HINTS,
+// FLOWAPP_SESSION_SECRET, FLOWAPP_WEB_DIR, FLOWAPP_PROVE_TIMEOUT,
+// FLOWAPP_LOG_LEVEL; flags win.
 package main
 
 import (
