@@ -8,9 +8,10 @@
 // flowapp/web/node_modules and served unmodified). Without them the suite is
 // skipped on a developer machine and fails in CI (CI=true).
 //
-// Screenshots of every spec's final page go to $E2E_SCREENSHOTS or
-// flowapp/e2e/screenshots/ (gitignored); UPDATE_SCREENSHOTS=1 also refreshes
-// the README images in docs/screenshots/.
+// Screenshots of every spec's final page go to $E2E_SCREENSHOTS, or else to
+// a new flowapp-e2e-screenshots-* folder under the OS temp dir (printed in
+// the verbose output); UPDATE_SCREENSHOTS=1 also refreshes the README images
+// in docs/screenshots/.
 package e2e_test
 
 import (

@@ -5,18 +5,21 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/mockprove/mockprove/flowapp"
+	"github.com/mockprove/mockprove/mockprove"
 )
 
 // startFlowapp runs flowapp in-process on a free loopback port, pointed at
-// Prove's server API at proveURL, and returns its URL. It stops when the
-// spec ends.
-func startFlowapp(proveURL, clientID, secret string) string {
+// the mockprove s, and returns its URL. flowapp reads the time from s's
+// clock (its access-token cache and sessions), so that advancing mockprove's
+// clock is seen by both. It stops when the spec ends.
+func startFlowapp(s *mockprove.Server, clientID, secret string) string {
 	GinkgoHelper()
 	app, err := flowapp.New(flowapp.Options{
-		ProveBaseURL: proveURL,
+		ProveBaseURL: s.URL(),
 		ClientID:     clientID,
 		ClientSecret: secret,
 		WebDir:       "../web", // node_modules with Prove's web SDK (BeforeSuite installs it)
+		Now:          s.Clock().Now,
 	})
 	Expect(err).NotTo(HaveOccurred())
 	Expect(app.Start()).To(Succeed())

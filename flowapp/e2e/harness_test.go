@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/chromedp/chromedp"
@@ -80,19 +81,23 @@ func newEnv(o envOptions) *env {
 		o.ClientID, o.ClientSecret = "identity-client", "identity-secret"
 	}
 	e := &env{prove: s, mobile: o.Mobile}
-	e.appURL = startFlowapp(s.URL(), o.ClientID, o.ClientSecret)
+	e.appURL = startFlowapp(s, o.ClientID, o.ClientSecret)
 	ctx, cancel := browser.NewContext(GinkgoTB(), browser.Options{Mobile: o.Mobile, Timeout: browserTimeout})
 	e.ctx = ctx
 	DeferCleanup(func() {
 		e.screenshot(screenshotDir(), specFileName()+".png")
-		var exceptions []string
+		var exceptions, csp []string
 		for _, line := range browser.Logs(ctx) {
 			if strings.Contains(line, "EXCEPTION") {
 				exceptions = append(exceptions, line)
 			}
+			if strings.Contains(line, "Content Security Policy") {
+				csp = append(csp, line)
+			}
 		}
 		cancel()
 		Expect(exceptions).To(BeEmpty(), "uncaught JavaScript exceptions in the page")
+		Expect(csp).To(BeEmpty(), "the page's Content-Security-Policy blocked something")
 	})
 	return e
 }
@@ -256,7 +261,7 @@ func (e *env) openLinkOnPhone(link string) {
 	err := chromedp.Run(ctx,
 		chromedp.Navigate(link),
 		chromedp.WaitVisible("#landing-done", chromedp.ByID),
-		chromedp.Text("#landing-done h2", &heading, chromedp.ByQuery),
+		chromedp.Text("#landing-done h1", &heading, chromedp.ByQuery),
 		chromedp.Location(&url),
 	)
 	Expect(err).NotTo(HaveOccurred(), "the phone's tab: open %s", link)
@@ -363,12 +368,27 @@ func inOrder(want ...string) OmegaMatcher {
 // ---------------------------------------------------------------------------
 // Screenshots.
 
-// screenshotDir is where every spec's final page goes.
+// screenshotDir is where every spec's final page goes: $E2E_SCREENSHOTS, or
+// a folder of this run under the OS temp dir (never the package directory).
 func screenshotDir() string {
 	if d := os.Getenv("E2E_SCREENSHOTS"); d != "" {
 		return d
 	}
-	return "screenshots"
+	tempShots.once.Do(func() {
+		dir, err := os.MkdirTemp("", "flowapp-e2e-screenshots-")
+		if err != nil {
+			dir = filepath.Join(os.TempDir(), "flowapp-e2e-screenshots")
+		}
+		tempShots.dir = dir
+		GinkgoWriter.Printf("screenshots go to %s\n", dir)
+	})
+	return tempShots.dir
+}
+
+// tempShots is this run's screenshot folder when $E2E_SCREENSHOTS is unset.
+var tempShots struct {
+	once sync.Once
+	dir  string
 }
 
 // docsScreenshotDir is the README's image folder.

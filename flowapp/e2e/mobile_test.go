@@ -1,10 +1,10 @@
 package e2e_test
 
 import (
-	"github.com/chromedp/chromedp"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/mockprove/mockprove/internal/browser"
 	"github.com/mockprove/mockprove/mockprove"
 )
 
@@ -148,6 +148,45 @@ var _ = Describe("on a phone (mobile web, OTP)", func() {
 		Expect(e.proveCalls()).To(HaveExactElements("/token", "/v3/start", "/v3/validate", "/v3/start", "/v3/validate", "/v3/complete"))
 	})
 
+	It("starts again from the code form, cancelling the SDK's step; the new flow works", func() {
+		e.startWith(jordan)
+		e.otpFromPhone(jordan, 1)
+		e.waitVisible("#otp")
+		e.click("#otp-restart")
+
+		e.waitVisible("#phone")
+		e.expectFocus("phone")
+		Expect(e.value("#phone")).To(Equal(jordan), "the number is kept")
+		e.click("#start")
+		e.enterOTP(e.otpFromPhone(jordan, 2))
+		e.fillDetails(people[jordan])
+		e.submitDetails()
+		Expect(e.resultSuccess()).To(BeTrue())
+		Expect(e.proveCalls()).To(HaveExactElements("/token", "/v3/start", "/v3/start", "/v3/validate", "/v3/complete"),
+			"the cancelled flow is never validated")
+		Expect(e.calls()).To(inOrder("POST /v1/client/mobile/otp/start", "POST /v1/client/mobile/otp/error", "POST /v3/start"),
+			"the SDK reported the cancelled step to Prove before the new flow started")
+		Expect(browser.Logs(e.ctx)).To(ContainElement(ContainSubstring("user cancelled")), "the OTP finish step was rejected with reject('user cancelled')")
+	})
+
+	It("starts again from the change-number form", func() {
+		e.startWith(abigail)
+		e.otpFromPhone(abigail, 1)
+		e.waitVisible("#otp")
+		e.click("#otp-change")
+		e.waitVisible("#new-phone")
+		e.click("#change-restart")
+
+		e.waitVisible("#phone")
+		e.startWith(jordan)
+		e.enterOTP(e.otpFromPhone(jordan, 1))
+		e.waitVisible("#details-form")
+		Expect(e.proveCalls()).To(HaveExactElements("/token", "/v3/start", "/v3/start", "/v3/validate"))
+		Expect(e.prove.Outbox(mockprove.SMSFilter{Phone: abigail})).To(HaveLen(1), "no code for the cancelled flow's number")
+		Expect(browser.Logs(e.ctx)).To(ContainElement(ContainSubstring("user cancelled")), "the SDK's start step was rejected")
+		Expect(e.calls()).To(inOrder("POST /v1/client/mobile/otp/start", "POST /v1/client/mobile/otp/error", "POST /v3/start"))
+	})
+
 	It("shows a clear error when the SDK's device call fails", func() {
 		Expect(e.prove.FailNext("/v1/client/mobile/otp/start", 500)).To(Succeed())
 		e.startWith(jordan)
@@ -184,20 +223,5 @@ var _ = Describe("on a phone with Mobile Auth", func() {
 		e.waitVisible("#details-form")
 		Expect(e.calls()).To(inOrder("POST /v1/client/mobile/instant/start", "POST /v1/client/mobile/instant/error",
 			"POST /v1/client/mobile/otp/start", "POST /v1/client/mobile/otp/finish", "POST /v3/validate"))
-	})
-
-	It("finishes a phone flow on the Instant Link landing page (finishInstantLink)", func() {
-		e.startWith(milo) // short-term: Prove validates the number without a possession check
-		e.waitVisible("#otp")
-		auth := e.prove.Sessions()
-		Expect(auth).To(HaveLen(1))
-		// The phone's browser comes back from an Instant Link to the final target.
-		e.run("open the landing page",
-			chromedp.Navigate(e.appURL+"/landing?authId=the-auth-id&asc=true"),
-			chromedp.WaitVisible("#details-form", chromedp.ByID))
-		Expect(e.proveCalls()).To(HaveExactElements("/token", "/v3/start", "/v3/validate"))
-		e.fillDetails(person{"Milo", "Pinson", "1981-01-17", "847350596", "mpinsonm@dyndns.org", "6377 Birchwood Hill", "Littleton", "CO", "80161-2001"})
-		e.submitDetails()
-		Expect(e.resultSuccess()).To(BeTrue())
 	})
 })

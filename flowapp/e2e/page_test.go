@@ -7,6 +7,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/mockprove/mockprove/internal/browser"
+	"github.com/mockprove/mockprove/mockprove"
 )
 
 // Step 1 and the landing page, in a computer's browser.
@@ -29,13 +30,30 @@ var _ = Describe("the phone step and the landing page", func() {
 		Expect(e.calls()).To(BeEmpty(), "nothing reached Prove")
 	})
 
-	It("shows Prove's message for a number that is not a test user", func() {
+	It("says in its own words that a number is unknown (Prove's 8007), with a developer hint", func() {
 		e.startWith("2000000000")
 		e.waitVisible("#error")
 		e.shot("error")
 		Expect(e.text("#error-title")).To(Equal("We couldn't start verification for this number"))
-		Expect(e.text("#error-detail")).To(SatisfyAll(ContainSubstring("prove_rejected"), ContainSubstring("8007")))
+		Expect(e.text("#error-message")).To(Equal("We couldn't find that phone number. Check it and try again."))
+		Expect(e.text("#error-detail")).To(SatisfyAll(ContainSubstring("prove_rejected"), ContainSubstring("8007"),
+			ContainSubstring("Developer hint"), Not(ContainSubstring("2000000000"))))
 		Expect(e.proveCalls()).To(HaveExactElements("/token", "/v3/start"))
+	})
+
+	It("keeps its error live region in the page, empty until there is an error", func() {
+		region := func() string {
+			GinkgoHelper()
+			var s string
+			e.run("read #phone-error", evalString(`(() => { const el = document.getElementById('phone-error');
+				return (el.hidden ? 'hidden' : 'shown') + ' ' + el.getAttribute('aria-live') + ' [' + el.textContent + ']'; })()`, &s))
+			return s
+		}
+		Expect(region()).To(Equal("shown polite []"))
+		e.startWith("12345")
+		Expect(region()).To(Equal("shown polite [Enter a mobile number with 10 to 15 digits.]"))
+		e.fill("#phone", jordan)
+		Expect(region()).To(Equal("shown polite []"))
 	})
 
 	It("works with the keyboard alone, and a restart while waiting cancels the old flow", func() {
@@ -55,9 +73,12 @@ var _ = Describe("the phone step and the landing page", func() {
 		e.waitVisible("#countdown")
 		var second string
 		Eventually(func() string {
-			second = e.linkFromPhone(jordan)
+			msgs := e.prove.Outbox(mockprove.SMSFilter{Phone: jordan, Kind: mockprove.SMSKindInstantLink})
+			if len(msgs) > 0 {
+				second = msgs[len(msgs)-1].Link
+			}
 			return second
-		}).ShouldNot(Equal(first))
+		}).WithTimeout(uiTimeout).ShouldNot(SatisfyAny(BeEmpty(), Equal(first)), "a new Instant Link text")
 		e.openLinkOnPhone(second)
 		e.waitVisible("#details-form")
 		Expect(e.proveCalls()).To(HaveExactElements("/token", "/v3/start", "/v3/start", "/v3/validate"),
@@ -70,37 +91,21 @@ var _ = Describe("the phone step and the landing page", func() {
 	It("tells the phone to go back to the computer", func() {
 		e.run("open the landing page", chromedp.Navigate(e.appURL+"/landing?authId=abc&asc=true"),
 			chromedp.WaitVisible("#landing-done", chromedp.ByID))
-		Expect(e.text("#landing-done h2")).To(Equal("You're verified — return to your computer"))
+		Expect(e.text("#landing-done h1")).To(Equal("You're verified — return to your computer"))
 		Expect(e.calls()).To(BeEmpty())
-	})
-
-	It("says an incomplete link is incomplete", func() {
-		e.run("open the landing page", chromedp.Navigate(e.appURL+"/landing"),
-			chromedp.WaitVisible("#landing-invalid", chromedp.ByID))
-		Expect(e.text("#landing-invalid h2")).To(ContainSubstring("incomplete"))
 	})
 })
 
-// The landing page in a phone's browser that has no phone flow going: the
-// link was for a flow started on a computer.
+// The landing page in a phone's browser: it only says where to go on. It
+// finishes nothing (no Instant Link for mobile web) and calls nobody.
 var _ = Describe("the landing page on a phone", func() {
-	It("does not try to finish a flow this browser did not start", func() {
-		e := newEnv(envOptions{Mobile: true})
-		e.run("open the landing page", chromedp.Navigate(e.appURL+"/landing?authId=abc&asc=true"),
-			chromedp.WaitVisible("#landing-done", chromedp.ByID))
-		Expect(e.calls()).To(BeEmpty())
-	})
-
-	It("says so when the flow it should finish is gone", func() {
+	It("only tells the customer to go back to the computer", func() {
 		e := newEnv(envOptions{Mobile: true})
 		e.open()
-		// This browser believes it runs a phone flow, but flowapp has no session for it.
-		e.run("open the landing page",
-			chromedp.Evaluate(`localStorage.setItem('flowapp.flowType', 'mobile')`, nil),
-			chromedp.Navigate(e.appURL+"/landing?authId=abc&asc=true"),
+		e.run("open the landing page", chromedp.Navigate(e.appURL+"/landing?authId=abc&asc=true"),
 			chromedp.WaitVisible("#landing-done", chromedp.ByID))
-		Expect(browser.Logs(e.ctx)).To(ContainElement(ContainSubstring("← 409 "+e.appURL+"/verify")),
-			"finishInstantLink ran the finish step, and flowapp answered no_session")
-		Expect(e.calls()).To(BeEmpty(), "flowapp did not ask Prove")
+		Expect(e.text("#landing-done h1")).To(Equal("You're verified — return to your computer"))
+		Expect(browser.Logs(e.ctx)).NotTo(ContainElement(ContainSubstring(e.appURL+"/verify")), "no /verify from the landing page")
+		Expect(e.calls()).To(BeEmpty())
 	})
 })

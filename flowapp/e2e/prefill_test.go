@@ -25,7 +25,8 @@ var _ = Describe("with a Pre-Fill client", func() {
 		Expect(e.value("#first-name")).To(Equal("Milo"))
 		Expect(e.value("#last-name")).To(Equal("Pinson"))
 		Expect(e.value("#dob")).To(Equal("1981-01-17"))
-		Expect(e.value("#ssn")).To(Equal("847350596"))
+		Expect(e.value("#ssn")).To(Equal("*****0596"), "only the last 4 digits of the SSN reach the page")
+		Expect(e.text("#ssn-hint")).To(ContainSubstring("only the last 4 digits"))
 		Expect(e.value("#email")).To(Equal("mpinsonm@dyndns.org"))
 		Expect(e.value("#address")).To(Equal("6377 Birchwood Hill"))
 		Expect(e.value("#city")).To(Equal("Littleton"))
@@ -34,7 +35,7 @@ var _ = Describe("with a Pre-Fill client", func() {
 		e.docShot("details.png")
 
 		e.submitDetails()
-		Expect(e.resultSuccess()).To(BeTrue())
+		Expect(e.resultSuccess()).To(BeTrue(), "flowapp sent Prove the full SSN it kept (mockprove compares it)")
 		Expect(e.proveCalls()).To(HaveExactElements("/token", "/v3/start", "/v3/validate", "/v3/challenge", "/v3/complete"))
 		challenge := e.journalEntry("/v3/challenge").Request.(map[string]any)
 		Expect(challenge).To(HaveKeyWithValue("ssn", "***"), "the last 4 of the SSN, masked in the journal")

@@ -168,13 +168,19 @@
     show('busy');
   }
 
+  // fieldError shows or clears a field's error. An error element that is a
+  // live region (aria-live) stays in the page, empty when there is no
+  // error, so that screen readers announce what is written into it; the
+  // others are hidden when empty.
   function fieldError(id, message) {
     const el = $(id);
     if (!el) {
       return;
     }
     el.textContent = message || '';
-    el.hidden = !message;
+    if (!el.hasAttribute('aria-live')) {
+      el.hidden = !message;
+    }
   }
 
   function markInvalid(input, invalid) {
@@ -232,6 +238,7 @@
     countdown: 0,
     countdownTimer: 0,
     linkExpiredLocally: false,
+    maskedSSN: '', // the pre-filled SSN as the server sent it ("*****0596")
   };
 
   const isCurrent = (gen) => gen === flow.gen;
@@ -243,9 +250,31 @@
     }
   }
 
+  // cancelSteps rejects the SDK step the page is waiting on (the OTP form,
+  // the change-number form), as the guide asks when the customer cancels:
+  // the SDK then ends its flow.
+  function cancelSteps(reason) {
+    const otp = flow.otpPending;
+    const phone = flow.phonePending;
+    flow.otpPending = null;
+    flow.phonePending = null;
+    for (const reject of [otp && otp.reject, phone && phone.onCancel]) {
+      if (typeof reject === 'function') {
+        try {
+          reject(reason);
+        } catch (e) {
+          // already settled
+        }
+      }
+    }
+  }
+
+  // restart is every "Start again" button: it cancels what the SDK is doing
+  // and goes back to step 1.
   function restart() {
-    flow.gen++;
+    flow.gen++; // nothing of the old flow may move the page any more
     stopCountdown();
+    cancelSteps('user cancelled');
     if (flow.authenticating && typeof flow.authenticating.cancel === 'function') {
       try {
         flow.authenticating.cancel(); // closes the SDK's WebSocket
@@ -253,18 +282,11 @@
         // already settled
       }
     }
-    // Pending step promises are dropped, not settled: settling them would
-    // make the cancelled SDK flow report errors to Prove.
     Object.assign(flow, {
-      authenticating: null, verify: null, otpPending: null, phonePending: null, otpResent: false,
-      flowType: '', linkExpiredLocally: false,
+      authenticating: null, verify: null, otpResent: false, flowType: '', linkExpiredLocally: false, maskedSSN: '',
     });
     sdkLog.failure = '';
-    try {
-      localStorage.removeItem('flowapp.flowType');
-    } catch (e) {
-      // storage unavailable
-    }
+    setSSNHint('');
     for (const f of ['otp-form', 'change-form', 'challenge-form', 'details-form']) {
       $(f).reset();
       setFormBusy($(f), false);
@@ -289,11 +311,6 @@
     }
     stopCountdown();
     flow.gen++; // nothing of this flow may move the page any more
-    try {
-      localStorage.removeItem('flowapp.flowType');
-    } catch (e) {
-      // storage unavailable
-    }
     $('error-title').textContent = title;
     $('error-message').textContent = message;
     const d = $('error-detail');
@@ -305,7 +322,10 @@
 
   // failApi shows a flowapp error (contract codes) in words.
   function failApi(err, what) {
-    const detail = err.code ? `${err.code}${err.proveCode ? ' · Prove code ' + err.proveCode : ''}: ${err.message}` : err.message;
+    let detail = err.code ? `${err.code}${err.proveCode ? ' · Prove code ' + err.proveCode : ''}: ${err.message}` : err.message;
+    if (config.phoneUrl && err.proveCode === 8007) {
+      detail += ' Developer hint: in the sandbox, 8007 means the number is not a test user.';
+    }
     switch (err.code) {
       case 'prove_unavailable':
         return fail('Verification is unavailable',
@@ -394,11 +414,6 @@
     }
     if (!isCurrent(gen)) {
       return;
-    }
-    try {
-      localStorage.setItem('flowapp.flowType', flow.flowType);
-    } catch (e) {
-      // storage unavailable: only the mobile Instant Link landing needs it
     }
     busy(mobile ? 'Checking your phone…' : 'Sending a link…',
       mobile ? 'This takes a few seconds.' : `Texting a link to ${formatPhone(phone)}.`);
@@ -652,6 +667,8 @@
 
   function showWaiting() {
     $('wait-phone').textContent = formatPhone(flow.phone);
+    // Developer hint (flowapp -dev-hints, on by default against a local
+    // mockprove): where the virtual phone shows the text message.
     const hint = $('phone-hint-box');
     if (config.phoneUrl) {
       $('phone-link').href = config.phoneUrl;
@@ -762,9 +779,17 @@
   const detailFields = ['first-name', 'last-name', 'dob', 'ssn', 'email', 'address', 'extended-address', 'city',
     'region', 'postal-code'];
 
+  // setSSNHint explains a masked, pre-filled SSN (or restores the usual hint).
+  function setSSNHint(masked) {
+    $('ssn-hint').textContent = masked
+      ? 'We show only the last 4 digits of the SSN we found. Keep it, or type all 9 digits to change it.'
+      : '9 digits.';
+  }
+
   function showDetails(individual) {
     const form = $('details-form');
     form.reset();
+    flow.maskedSSN = '';
     for (const id of detailFields) {
       markInvalid($(id), false);
     }
@@ -791,7 +816,13 @@
           prefilled = true;
         }
       }
+      // The server sends a pre-filled SSN masked ("*****0596") and keeps the
+      // full number: sending the masked form back means "the one you found".
+      if (typeof individual.ssn === 'string' && /^\*+\d{4}$/.test(individual.ssn)) {
+        flow.maskedSSN = individual.ssn;
+      }
     }
+    setSSNHint(flow.maskedSSN);
     $('prefill-note').hidden = !prefilled;
     status(prefilled ? 'Your phone is verified. Check the details we found.' : 'Your phone is verified.');
     show('details', 'first-name');
@@ -813,7 +844,8 @@
     const dob = v('dob');
     check('dob', 'dob-error', !dob || /^\d{4}-\d{2}-\d{2}$/.test(dob) ? '' : 'Enter a full date of birth.');
     const ssn = v('ssn').replace(/[\s-]/g, '');
-    check('ssn', 'ssn-error', !ssn || /^\d{9}$/.test(ssn) ? '' : 'Enter all 9 digits of your SSN.');
+    const keptMasked = Boolean(flow.maskedSSN) && ssn === flow.maskedSSN;
+    check('ssn', 'ssn-error', !ssn || keptMasked || /^\d{9}$/.test(ssn) ? '' : 'Enter all 9 digits of your SSN.');
     const email = v('email');
     check('email', 'email-error', !email || /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) ? '' : 'Enter an email address like name@example.com.');
     const addr = ['address', 'city', 'region', 'postal-code'].map(v);
@@ -882,11 +914,6 @@
 
   function showResult(r, firstName) {
     flow.gen++; // the flow is over
-    try {
-      localStorage.removeItem('flowapp.flowType');
-    } catch (e) {
-      // storage unavailable
-    }
     const ok = Boolean(r.success);
     $('result-success').hidden = !ok;
     $('result-failure').hidden = ok;
@@ -930,98 +957,6 @@
   }
 
   // ---------------------------------------------------------------------------
-  // Instant Link landing (landing.html): the page Prove's link leads to on the
-  // phone. On a computer flow it only tells the customer to go back. When this
-  // browser runs a phone (mobile web) flow, the SDK finishes the flow here.
-
-  async function landing() {
-    const params = new URLSearchParams(window.location.search);
-    const authId = params.get('authId');
-    const asc = params.get('asc');
-    const showLanding = (id) => {
-      for (const el of document.querySelectorAll('[data-landing]')) {
-        el.hidden = el.id !== id;
-      }
-      const h = $(id) && $(id).querySelector('h2');
-      if (h) {
-        h.focus();
-      }
-    };
-    if (!authId || !asc) {
-      showLanding('landing-invalid');
-      return;
-    }
-    if (asc !== 'true') {
-      showLanding('landing-failed');
-      return;
-    }
-    let mobileFlowHere = false;
-    try {
-      mobileFlowHere = localStorage.getItem('flowapp.flowType') === 'mobile';
-    } catch (e) {
-      mobileFlowHere = false;
-    }
-    if (!window.proveAuth || !mobileFlowHere || !isMobileWeb()) {
-      showLanding('landing-done');
-      return;
-    }
-    showLanding('landing-finishing');
-    let result = null;
-    const authenticator = new proveAuth.AuthenticatorBuilder()
-      .withAuthFinishStep(async (input) => {
-        result = await api('/verify', { authId: input.authId });
-      })
-      .build();
-    try {
-      await authenticator.finishInstantLink(window.location.href);
-    } catch (err) {
-      if (err instanceof ApiError && err.code === 'no_session') {
-        // The flow was started in another browser: nothing to finish here.
-        showLanding('landing-done');
-        return;
-      }
-      $('landing-error').textContent = err && err.message ? err.message : String(err);
-      showLanding('landing-failed');
-      return;
-    }
-    // Hand the verification result to the application page in this tab.
-    try {
-      sessionStorage.setItem('flowapp.resume', JSON.stringify(result || {}));
-    } catch (e) {
-      // storage unavailable: the application page starts over
-    }
-    window.location.replace('/');
-  }
-
-  // resumeFromLanding continues a mobile web Instant Link flow that
-  // landing.html finished.
-  function resumeFromLanding() {
-    let raw = null;
-    try {
-      raw = sessionStorage.getItem('flowapp.resume');
-      sessionStorage.removeItem('flowapp.resume');
-    } catch (e) {
-      raw = null;
-    }
-    if (!raw) {
-      return false;
-    }
-    let v = null;
-    try {
-      v = JSON.parse(raw);
-    } catch (e) {
-      v = null;
-    }
-    if (!v || typeof v !== 'object') {
-      return false;
-    }
-    flow.gen++;
-    flow.flowType = 'mobile';
-    afterVerify(v, 'mobile');
-    return true;
-  }
-
-  // ---------------------------------------------------------------------------
   // Wiring.
 
   function main() {
@@ -1039,18 +974,16 @@
       markInvalid($('phone'), false);
       fieldError('phone-error', '');
     });
-    if (!resumeFromLanding()) {
-      show('phone', false);
-    }
+    $('ssn').addEventListener('focus', () => {
+      // A masked SSN is replaced, not edited: typing starts over.
+      if (flow.maskedSSN && $('ssn').value === flow.maskedSSN) {
+        $('ssn').select();
+      }
+    });
+    show('phone', false);
     document.body.dataset.ready = 'true';
   }
 
   hookSdkLog();
-  if (document.body.dataset.page === 'landing') {
-    landing().finally(() => {
-      document.body.dataset.ready = 'true';
-    });
-  } else {
-    main();
-  }
+  main();
 })();
