@@ -73,7 +73,9 @@ var noContent = &reply{status: http.StatusNoContent, raw: []byte{}}
 // names the offending field on error.
 func decodeStrict(c *call, v any) error {
 	body := c.body
-	if strings.Contains(c.r.Header.Get("Content-Type"), "yaml") {
+	// Any Content-Type but YAML is read as JSON, so that `curl -d '{…}'`
+	// works; cross-site browser requests are refused by origin (cors).
+	if strings.Contains(strings.ToLower(c.r.Header.Get("Content-Type")), "yaml") {
 		j, err := yaml.YAMLToJSON(body)
 		if err != nil {
 			return errMalformed("request body is not valid YAML: %v", err)

@@ -51,21 +51,23 @@ func (s *Server) flowForAuthToken(token string) (*flow, error) {
 	if err := s.auth.verify(token, &claims); err != nil {
 		return nil, errUnauthorized("not authorized: authToken is invalid")
 	}
-	if s.clock.Now().Unix() >= claims.ExpiresAt {
-		return nil, errUnauthorized("not authorized: authToken has expired (15 minutes after start)")
-	}
 	s.mu.Lock()
 	f := s.authIDs[claims.Auth.ID]
 	s.mu.Unlock()
 	if f == nil {
 		return nil, errUnauthorized("not authorized: the authToken's flow is unknown (was mockprove reset?)")
 	}
+	if !s.clock.Now().Before(f.ExpiresAt) { // the token's exp, to the nanosecond
+		return nil, errUnauthorized("not authorized: authToken has expired (15 minutes after start)")
+	}
 	return f, nil
 }
 
 // cors answers preflights and adds Access-Control-Allow-Origin for the
 // browser-facing routes (device API and control API) when the request's
-// Origin is allowed.
+// Origin is allowed, and refuses requests from other origins: a page on
+// another site must not be able to arm faults or move the clock with a
+// "simple" cross-site request that needs no preflight.
 func (s *Server) cors(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		origin := r.Header.Get("Origin")
@@ -75,11 +77,11 @@ func (s *Server) cors(next http.Handler) http.Handler {
 			return
 		}
 		if !s.originAllowed(origin) {
-			if r.Method == http.MethodOptions {
-				w.WriteHeader(http.StatusForbidden)
-				return
-			}
-			next.ServeHTTP(w, r)
+			body, _ := marshal(newError(http.StatusForbidden, CodeUnauthorized,
+				"origin %s is not allowed to call %s (see -allowed-origins)", origin, r.URL.Path))
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusForbidden)
+			_, _ = w.Write(body)
 			return
 		}
 		h := w.Header()

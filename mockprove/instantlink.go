@@ -2,11 +2,11 @@ package mockprove
 
 import (
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"html"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -129,6 +129,8 @@ func (s *Server) clickLink(token string) (string, error) {
 		return "", &linkError{http.StatusGone, "This link has expired."}
 	case l.ClickedAt == nil && f.Possession.Failed:
 		return "", &linkError{http.StatusGone, "This link can no longer be used: " + f.Possession.Reason + "."}
+	case l.ClickedAt == nil && f.State != StateStarted:
+		return "", &linkError{http.StatusGone, "This link can no longer be used: the flow is past the possession check."}
 	}
 	if l.ClickedAt == nil {
 		now := s.clock.Now()
@@ -140,16 +142,23 @@ func (s *Server) clickLink(token string) (string, error) {
 	return finalTarget(f.Start.FinalTargetURL, f.AuthID), nil
 }
 
-// finalTarget appends authId and asc=true to the app's landing page.
+// finalTarget adds authId and asc=true to the query of the app's landing
+// page (before any #fragment).
 func finalTarget(target, authID string) string {
 	if target == "" {
 		return ""
 	}
-	sep := "?"
-	if strings.Contains(target, "?") {
-		sep = "&"
+	u, err := url.Parse(target)
+	if err != nil { // /v3/start only accepts http(s) URLs
+		return target
 	}
-	return target + sep + "authId=" + url.QueryEscape(authID) + "&asc=true"
+	extra := "authId=" + url.QueryEscape(authID) + "&asc=true"
+	if u.RawQuery == "" {
+		u.RawQuery = extra
+	} else {
+		u.RawQuery += "&" + extra
+	}
+	return u.String()
 }
 
 // openLink is GET /v1/link/{token}: what the phone's browser does with the SMS.
@@ -162,8 +171,8 @@ func (s *Server) openLink(c *call) (any, error) {
 	}
 	s.mu.Unlock()
 	location, err := s.clickLink(token)
-	if err != nil {
-		le := err.(*linkError)
+	var le *linkError
+	if errors.As(err, &le) {
 		c.rule = "link.refused"
 		return htmlPage(le.status, "Instant Link", le.msg), nil
 	}

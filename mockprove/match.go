@@ -54,7 +54,7 @@ type match struct {
 }
 
 func check(submitted string, ok bool) *bool {
-	if submitted == "" {
+	if strings.TrimSpace(submitted) == "" { // blank is not submitted
 		return nil
 	}
 	return &ok

@@ -3,6 +3,7 @@ package mockprove
 import (
 	"crypto/subtle"
 	"net/http"
+	"time"
 
 	"github.com/gorilla/mux"
 )
@@ -61,11 +62,19 @@ func (s *Server) token(c *call) (any, error) {
 		Type:      "Bearer",
 		Product:   client.Product,
 		IssuedAt:  now.Unix(),
-		ExpiresAt: now.Add(AccessTokenTTL).Unix(),
+		ExpiresAt: ceilUnix(now.Add(AccessTokenTTL)), // never before expires_in has passed
 		ID:        jti,
 	})
 	if err != nil {
 		return nil, err
 	}
 	return tokenResponse{AccessToken: tok, TokenType: "Bearer", ExpiresIn: int64(AccessTokenTTL.Seconds())}, nil
+}
+
+// ceilUnix is t in Unix seconds, rounded up.
+func ceilUnix(t time.Time) int64 {
+	if t.Nanosecond() > 0 {
+		return t.Unix() + 1
+	}
+	return t.Unix()
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers"
 )
 
@@ -52,6 +53,9 @@ type reply struct {
 	body   any    // marshalled as JSON unless raw is set
 	raw    []byte // sent as is
 }
+
+// maxControlBodyBytes bounds control API bodies (a persona file can be large).
+const maxControlBodyBytes = 1 << 20
 
 type authKind int
 
@@ -114,8 +118,14 @@ func (s *Server) serve(e endpoint) http.Handler {
 		status, header, body := s.render(result, err, c)
 		if err == nil && s.opts.StrictResponses && route != nil && status < 300 && c.fault == nil {
 			if verr := e.validate.validateResponse(context.Background(), r, route, params, status, header, body); verr != nil {
-				s.log.Error("response does not conform to the spec", "step", c.step, "err", verr)
-				status, header, body = s.render(nil, errInternal("mockprove produced a response that does not conform to the spec: %v", verr), c)
+				// The error text of kin-openapi holds the value: word it without it.
+				why := "see the log"
+				var se *openapi3.SchemaError
+				if errors.As(verr, &se) {
+					why = schemaErrorMessage(se)
+				}
+				s.log.Error("response does not conform to the spec", "step", c.step, "why", why)
+				status, header, body = s.render(nil, errInternal("mockprove produced a response that does not conform to the spec: %s", why), c)
 			}
 		}
 		if c.fault != nil && c.fault.Kind == FaultMalformed {
@@ -158,12 +168,19 @@ func (s *Server) finishCall(c *call, status int, d time.Duration, respBody []byt
 func (s *Server) pipeline(c *call, e endpoint, route *routers.Route, params map[string]string) (any, error) {
 	r := c.r
 	if r.Body != nil && r.Body != http.NoBody {
-		body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+		limit := int64(MaxBodyBytes) // Prove's: "under 4 KB"
+		if e.internal {
+			limit = maxControlBodyBytes
+		}
+		body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 		if err != nil {
 			return nil, errMalformed("request body could not be read")
 		}
-		if len(body) > MaxBodyBytes {
+		if int64(len(body)) > limit {
 			c.rule = "limit.body"
+			if e.internal {
+				return nil, errMalformed("request body must be at most %d bytes", limit)
+			}
 			return nil, errMalformed("request body must be under 4 KB (at most %d bytes)", MaxBodyBytes)
 		}
 		c.body = body
@@ -321,7 +338,7 @@ func (s *Server) render(result any, err error, c *call) (int, http.Header, []byt
 		c.rule = "ok"
 	}
 	s.setMockHeaders(h, c)
-	body, merr := json.Marshal(payload)
+	body, merr := marshal(payload)
 	if merr != nil {
 		s.log.Error("marshal response", "step", c.step, "err", merr)
 		body, _ = json.Marshal(errInternal("error at prove, try again later"))
@@ -411,6 +428,8 @@ func (s *Server) rateLimit(clientID string) error {
 	if s.opts.RateLimit <= 0 {
 		return nil
 	}
+	// The one clock: with a frozen clock, a window only ends when the clock
+	// is moved, which is what makes the limit testable.
 	now := s.clock.Now().Unix()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -428,4 +447,15 @@ func (s *Server) rateLimit(clientID string) error {
 			Message: "rate limit of " + strconv.Itoa(s.opts.RateLimit) + " requests per second exceeded"}
 	}
 	return nil
+}
+
+// marshal writes JSON without HTML escaping (links keep their '&').
+func marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }

@@ -113,7 +113,7 @@ func (s *Server) mintAuthToken(f *flow, r *http.Request) (string, error) {
 		Issuer:    origin,
 		Subject:   f.AuthID,
 		IssuedAt:  f.CreatedAt.Unix(),
-		ExpiresAt: f.ExpiresAt.Unix(),
+		ExpiresAt: ceilUnix(f.ExpiresAt),
 		Auth: authClaim{
 			ID:        f.AuthID,
 			Namespace: "mockprove",

@@ -1,13 +1,13 @@
 package mockprove
 
 import (
-	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 )
 
@@ -17,7 +17,10 @@ import (
 // Every payload is minted so that its base64url form holds no '-' or '_':
 // Prove's web SDK decodes the authToken with the browser's atob(), which
 // rejects those characters (reference: prove-web-sdk.md §1). Such a payload
-// is valid in both base64 alphabets.
+// is valid in both base64 alphabets. In base64, a 6-bit group of 62 or 63
+// ('-', '_') comes only from a non-ASCII byte or from '>', '?', '~' or DEL
+// in the third byte of a group of three; mint escapes all of these as \uXXXX
+// inside the JSON strings, so every payload is atob-safe.
 
 var (
 	jwtHeader = base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`))
@@ -39,22 +42,40 @@ func (s signer) mint(claims any) (string, error) {
 	if len(raw) < 2 || raw[0] != '{' || raw[len(raw)-1] != '}' {
 		return "", errors.New("jwt claims must be a JSON object")
 	}
-	body := b64.EncodeToString(raw)
-	// Add a filler claim until the payload is atob-safe; a handful of tries
-	// suffice in practice (each try changes the encoding of the tail).
-	for n := 0; strings.ContainsAny(body, "-_"); n++ {
-		if n > 96 {
-			return "", errors.New("jwt: no atob-safe encoding found")
-		}
-		padded := make([]byte, 0, len(raw)+16+n)
-		padded = append(padded, raw[:len(raw)-1]...)
-		padded = append(padded, `,"pad":"`...)
-		padded = append(padded, bytes.Repeat([]byte{'x'}, n)...)
-		padded = append(padded, `"}`...)
-		body = b64.EncodeToString(padded)
+	body := b64.EncodeToString(atobSafe(raw))
+	if strings.ContainsAny(body, "-_") { // cannot happen: see atobSafe
+		return "", errors.New("jwt: payload is not atob-safe")
 	}
 	signing := jwtHeader + "." + body
 	return signing + "." + s.sign(signing), nil
+}
+
+// atobSafe escapes, in marshalled JSON, every character whose bytes can
+// produce '-' or '_' in base64: '>', '?', '~', DEL and all non-ASCII. They
+// only occur inside JSON strings, where \uXXXX means the same.
+func atobSafe(raw []byte) []byte {
+	var out []byte
+	for i, r := range string(raw) {
+		if r < 0x7e && r != '>' && r != '?' {
+			if out != nil {
+				out = append(out, byte(r))
+			}
+			continue
+		}
+		if out == nil {
+			out = append(make([]byte, 0, len(raw)+16), raw[:i]...)
+		}
+		if r > 0xffff { // a surrogate pair
+			r -= 0x10000
+			out = fmt.Appendf(out, `\u%04x\u%04x`, 0xd800+(r>>10), 0xdc00+(r&0x3ff))
+			continue
+		}
+		out = fmt.Appendf(out, `\u%04x`, r)
+	}
+	if out == nil {
+		return raw
+	}
+	return out
 }
 
 func (s signer) sign(signing string) string {

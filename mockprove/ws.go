@@ -13,8 +13,32 @@ import (
 // clicked. It sits outside the spec validator: a WebSocket upgrade needs the
 // raw connection.
 
-var statusUpgrader = websocket.Upgrader{
-	CheckOrigin: func(*http.Request) bool { return true }, // the SDK connects from the app's origin
+// Limits of a status socket, in real time: the SDK sends "ping" every 30 s,
+// and nothing else.
+const (
+	wsReadLimit = 512
+	wsIdle      = 90 * time.Second // no frame for this long: the client is gone
+)
+
+// upgrader accepts the app's origin (the SDK connects from the app's page)
+// when the CORS rules allow it, and answers a failed handshake in Prove's
+// error shape.
+func (s *Server) upgrader(c *call) *websocket.Upgrader {
+	return &websocket.Upgrader{
+		CheckOrigin: func(r *http.Request) bool {
+			o := r.Header.Get("Origin")
+			return o == "" || s.originAllowed(o)
+		},
+		Error: func(w http.ResponseWriter, _ *http.Request, status int, reason error) {
+			c.rule = "ws.handshake"
+			_, header, body := s.render(nil, newError(status, CodeMalformed, "WebSocket handshake refused: %v", reason), c)
+			for k, v := range header {
+				w.Header()[k] = v
+			}
+			w.WriteHeader(status)
+			_, _ = w.Write(body)
+		},
+	}
 }
 
 func (s *Server) registerStatus(r *mux.Router) {
@@ -24,7 +48,16 @@ func (s *Server) registerStatus(r *mux.Router) {
 func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	c := &call{r: r, w: w, step: "/v1/client/status"}
-	f, err := s.flowForAuthToken(r.URL.Query().Get("token"))
+	token := r.URL.Query().Get("token")
+	var (
+		f   *flow
+		err error
+	)
+	if token == "" {
+		err = errUnauthorized("not authorized: query parameter 'token' (the authToken) is missing")
+	} else {
+		f, err = s.flowForAuthToken(token)
+	}
 	if err == nil {
 		s.mu.Lock()
 		c.flow, c.correlationID, c.persona = f, f.ID, f.Phone
@@ -62,12 +95,12 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 	}
 	h := http.Header{}
 	s.setMockHeaders(h, c)
-	conn, uerr := statusUpgrader.Upgrade(w, r, h)
-	if uerr != nil {
-		c.rule = "ws.upgrade-failed"
+	conn, uerr := s.upgrader(c).Upgrade(w, r, h)
+	if uerr != nil { // the upgrader has answered
 		s.finishCall(c, http.StatusBadRequest, time.Since(start), nil)
 		return
 	}
+	conn.SetReadLimit(wsReadLimit)
 	s.finishCall(c, http.StatusSwitchingProtocols, time.Since(start), nil)
 	wc := &wsConn{conn: conn, send: make(chan []byte, 8), done: make(chan struct{})}
 	if fault != nil && fault.Kind == FaultWSClose {
@@ -107,6 +140,7 @@ func (s *Server) wsReader(flowID string, c *wsConn) {
 		c.shut()
 	}()
 	for {
+		_ = c.conn.SetReadDeadline(time.Now().Add(wsIdle))
 		_, data, err := c.conn.ReadMessage()
 		if err != nil {
 			return
