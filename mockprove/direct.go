@@ -118,7 +118,7 @@ func (s *Server) Personas() []Persona {
 	defer s.mu.Unlock()
 	out := make([]Persona, 0, len(s.personas))
 	for _, p := range s.personas {
-		out = append(out, *p)
+		out = append(out, p.clone())
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Phone < out[j].Phone })
 	return out
@@ -132,7 +132,7 @@ func (s *Server) Persona(phone string) (Persona, bool) {
 	if p == nil {
 		return Persona{}, false
 	}
-	return *p, true
+	return p.clone(), true
 }
 
 // SetPersona adds or replaces a persona after checking it like a persona
@@ -146,7 +146,8 @@ func (s *Server) SetPersona(p Persona) (created bool, err error) {
 	defer s.mu.Unlock()
 	key := normalizePhone(p.Phone)
 	_, exists := s.personas[key]
-	s.personas[key] = &p
+	cp := p.clone()
+	s.personas[key] = &cp
 	return !exists, nil
 }
 
@@ -179,11 +180,12 @@ func (s *Server) DeletePersona(phone string) bool {
 // Reset puts the server back in its start-up state: personas, flows, SMS,
 // faults, journal and clock. Open status WebSockets are closed.
 func (s *Server) Reset() {
+	s.clock.reset(s.startTime) // first: a flow started meanwhile is then forgotten too
 	s.mu.Lock()
 	s.resetStateLocked()
+	s.seedLocked()
 	s.mu.Unlock()
 	s.hub.dropAll()
-	s.clock.reset(s.startTime)
 }
 
 // SetTime moves the server's clock to t.

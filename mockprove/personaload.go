@@ -171,13 +171,28 @@ func checkRules(ps []Persona) error {
 	return nil
 }
 
+// indexPersonas keys deep copies of personas by phone: the server never
+// shares a persona's maps or slices with its caller.
 func indexPersonas(ps []Persona) map[string]*Persona {
 	m := make(map[string]*Persona, len(ps))
-	for i := range ps {
-		p := ps[i]
-		m[normalizePhone(p.Phone)] = &p
+	for _, p := range ps {
+		cp := p.clone()
+		m[normalizePhone(p.Phone)] = &cp
 	}
 	return m
+}
+
+// clone is a deep copy (a persona holds maps and slices).
+func (p Persona) clone() Persona {
+	raw, err := json.Marshal(p)
+	if err != nil {
+		return p // cannot happen: a Persona always marshals
+	}
+	var cp Persona
+	if err := json.Unmarshal(raw, &cp); err != nil {
+		return p
+	}
+	return cp
 }
 
 // The persona schema is loaded once; ParsePersonas and New may run

@@ -104,6 +104,7 @@ type Server struct {
 
 	mu        sync.Mutex
 	rng       *rand.Rand
+	seed      uint64
 	clients   map[string]Client
 	personas  map[string]*Persona
 	flows     map[string]*flow // by correlationId
@@ -136,13 +137,13 @@ func New(opts Options) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	seed := opts.Seed
-	if seed == 0 {
-		seed = rand.Uint64()
+	s.seed = opts.Seed
+	if s.seed == 0 {
+		s.seed = rand.Uint64()
 	}
-	s.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-	s.access = signer{key: s.randomBytes(32)}
-	s.auth = signer{key: s.randomBytes(32)}
+	keys := s.seedLocked()
+	s.access = signer{key: keys[:32]}
+	s.auth = signer{key: keys[32:]}
 
 	clients := opts.Clients
 	if len(clients) == 0 {
@@ -257,6 +258,7 @@ func (s *Server) resetStateLocked() {
 	s.faults = nil
 	s.journal = journal{size: s.opts.JournalSize}
 	s.outbox = nil
+	s.smsSeq, s.faultSeq = 0, 0
 }
 
 // Start listens on Options.Addr (default 127.0.0.1:0) and serves.
@@ -382,6 +384,14 @@ func bareOrigin(u string) (string, error) {
 		return "", fmt.Errorf("mockprove: public URL %q must be a bare origin such as http://127.0.0.1:8080", u)
 	}
 	return p.Scheme + "://" + p.Host, nil
+}
+
+// seedLocked (re)starts the random generator from the seed, so that a Reset
+// server hands out the same IDs and codes as a fresh one. It returns the
+// material of the signing keys, which New uses and Reset does not change.
+func (s *Server) seedLocked() (keys []byte) {
+	s.rng = rand.New(rand.NewPCG(s.seed, s.seed^0x9e3779b97f4a7c15))
+	return s.randomBytes(64)
 }
 
 func (s *Server) randomBytes(n int) []byte {
