@@ -16,9 +16,15 @@ deps:
 	$(GO) mod download
 
 # Installs Prove's web SDK where a package.json asks for it (npm ci when a lock file exists).
+# A folder whose node_modules is newer than its package.json and package-lock.json is
+# skipped: nothing is downloaded, so `make run` and `make test` work offline after the
+# first install.
 npm:
 	@for d in $(NPM_DIRS); do \
 	  if [ -f $$d/package.json ]; then \
+	    stamp=$$d/node_modules/.package-lock.json; \
+	    if [ -f $$stamp ] && [ $$stamp -nt $$d/package.json ] && \
+	       { [ ! -f $$d/package-lock.json ] || [ $$stamp -nt $$d/package-lock.json ]; }; then continue; fi; \
 	    if [ -f $$d/package-lock.json ]; then (cd $$d && $(NPM) ci --no-audit --no-fund --loglevel=error) || exit 1; \
 	    else (cd $$d && $(NPM) install --no-audit --no-fund --loglevel=error) || exit 1; fi; \
 	  fi; \

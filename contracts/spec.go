@@ -72,17 +72,27 @@ var checkOpts = &openapi3filter.Options{
 	SkipSettingDefaults:   true,
 }
 
-// RoundTrip implements http.RoundTripper.
+// RoundTrip implements http.RoundTripper. It does not modify req: the base
+// transport gets a clone carrying a copy of the body, and req.Body is read
+// and closed (as a RoundTripper must, even on error).
 func (t *SpecTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	var reqBody []byte
 	if req.Body != nil {
 		b, err := io.ReadAll(req.Body)
+		_ = req.Body.Close()
 		if err != nil {
 			return nil, err
 		}
-		_ = req.Body.Close()
 		reqBody = b
-		req.Body = io.NopCloser(bytes.NewReader(b))
+	}
+	out := req.Clone(req.Context())
+	switch {
+	case req.Body == nil:
+	case len(reqBody) == 0:
+		out.Body, out.GetBody = http.NoBody, func() (io.ReadCloser, error) { return http.NoBody, nil }
+	default:
+		out.Body = io.NopCloser(bytes.NewReader(reqBody))
+		out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(reqBody)), nil }
 	}
 	route, params := t.find(req)
 	if route != nil && t.CheckRequests {
@@ -93,7 +103,10 @@ func (t *SpecTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, fmt.Errorf("request %s %s does not conform to the spec: %w", req.Method, req.URL.Path, err)
 		}
 	}
-	resp, err := t.Base.RoundTrip(req)
+	resp, err := t.Base.RoundTrip(out)
+	if resp != nil {
+		resp.Request = req
+	}
 	if err != nil || route == nil {
 		return resp, err
 	}

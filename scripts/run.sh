@@ -8,13 +8,44 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 
+# wait_up NAME PID URL [CURL ARGS...]: waits up to ~5 s for URL to answer 2xx;
+# exits with an error (stopping whatever was started) if NAME's process ends
+# first or never answers.
+wait_up() {
+  local name=$1 pid=$2 check=$3
+  shift 3
+  for _ in $(seq 50); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "run.sh: $name exited before it answered on $check (see its errors above)" >&2
+      exit 1
+    fi
+    # (alive after the answer too: not some other server holding the port)
+    if curl -fs -o /dev/null --max-time 1 "$@" "$check" 2>/dev/null && sleep 0.2 && kill -0 "$pid" 2>/dev/null; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "run.sh: $name did not answer on $check within 5 s" >&2
+  exit 1
+}
+
 "$bin/mockprove" -addr "$addr" &
 pids+=($!)
-for _ in $(seq 50); do curl -fs "$url/_mock/health" >/dev/null 2>&1 && break; sleep 0.1; done
+# The health check is on the control API: with MOCKPROVE_CONTROL_TOKEN it needs
+# the token; with MOCKPROVE_CONTROL=false it is gone, so the spec is fetched instead.
+health=(mockprove "$!" "$url/_mock/health")
+case "${MOCKPROVE_CONTROL:-true}" in
+  0 | f | F | false | FALSE | False) health=(mockprove "$!" "$url/openapi/prove-v3.yaml") ;;
+esac
+if [ -n "${MOCKPROVE_CONTROL_TOKEN:-}" ]; then
+  health+=(-H "Authorization: Bearer $MOCKPROVE_CONTROL_TOKEN")
+fi
+wait_up "${health[@]}"
 
 if [ -x "$bin/flowapp" ]; then
   PROVE_BASE_URL="$url" FLOWAPP_ADDR="$app_addr" "$bin/flowapp" &
   pids+=($!)
+  wait_up flowapp "$!" "http://$app_addr/healthz"
 fi
 
 cat <<TXT

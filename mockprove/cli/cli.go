@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -56,75 +55,131 @@ func (c *clientFlags) Set(v string) error {
 	return nil
 }
 
-// Parse reads flags, falling back to MOCKPROVE_* environment variables.
+// envName is the environment variable that stands in for a flag:
+// MOCKPROVE_ and the flag's name in upper case with _ for -.
+func envName(flagName string) string {
+	return "MOCKPROVE_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// wants says, for an environment variable that does not parse, what its
+// value must be.
+var wants = map[string]string{
+	"rate-limit":       "a whole number of requests per second, 0 or more",
+	"seed":             "a whole number, 0 or more",
+	"strict":           "true or false",
+	"control":          "true or false",
+	"otp-ttl":          "a Go duration such as 2m",
+	"instant-link-ttl": "a Go duration such as 3m",
+	"journal-size":     "a whole number, 1 or more",
+	"client":           "a comma-separated list of id:secret:product",
+}
+
+// Parse reads flags, falling back to MOCKPROVE_* environment variables for
+// the flags that are not given. An environment variable is only read (and
+// only refused) when its flag is not given.
 func Parse(args []string, getenv func(string) string, stderr io.Writer) (*Config, error) {
 	cfg := &Config{}
 	fs := flag.NewFlagSet("mockprove", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	env := func(name, def string) string {
-		if v := getenv("MOCKPROVE_" + name); v != "" {
-			return v
-		}
-		return def
-	}
-	fs.StringVar(&cfg.Addr, "addr", env("ADDR", "127.0.0.1:8080"), "listen address (host:port; port 0 picks a free one) [MOCKPROVE_ADDR]")
-	fs.StringVar(&cfg.PublicURL, "public-url", env("PUBLIC_URL", ""), "origin put in authTokens and SMS links (default: the listen address) [MOCKPROVE_PUBLIC_URL]")
-	fs.StringVar(&cfg.Personas, "personas", env("PERSONAS", ""), "persona file (YAML or JSON); default: the embedded personas [MOCKPROVE_PERSONAS]")
-	fs.StringVar(&cfg.Clients, "clients", env("CLIENTS", ""), "OAuth clients file (YAML list of {id, secret, product}) [MOCKPROVE_CLIENTS]")
-	fs.Var(&cfg.ClientList, "client", "an OAuth client as id:secret:product (repeatable)")
-	rate, err := strconv.Atoi(env("RATE_LIMIT", "0"))
-	if err != nil || rate < 0 {
-		return nil, fmt.Errorf("MOCKPROVE_RATE_LIMIT must be a whole number of requests per second, 0 or more, not %q", env("RATE_LIMIT", "0"))
-	}
-	strict, err := strconv.ParseBool(env("STRICT", "false"))
-	if err != nil {
-		return nil, fmt.Errorf("MOCKPROVE_STRICT must be true or false, not %q", env("STRICT", ""))
-	}
-	control, err := strconv.ParseBool(env("CONTROL", "true"))
-	if err != nil {
-		return nil, fmt.Errorf("MOCKPROVE_CONTROL must be true or false, not %q", env("CONTROL", ""))
-	}
-	fs.IntVar(&cfg.RateLimit, "rate-limit", rate, "API requests per second per client; 0 = off (Prove's limit is 25) [MOCKPROVE_RATE_LIMIT]")
-	seed, err := strconv.ParseUint(env("SEED", "0"), 10, 64)
-	if err != nil {
-		return nil, fmt.Errorf("MOCKPROVE_SEED: %w", err)
-	}
-	fs.Uint64Var(&cfg.Seed, "seed", seed, "seed for IDs, codes and keys; 0 = random [MOCKPROVE_SEED]")
-	fs.StringVar(&cfg.LogLevel, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error [MOCKPROVE_LOG_LEVEL]")
-	fs.StringVar(&cfg.LogFormat, "log-format", env("LOG_FORMAT", "text"), "text or json [MOCKPROVE_LOG_FORMAT]")
-	fs.BoolVar(&cfg.Strict, "strict", strict, "answer 500 when a response does not conform to the spec [MOCKPROVE_STRICT]")
-	fs.BoolVar(&cfg.Control, "control", control, "serve the /_mock/ control API [MOCKPROVE_CONTROL]")
-	fs.StringVar(&cfg.ControlToken, "control-token", env("CONTROL_TOKEN", ""), "require 'Authorization: Bearer <token>' on /_mock/ [MOCKPROVE_CONTROL_TOKEN]")
-	otpTTL, err := time.ParseDuration(env("OTP_TTL", "2m"))
-	if err != nil {
-		return nil, fmt.Errorf("MOCKPROVE_OTP_TTL: %w", err)
-	}
-	fs.DurationVar(&cfg.OTPTTL, "otp-ttl", otpTTL, "how long an OTP can be entered after its SMS [MOCKPROVE_OTP_TTL]")
-	linkTTL, err := time.ParseDuration(env("INSTANT_LINK_TTL", "3m"))
-	if err != nil {
-		return nil, fmt.Errorf("MOCKPROVE_INSTANT_LINK_TTL: %w", err)
-	}
-	fs.DurationVar(&cfg.InstantLinkTTL, "instant-link-ttl", linkTTL, "how long an Instant Link can be clicked after its SMS [MOCKPROVE_INSTANT_LINK_TTL]")
-	fs.StringVar(&cfg.Origins, "allowed-origins", env("ALLOWED_ORIGINS", ""), "comma-separated browser origins allowed by CORS, * for any (default: any loopback origin) [MOCKPROVE_ALLOWED_ORIGINS]")
-	journal, err := strconv.Atoi(env("JOURNAL_SIZE", "1000"))
-	if err != nil {
-		return nil, fmt.Errorf("MOCKPROVE_JOURNAL_SIZE: %w", err)
-	}
-	fs.IntVar(&cfg.JournalSize, "journal-size", journal, "how many requests the journal keeps [MOCKPROVE_JOURNAL_SIZE]")
+	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "listen address (host:port; port 0 picks a free one) [MOCKPROVE_ADDR]")
+	fs.StringVar(&cfg.PublicURL, "public-url", "", "origin put in authTokens and SMS links (default: the listen address) [MOCKPROVE_PUBLIC_URL]")
+	fs.StringVar(&cfg.Personas, "personas", "", "persona file (YAML or JSON); default: the embedded personas [MOCKPROVE_PERSONAS]")
+	fs.StringVar(&cfg.Clients, "clients", "", "OAuth clients file (YAML list of {id, secret, product}); replaces the built-in clients [MOCKPROVE_CLIENTS]")
+	fs.Var(&cfg.ClientList, "client", "an OAuth client as id:secret:product; replaces the built-in clients (repeatable) [MOCKPROVE_CLIENT, comma-separated]")
+	fs.IntVar(&cfg.RateLimit, "rate-limit", 0, "API requests per second per client; 0 = off (Prove's limit is 25) [MOCKPROVE_RATE_LIMIT]")
+	fs.Uint64Var(&cfg.Seed, "seed", 0, "seed for IDs, codes and keys; 0 = random [MOCKPROVE_SEED]")
+	fs.StringVar(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error [MOCKPROVE_LOG_LEVEL]")
+	fs.StringVar(&cfg.LogFormat, "log-format", "text", "text or json [MOCKPROVE_LOG_FORMAT]")
+	fs.BoolVar(&cfg.Strict, "strict", false, "answer 500 when a response does not conform to the spec [MOCKPROVE_STRICT]")
+	fs.BoolVar(&cfg.Control, "control", true, "serve the /_mock/ control API [MOCKPROVE_CONTROL]")
+	fs.StringVar(&cfg.ControlToken, "control-token", "", "require 'Authorization: Bearer <token>' on /_mock/ [MOCKPROVE_CONTROL_TOKEN]")
+	fs.DurationVar(&cfg.OTPTTL, "otp-ttl", mockprove.DefaultOTPTTL, "how long an OTP can be entered after its SMS [MOCKPROVE_OTP_TTL]")
+	fs.DurationVar(&cfg.InstantLinkTTL, "instant-link-ttl", mockprove.DefaultInstantLinkTTL, "how long an Instant Link can be clicked after its SMS [MOCKPROVE_INSTANT_LINK_TTL]")
+	fs.StringVar(&cfg.Origins, "allowed-origins", "", "comma-separated browser origins allowed by CORS, * for any (default: any loopback origin) [MOCKPROVE_ALLOWED_ORIGINS]")
+	fs.IntVar(&cfg.JournalSize, "journal-size", mockprove.DefaultJournalSize, "how many requests the journal keeps [MOCKPROVE_JOURNAL_SIZE]")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
-	}
-	if cfg.RateLimit < 0 {
-		return nil, fmt.Errorf("-rate-limit must be 0 or more, not %d", cfg.RateLimit)
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
+
+	// source names where each value came from, for error messages.
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	source := map[string]string{}
+	var envErr error
+	fs.VisitAll(func(f *flag.Flag) {
+		if given[f.Name] {
+			source[f.Name] = "-" + f.Name
+			return
+		}
+		name := envName(f.Name)
+		v := getenv(name)
+		if v == "" || envErr != nil {
+			return
+		}
+		source[f.Name] = name
+		if err := setFromEnv(f, v); err != nil {
+			if want, ok := wants[f.Name]; ok {
+				envErr = fmt.Errorf("%s must be %s, not %q", name, want, v)
+			} else {
+				envErr = fmt.Errorf("%s: %w", name, err)
+			}
+		}
+	})
+	if envErr != nil {
+		return nil, envErr
+	}
+	if err := cfg.check(func(flagName string) string {
+		if s, ok := source[flagName]; ok {
+			return s
+		}
+		return "-" + flagName
+	}); err != nil {
+		return nil, err
+	}
 	return cfg, nil
+}
+
+// setFromEnv sets a flag from its environment variable. MOCKPROVE_CLIENT
+// holds a comma-separated list of id:secret:product.
+func setFromEnv(f *flag.Flag, v string) error {
+	if f.Name != "client" {
+		return f.Value.Set(v)
+	}
+	for _, c := range strings.Split(v, ",") {
+		if c = strings.TrimSpace(c); c == "" {
+			continue
+		}
+		if err := f.Value.Set(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// check refuses values the server cannot use; name says where a flag's
+// value came from (-flag or MOCKPROVE_FLAG).
+func (cfg *Config) check(name func(flagName string) string) error {
+	switch {
+	case cfg.RateLimit < 0:
+		return fmt.Errorf("%s must be 0 or more, not %d", name("rate-limit"), cfg.RateLimit)
+	case cfg.OTPTTL <= 0:
+		return fmt.Errorf("%s must be a positive duration, not %s", name("otp-ttl"), cfg.OTPTTL)
+	case cfg.InstantLinkTTL <= 0:
+		return fmt.Errorf("%s must be a positive duration, not %s", name("instant-link-ttl"), cfg.InstantLinkTTL)
+	case cfg.JournalSize < 1:
+		return fmt.Errorf("%s must be 1 or more, not %d", name("journal-size"), cfg.JournalSize)
+	}
+	return nil
 }
 
 // Options turns the configuration into server options.
 func (cfg *Config) Options(stderr io.Writer) (mockprove.Options, error) {
+	if err := cfg.check(func(flagName string) string { return "-" + flagName }); err != nil {
+		return mockprove.Options{}, err
+	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
 		return mockprove.Options{}, fmt.Errorf("-log-level: %w", err)
@@ -147,6 +202,12 @@ func (cfg *Config) Options(stderr io.Writer) (mockprove.Options, error) {
 		Logger:          slog.New(h),
 		StrictResponses: cfg.Strict,
 		Clients:         append([]mockprove.Client(nil), cfg.ClientList...),
+		ControlDisabled: !cfg.Control,
+		ControlToken:    cfg.ControlToken,
+		OTPTTL:          cfg.OTPTTL,
+		InstantLinkTTL:  cfg.InstantLinkTTL,
+		AllowedOrigins:  splitList(cfg.Origins),
+		JournalSize:     cfg.JournalSize,
 	}
 	if cfg.Personas != "" {
 		ps, err := mockprove.LoadPersonasFile(cfg.Personas)
@@ -167,6 +228,18 @@ func (cfg *Config) Options(stderr io.Writer) (mockprove.Options, error) {
 		opts.Clients = append(opts.Clients, list...)
 	}
 	return opts, nil
+}
+
+// splitList splits a comma-separated list, trimming entries and dropping
+// empty ones; nil when nothing is left.
+func splitList(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // Main runs mockprove until ctx is done.

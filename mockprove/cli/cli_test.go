@@ -3,7 +3,9 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"flag"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
@@ -12,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -77,6 +80,12 @@ var _ = Describe("Parse", func() {
 		Expect(cfg.LogLevel).To(Equal("info"))
 		Expect(cfg.LogFormat).To(Equal("text"))
 		Expect(cfg.Strict).To(BeFalse())
+		Expect(cfg.Control).To(BeTrue())
+		Expect(cfg.ControlToken).To(BeEmpty())
+		Expect(cfg.OTPTTL).To(Equal(2 * time.Minute))
+		Expect(cfg.InstantLinkTTL).To(Equal(3 * time.Minute))
+		Expect(cfg.Origins).To(BeEmpty())
+		Expect(cfg.JournalSize).To(Equal(1000))
 	})
 
 	It("reads MOCKPROVE_* environment variables", func() {
@@ -84,7 +93,9 @@ var _ = Describe("Parse", func() {
 			"MOCKPROVE_ADDR": "0.0.0.0:9000", "MOCKPROVE_PUBLIC_URL": "http://mock.test:9000",
 			"MOCKPROVE_PERSONAS": "/p.yaml", "MOCKPROVE_CLIENTS": "/c.yaml", "MOCKPROVE_RATE_LIMIT": "25",
 			"MOCKPROVE_SEED": "7", "MOCKPROVE_LOG_LEVEL": "debug", "MOCKPROVE_LOG_FORMAT": "json",
-			"MOCKPROVE_STRICT": "true",
+			"MOCKPROVE_STRICT": "true", "MOCKPROVE_CONTROL": "false", "MOCKPROVE_CONTROL_TOKEN": "t0k",
+			"MOCKPROVE_OTP_TTL": "30s", "MOCKPROVE_INSTANT_LINK_TTL": "1m", "MOCKPROVE_ALLOWED_ORIGINS": "http://a.test",
+			"MOCKPROVE_JOURNAL_SIZE": "50", "MOCKPROVE_CLIENT": " a:sa:identity, ,b:sb:prefill,",
 		}.get, stderr)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(cfg.Addr).To(Equal("0.0.0.0:9000"))
@@ -96,6 +107,44 @@ var _ = Describe("Parse", func() {
 		Expect(cfg.LogLevel).To(Equal("debug"))
 		Expect(cfg.LogFormat).To(Equal("json"))
 		Expect(cfg.Strict).To(BeTrue())
+		Expect(cfg.Control).To(BeFalse())
+		Expect(cfg.ControlToken).To(Equal("t0k"))
+		Expect(cfg.OTPTTL).To(Equal(30 * time.Second))
+		Expect(cfg.InstantLinkTTL).To(Equal(time.Minute))
+		Expect(cfg.Origins).To(Equal("http://a.test"))
+		Expect(cfg.JournalSize).To(Equal(50))
+		Expect([]mockprove.Client(cfg.ClientList)).To(Equal([]mockprove.Client{
+			{ID: "a", Secret: "sa", Product: mockprove.ProductIdentity},
+			{ID: "b", Secret: "sb", Product: mockprove.ProductPrefill},
+		}))
+	})
+
+	It("ignores an environment variable that does not parse when its flag is given", func() {
+		cfg, err := cli.Parse([]string{"-rate-limit", "5", "-seed", "3", "-strict", "-control=false", "-otp-ttl", "1m",
+			"-instant-link-ttl", "2m", "-journal-size", "10", "-client", "a:sa:identity"},
+			env{"MOCKPROVE_RATE_LIMIT": "abc", "MOCKPROVE_SEED": "-1", "MOCKPROVE_STRICT": "maybe", "MOCKPROVE_CONTROL": "off",
+				"MOCKPROVE_OTP_TTL": "soon", "MOCKPROVE_INSTANT_LINK_TTL": "0", "MOCKPROVE_JOURNAL_SIZE": "big",
+				"MOCKPROVE_CLIENT": "nonsense"}.get, stderr)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(cfg.RateLimit).To(Equal(5))
+		Expect(cfg.Seed).To(Equal(uint64(3)))
+		Expect(cfg.Strict).To(BeTrue())
+		Expect(cfg.Control).To(BeFalse())
+		Expect(cfg.OTPTTL).To(Equal(time.Minute))
+		Expect(cfg.InstantLinkTTL).To(Equal(2 * time.Minute))
+		Expect(cfg.JournalSize).To(Equal(10))
+		Expect([]mockprove.Client(cfg.ClientList)).To(Equal([]mockprove.Client{{ID: "a", Secret: "sa", Product: mockprove.ProductIdentity}}))
+	})
+
+	It("says in -h that -client and -clients replace the built-in clients, and names every variable", func() {
+		_, err := cli.Parse([]string{"-h"}, env{}.get, stderr)
+		Expect(err).To(MatchError(flag.ErrHelp))
+		Expect(stderr.String()).To(MatchRegexp(`-client value\n\s+an OAuth client as id:secret:product; replaces the built-in clients \(repeatable\) \[MOCKPROVE_CLIENT`))
+		Expect(stderr.String()).To(MatchRegexp(`-clients string\n\s+OAuth clients file .*; replaces the built-in clients`))
+		for _, v := range []string{"ADDR", "PUBLIC_URL", "PERSONAS", "CLIENTS", "CLIENT", "RATE_LIMIT", "SEED", "LOG_LEVEL",
+			"LOG_FORMAT", "STRICT", "CONTROL", "CONTROL_TOKEN", "OTP_TTL", "INSTANT_LINK_TTL", "ALLOWED_ORIGINS", "JOURNAL_SIZE"} {
+			Expect(stderr.String()).To(MatchRegexp(`\[MOCKPROVE_`+v+`[\],]`), v)
+		}
 	})
 
 	It("lets flags win over the environment", func() {
@@ -123,7 +172,16 @@ var _ = Describe("Parse", func() {
 		Entry("MOCKPROVE_SEED negative", nil, env{"MOCKPROVE_SEED": "-1"}, "MOCKPROVE_SEED"),
 		Entry("MOCKPROVE_OTP_TTL not a duration", nil, env{"MOCKPROVE_OTP_TTL": "soon"}, "MOCKPROVE_OTP_TTL"),
 		Entry("MOCKPROVE_INSTANT_LINK_TTL not a duration", nil, env{"MOCKPROVE_INSTANT_LINK_TTL": "3"}, "MOCKPROVE_INSTANT_LINK_TTL"),
-		Entry("MOCKPROVE_JOURNAL_SIZE not a number", nil, env{"MOCKPROVE_JOURNAL_SIZE": "big"}, "MOCKPROVE_JOURNAL_SIZE"),
+		Entry("MOCKPROVE_JOURNAL_SIZE not a number", nil, env{"MOCKPROVE_JOURNAL_SIZE": "big"}, `MOCKPROVE_JOURNAL_SIZE must be a whole number, 1 or more, not "big"`),
+		Entry("MOCKPROVE_CLIENT without a product", nil, env{"MOCKPROVE_CLIENT": "a:sa:identity,b:sb"}, `MOCKPROVE_CLIENT must be a comma-separated list of id:secret:product, not "a:sa:identity,b:sb"`),
+		Entry("MOCKPROVE_OTP_TTL zero", nil, env{"MOCKPROVE_OTP_TTL": "0s"}, "MOCKPROVE_OTP_TTL must be a positive duration, not 0s"),
+		Entry("MOCKPROVE_INSTANT_LINK_TTL negative", nil, env{"MOCKPROVE_INSTANT_LINK_TTL": "-1m"}, "MOCKPROVE_INSTANT_LINK_TTL must be a positive duration, not -1m0s"),
+		Entry("MOCKPROVE_JOURNAL_SIZE zero", nil, env{"MOCKPROVE_JOURNAL_SIZE": "0"}, "MOCKPROVE_JOURNAL_SIZE must be 1 or more, not 0"),
+		Entry("-otp-ttl zero", []string{"-otp-ttl", "0"}, env{}, "-otp-ttl must be a positive duration, not 0s"),
+		Entry("-otp-ttl negative", []string{"-otp-ttl", "-2m"}, env{}, "-otp-ttl must be a positive duration, not -2m0s"),
+		Entry("-instant-link-ttl zero", []string{"-instant-link-ttl", "0s"}, env{"MOCKPROVE_INSTANT_LINK_TTL": "3m"}, "-instant-link-ttl must be a positive duration, not 0s"),
+		Entry("-journal-size zero", []string{"-journal-size", "0"}, env{}, "-journal-size must be 1 or more, not 0"),
+		Entry("-journal-size negative", []string{"-journal-size", "-3"}, env{}, "-journal-size must be 1 or more, not -3"),
 		Entry("-rate-limit not a number", []string{"-rate-limit", "lots"}, env{}, `invalid value "lots" for flag -rate-limit`),
 		Entry("-seed not a number", []string{"-seed", "x"}, env{}, `invalid value "x" for flag -seed`),
 		Entry("-client without a product", []string{"-client", "a:sa"}, env{}, "want id:secret:product"),
@@ -173,6 +231,87 @@ var _ = Describe("Config.Options", func() {
 		Expect(opts.Logger).NotTo(BeNil())
 		Expect(opts.Clients).To(Equal([]mockprove.Client{{ID: "a", Secret: "sa", Product: mockprove.ProductIdentity}}))
 		Expect(opts.Personas).To(BeNil(), "nil means the embedded personas")
+		Expect(opts.ControlDisabled).To(BeFalse())
+		Expect(opts.ControlToken).To(BeEmpty())
+		Expect(opts.OTPTTL).To(Equal(mockprove.DefaultOTPTTL))
+		Expect(opts.InstantLinkTTL).To(Equal(mockprove.DefaultInstantLinkTTL))
+		Expect(opts.AllowedOrigins).To(BeNil(), "nil means any loopback origin")
+		Expect(opts.JournalSize).To(Equal(mockprove.DefaultJournalSize))
+	})
+
+	// every asserts each Options field that flags and environment set.
+	every := func(opts mockprove.Options) {
+		GinkgoHelper()
+		Expect(opts.Addr).To(Equal("127.0.0.1:0"))
+		Expect(opts.PublicURL).To(Equal("http://mock.test"))
+		Expect(opts.Personas).To(HaveLen(1))
+		Expect(opts.Clients).To(Equal([]mockprove.Client{
+			{ID: "a", Secret: "sa", Product: mockprove.ProductIdentity},
+			{ID: "b", Secret: "sb", Product: mockprove.ProductPrefill},
+			{ID: "c", Secret: "sc", Product: mockprove.ProductPrefill},
+		}))
+		Expect(opts.RateLimit).To(Equal(3))
+		Expect(opts.Seed).To(Equal(uint64(11)))
+		Expect(opts.Logger).NotTo(BeNil())
+		Expect(opts.Logger.Enabled(context.Background(), slog.LevelDebug)).To(BeFalse())
+		Expect(opts.Logger.Enabled(context.Background(), slog.LevelWarn)).To(BeTrue())
+		Expect(opts.StrictResponses).To(BeTrue())
+		Expect(opts.ControlDisabled).To(BeTrue())
+		Expect(opts.ControlToken).To(Equal("s3cret-token"))
+		Expect(opts.OTPTTL).To(Equal(45 * time.Second))
+		Expect(opts.InstantLinkTTL).To(Equal(90 * time.Second))
+		Expect(opts.AllowedOrigins).To(Equal([]string{"http://a.test", "https://b.test:8443"}))
+		Expect(opts.JournalSize).To(Equal(25))
+		Expect(opts.Clock).To(BeNil())
+	}
+
+	files := func() (personas, clients string) {
+		personas = filepath.Join(dir, "personas.yaml")
+		Expect(os.WriteFile(personas, []byte(personaFile), 0o600)).To(Succeed())
+		clients = filepath.Join(dir, "clients.yaml")
+		Expect(os.WriteFile(clients, []byte("- {id: c, secret: sc, product: prefill}\n"), 0o600)).To(Succeed())
+		return personas, clients
+	}
+
+	It("maps every flag to mockprove.Options", func() {
+		personas, clients := files()
+		opts, err := options("-addr", "127.0.0.1:0", "-public-url", "http://mock.test", "-personas", personas,
+			"-clients", clients, "-client", "a:sa:identity", "-client", "b:sb:prefill", "-rate-limit", "3", "-seed", "11",
+			"-log-level", "warn", "-log-format", "json", "-strict", "-control=false", "-control-token", "s3cret-token",
+			"-otp-ttl", "45s", "-instant-link-ttl", "90s", "-allowed-origins", " http://a.test,, https://b.test:8443 ,",
+			"-journal-size", "25")
+		Expect(err).NotTo(HaveOccurred())
+		every(opts)
+	})
+
+	It("maps every environment variable to mockprove.Options", func() {
+		personas, clients := files()
+		cfg, err := cli.Parse(nil, env{
+			"MOCKPROVE_ADDR": "127.0.0.1:0", "MOCKPROVE_PUBLIC_URL": "http://mock.test", "MOCKPROVE_PERSONAS": personas,
+			"MOCKPROVE_CLIENTS": clients, "MOCKPROVE_CLIENT": "a:sa:identity,b:sb:prefill", "MOCKPROVE_RATE_LIMIT": "3",
+			"MOCKPROVE_SEED": "11", "MOCKPROVE_LOG_LEVEL": "warn", "MOCKPROVE_LOG_FORMAT": "json", "MOCKPROVE_STRICT": "true",
+			"MOCKPROVE_CONTROL": "false", "MOCKPROVE_CONTROL_TOKEN": "s3cret-token", "MOCKPROVE_OTP_TTL": "45s",
+			"MOCKPROVE_INSTANT_LINK_TTL": "90s", "MOCKPROVE_ALLOWED_ORIGINS": "http://a.test, https://b.test:8443",
+			"MOCKPROVE_JOURNAL_SIZE": "25",
+		}.get, io.Discard)
+		Expect(err).NotTo(HaveOccurred())
+		opts, err := cfg.Options(io.Discard)
+		Expect(err).NotTo(HaveOccurred())
+		every(opts)
+	})
+
+	It("allows any origin with -allowed-origins '*'", func() {
+		opts, err := options("-allowed-origins", "*")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(opts.AllowedOrigins).To(Equal([]string{"*"}))
+	})
+
+	It("refuses a hand-made configuration the server cannot use, naming the flag", func() {
+		cfg, err := cli.Parse(nil, env{}.get, io.Discard)
+		Expect(err).NotTo(HaveOccurred())
+		cfg.JournalSize = 0
+		_, err = cfg.Options(io.Discard)
+		Expect(err).To(MatchError("-journal-size must be 1 or more, not 0"))
 	})
 
 	It("loads a persona file", func() {
@@ -271,6 +410,54 @@ var _ = Describe("Main", func() {
 		Expect(err).To(HaveOccurred())
 	})
 
+	// start runs Main in the background until the spec ends and returns
+	// the URL it listens on.
+	start := func(args []string, e env) (base string, stderr *syncBuffer) {
+		GinkgoHelper()
+		ctx, cancel := context.WithCancel(context.Background())
+		var stdout syncBuffer
+		stderr = &syncBuffer{}
+		done := make(chan error, 1)
+		go func() { done <- cli.Main(ctx, args, e.get, &stdout, stderr) }()
+		DeferCleanup(func() {
+			cancel()
+			Eventually(done).Should(Receive(BeNil()))
+		})
+		Eventually(stdout.String).Should(MatchRegexp(listening.String()), func() string { return stderr.String() })
+		return listening.FindStringSubmatch(stdout.String())[1], stderr
+	}
+
+	health := func(base, token string) int {
+		GinkgoHelper()
+		req, err := http.NewRequest(http.MethodGet, base+"/_mock/health", nil)
+		Expect(err).NotTo(HaveOccurred())
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		Expect(err).NotTo(HaveOccurred())
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+
+	It("guards the control API with -control-token", func() {
+		base, _ := start([]string{"-addr", "127.0.0.1:0", "-control-token", "s3cret-token"}, env{})
+		Expect(health(base, "")).To(Equal(http.StatusUnauthorized))
+		Expect(health(base, "wrong")).To(Equal(http.StatusUnauthorized))
+		Expect(health(base, "s3cret-token")).To(Equal(http.StatusOK))
+	})
+
+	It("guards the control API with MOCKPROVE_CONTROL_TOKEN", func() {
+		base, _ := start(nil, env{"MOCKPROVE_ADDR": "127.0.0.1:0", "MOCKPROVE_CONTROL_TOKEN": "env-token"})
+		Expect(health(base, "")).To(Equal(http.StatusUnauthorized))
+		Expect(health(base, "env-token")).To(Equal(http.StatusOK))
+	})
+
+	It("removes the control API with -control=false", func() {
+		base, _ := start([]string{"-addr", "127.0.0.1:0", "-control=false"}, env{})
+		Expect(health(base, "")).To(Equal(http.StatusNotFound))
+	})
+
 	It("returns nil for -h", func() {
 		var stdout, stderr syncBuffer
 		Expect(cli.Main(context.Background(), []string{"-h"}, env{}.get, &stdout, &stderr)).To(Succeed())
@@ -293,5 +480,6 @@ var _ = Describe("Main", func() {
 		Entry("a client with an unknown product", []string{"-addr", "127.0.0.1:0", "-client", "a:s:kyc"}, `product must be "identity" or "prefill"`),
 		Entry("an address that cannot be used", []string{"-addr", "256.1.1.1:0"}, "listen 256.1.1.1:0"),
 		Entry("a log format", []string{"-log-format", "yaml"}, "-log-format"),
+		Entry("a TTL of zero", []string{"-addr", "127.0.0.1:0", "-otp-ttl", "0"}, "-otp-ttl must be a positive duration"),
 	)
 })
