@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -90,6 +91,8 @@ func decodeStrict(c *call, v any) error {
 	if err := dec.Decode(v); err != nil {
 		var te *json.UnmarshalTypeError
 		switch {
+		case errors.As(err, &te) && te.Field == "":
+			return errMalformed("request body must be a JSON object")
 		case errors.As(err, &te):
 			return errMalformed("field '%s' must be %s", te.Field, article(jsonTypeName(te.Type.Kind().String())))
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
@@ -159,27 +162,42 @@ func (s *Server) ctlClockAdvance(c *call) (any, error) {
 	if err != nil || d < 0 {
 		return nil, errMalformed("field 'duration' must be a non-negative Go duration such as 2m1s")
 	}
+	if s.clock.Now().Add(d).Year() > 9999 || s.clock.Offset() > math.MaxInt64-d {
+		return nil, errMalformed("field 'duration' is out of range: the clock would pass the year 9999")
+	}
 	s.clock.Advance(d)
 	return s.clockView(), nil
 }
 
 func (s *Server) ctlClockSet(c *call) (any, error) {
 	var req struct {
-		Time *time.Time `json:"time"`
+		Time string `json:"time"`
 	}
 	if err := decodeStrict(c, &req); err != nil {
-		return nil, errMalformed("field 'time' must be an RFC 3339 date-time such as 2026-01-02T15:04:05Z")
+		return nil, err
 	}
-	if req.Time == nil {
+	if req.Time == "" {
 		return nil, errFieldMissing("time")
 	}
-	s.clock.Set(*req.Time)
+	t, err := time.Parse(time.RFC3339Nano, req.Time)
+	if err != nil {
+		return nil, errMalformed("field 'time' must be an RFC 3339 date-time such as 2026-01-02T15:04:05Z")
+	}
+	if t.Year() < 1970 || t.Year() > 9999 {
+		return nil, errMalformed("field 'time' must be between the years 1970 and 9999")
+	}
+	s.clock.Set(t)
 	return s.clockView(), nil
 }
 
 func (s *Server) ctlSessions(c *call) (any, error) {
 	q := c.r.URL.Query()
 	state, phone := q.Get("state"), normalizePhone(q.Get("phone"))
+	switch state {
+	case "", StateStarted, StateValidated, StateChallenged, StateCompleted, StateFailed:
+	default:
+		return nil, errMalformed("parameter 'state' must be one of: started, validated, challenged, completed, failed")
+	}
 	out := []SessionSummary{}
 	for _, sess := range s.Sessions() {
 		if (state == "" || sess.State == state) && (phone == "" || sess.Phone == phone) {

@@ -103,6 +103,9 @@ func (s *Server) AddFault(spec FaultSpec) (Fault, error) {
 			f.Code = CodeInternal
 		}
 	}
+	if f.Code < 1000 || f.Code > 99999 {
+		return f, errMalformed("field 'code' must be a Prove error code such as 8000 (1000 to 99999)")
+	}
 	if f.Count < 0 {
 		return f, errMalformed("field 'count' must not be negative")
 	}
@@ -123,6 +126,12 @@ func (s *Server) AddFault(spec FaultSpec) (Fault, error) {
 	f.Remaining = f.Count
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if _, ok := s.clients[f.Client]; f.Client != "" && !ok {
+		return f, errMalformed("field 'client' names no configured client: %q", f.Client)
+	}
+	if f.Persona != "" && s.personas[f.Persona] == nil {
+		return f, errMalformed("field 'persona' names no persona: %q", spec.Persona)
+	}
 	s.faultSeq++
 	f.ID = "f" + strconv.Itoa(s.faultSeq)
 	s.faults = append(s.faults, &f)

@@ -9,8 +9,9 @@ import (
 
 // hub keeps the status WebSockets of each flow, keyed by correlationId, and
 // pushes status messages to them. Each connection has one reader and one
-// writer goroutine; publish never blocks: a connection whose buffer is full
-// is dropped.
+// writer goroutine; nothing blocks on a slow client: a pong that does not
+// fit its buffer drops the connection, and the final message is dropped if
+// the buffer is full (the socket then just closes).
 type hub struct {
 	mu     sync.Mutex
 	subs   map[string]map[*wsConn]struct{}
@@ -62,13 +63,6 @@ func (h *hub) publish(flowID string, msg []byte) {
 	}
 }
 
-// subscribers counts the open sockets of a flow.
-func (h *hub) subscribers(flowID string) int {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return len(h.subs[flowID])
-}
-
 // closeAll ends every socket and refuses new ones (server shutdown).
 func (h *hub) closeAll() {
 	for _, c := range h.takeAll(true) {
@@ -98,7 +92,7 @@ func (h *hub) takeAll(closeHub bool) []*wsConn {
 	return all
 }
 
-// Keep-alive is real time: the SDK pings every 30 s.
+// Socket timing is real time, not the business clock.
 const (
 	wsWriteWait  = 10 * time.Second
 	wsCloseGrace = 5 * time.Second // how long the client gets to close after a final message

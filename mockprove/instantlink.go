@@ -23,7 +23,7 @@ func (s *Server) registerInstantLink(r *mux.Router) {
 	r.Handle("/v1/client/mobile/instantlink/start", s.serve(endpoint{step: "/v1/client/mobile/instantlink/start",
 		auth: authDevice, validate: s.device, h: s.instantLinkStart})).Methods(http.MethodPost)
 	r.Handle("/v1/client/mobile/instantlink/error", s.serve(endpoint{step: "/v1/client/mobile/instantlink/error",
-		auth: authDevice, validate: s.device, h: s.reportedError("done")})).Methods(http.MethodPost)
+		auth: authDevice, validate: s.device, h: s.reportedError("done", "reported-error", "reported-error")})).Methods(http.MethodPost)
 	r.Handle(linkPath+"{token}", s.serve(endpoint{step: "/v1/link", h: s.openLink})).Methods(http.MethodGet)
 }
 

@@ -23,7 +23,7 @@ func (s *Server) registerMobileAuth(r *mux.Router) {
 	for path, h := range map[string]handlerFunc{
 		"/v1/client/mobile/instant/start":  s.mobileAuthStart,
 		"/v1/client/mobile/instant/finish": s.mobileAuthFinish,
-		"/v1/client/mobile/instant/error":  s.mobileAuthError,
+		"/v1/client/mobile/instant/error":  s.reportedError("mobile/otp", "mobileauth-fail", "mobileauth.fallback"),
 	} {
 		r.Handle(path, s.serve(endpoint{step: path, auth: authDevice, validate: s.device, h: h})).Methods(http.MethodPost)
 	}
@@ -60,19 +60,4 @@ func (s *Server) mobileAuthFinish(c *call) (any, error) {
 		s.passLocked(f, "mobileauth-pass")
 		return &envelope{Next: "done"}, nil
 	})
-}
-
-// mobileAuthError: Mobile Auth failed in the browser; fall back to OTP.
-func (s *Server) mobileAuthError(c *call) (any, error) {
-	var req reportedErrorRequest
-	if err := c.decode(&req); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	f := c.flow
-	c.rule = "mobileauth.fallback"
-	s.noteLocked(f, "mobileauth-fail", req.Message)
-	f.Possession.Method = MethodOTP
-	return &envelope{Next: "mobile/otp"}, nil
 }

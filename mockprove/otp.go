@@ -14,7 +14,7 @@ func (s *Server) registerOTP(r *mux.Router) {
 	for path, h := range map[string]handlerFunc{
 		"/v1/client/mobile/otp/start":  s.otpStart,
 		"/v1/client/mobile/otp/finish": s.otpFinish,
-		"/v1/client/mobile/otp/error":  s.reportedError("done"),
+		"/v1/client/mobile/otp/error":  s.reportedError("done", "reported-error", "reported-error"),
 	} {
 		r.Handle(path, s.serve(endpoint{step: path, auth: authDevice, validate: s.device, h: h})).Methods(http.MethodPost)
 	}
@@ -126,26 +126,25 @@ type reportedErrorRequest struct {
 }
 
 // reportedError handles /v1/client/<x>/error: the SDK reports a client-side
-// failure and continues with the answer's next.
-func (s *Server) reportedError(next string) handlerFunc {
+// failure and continues with the answer's next. With next "done" the
+// possession check has failed; otherwise (Mobile Auth) the SDK falls back to
+// the step next names and the failure is only noted.
+func (s *Server) reportedError(next, kind, rule string) handlerFunc {
 	return func(c *call) (any, error) {
 		var req reportedErrorRequest
-		if err := c.decode(&req); err != nil {
-			return nil, err
-		}
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		f := c.flow
-		detail := req.Message
-		if req.Code != 0 {
-			detail = fmt.Sprintf("%d: %s", req.Code, req.Message)
-		}
-		c.rule = "reported-error"
-		if next == "done" {
-			s.failLocked(f, "reported-error", detail)
-		} else {
-			s.noteLocked(f, "reported-error", detail)
-		}
-		return &envelope{Next: next}, nil
+		return s.possessionStep(c, &req, func(f *flow) (any, error) {
+			detail := req.Message
+			if req.Code != 0 {
+				detail = fmt.Sprintf("%d: %s", req.Code, req.Message)
+			}
+			c.rule = rule
+			if next == "done" {
+				s.failLocked(f, kind, detail)
+			} else {
+				s.noteLocked(f, kind, detail)
+				f.Possession.Method = MethodOTP
+			}
+			return &envelope{Next: next}, nil
+		})
 	}
 }

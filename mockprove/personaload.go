@@ -162,7 +162,14 @@ func checkRules(ps []Persona) error {
 			return fmt.Errorf("%s: field 'phone' repeats persona %d", where, j)
 		}
 		seen[key] = i
-		if d := p.Possession.InstantLink.ClickAfter; d != "" {
+		il := p.Possession.InstantLink
+		if il.Click == "auto" && il.ClickAfter == "" {
+			return fmt.Errorf("%s: field 'possession.instantLink.clickAfter' is missing: click auto needs it", where)
+		}
+		if il.Click != "auto" && il.ClickAfter != "" {
+			return fmt.Errorf("%s: field 'possession.instantLink.clickAfter' only applies with click auto", where)
+		}
+		if d := il.ClickAfter; d != "" {
 			if _, err := time.ParseDuration(d); err != nil {
 				return fmt.Errorf("%s: field 'possession.instantLink.clickAfter' is not a duration: %q", where, d)
 			}

@@ -39,14 +39,13 @@ type SMSFilter struct {
 }
 
 // sendSMSLocked puts a message in the outbox. The caller holds s.mu.
-func (s *Server) sendSMSLocked(m SMS) SMS {
+func (s *Server) sendSMSLocked(m SMS) {
 	s.smsSeq++
 	m.ID = "sms" + strconv.Itoa(s.smsSeq)
 	if len(s.outbox) >= maxOutbox {
 		s.outbox = append(s.outbox[:0], s.outbox[1:]...)
 	}
 	s.outbox = append(s.outbox, m)
-	return m
 }
 
 // Outbox returns the messages that match, oldest first.

@@ -287,9 +287,9 @@ func (s *Server) Serve(l net.Listener) error {
 		return errors.New("mockprove: already started")
 	}
 	s.listener = l
-	if s.public == "" {
+	if tcp, ok := l.Addr().(*net.TCPAddr); s.public == "" && ok && !tcp.IP.IsUnspecified() {
 		s.public = "http://" + l.Addr().String()
-	}
+	} // on 0.0.0.0 or [::], each request's Host names the origin (or set PublicURL)
 	s.httpSrv = &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}
 	srv := s.httpSrv
 	s.mu.Unlock()

@@ -61,4 +61,31 @@ var _ = Describe("after review", func() {
 		Expect(res.Status).To(Equal(http.StatusForbidden))
 		Expect(e.s.Faults()).To(BeEmpty())
 	})
+
+	It("refuses to move the clock past the year 9999", func() {
+		e.ctl(http.MethodPost, "/_mock/clock/set", `{"time":"9990-01-01T00:00:00Z"}`, http.StatusOK)
+		res := e.control(http.MethodPost, "/_mock/clock/advance", `{"duration":"2000000h"}`)
+		Expect(res.Status).To(Equal(http.StatusBadRequest))
+		Expect(string(res.Raw)).To(ContainSubstring("field 'duration' is out of range"))
+		Expect(e.s.Clock().Now().Year()).To(Equal(9990))
+	})
+
+	DescribeTable("refuses control input that would be silently wrong, naming the field",
+		func(method, path, body, want string) {
+			res := e.control(method, path, body)
+			Expect(res.Status).To(Equal(http.StatusBadRequest), string(res.Raw))
+			Expect(res.Code()).To(Equal(mockprove.CodeMalformed))
+			Expect(string(res.Raw)).To(ContainSubstring(want))
+		},
+		Entry("a session state that does not exist", http.MethodGet, "/_mock/sessions?state=bogus", "", "parameter 'state'"),
+		Entry("a clock before 1970", http.MethodPost, "/_mock/clock/set", `{"time":"0001-01-01T00:00:00Z"}`, "field 'time'"),
+		Entry("a clock set with an unknown field", http.MethodPost, "/_mock/clock/set", `{"time":"2026-01-02T15:00:00Z","x":1}`, "field 'x' is not allowed"),
+		Entry("an array body", http.MethodPost, "/_mock/faults", `[]`, "request body must be a JSON object"),
+		Entry("a fault code that is not Prove's", http.MethodPost, "/_mock/faults", `{"step":"/v3/start","code":-7}`, "field 'code'"),
+		Entry("a fault for a client that does not exist", http.MethodPost, "/_mock/faults", `{"step":"/v3/start","client":"ghost"}`, "field 'client'"),
+		Entry("a fault for a persona that does not exist", http.MethodPost, "/_mock/faults", `{"step":"/v3/start","persona":"2009990098"}`, "field 'persona'"),
+		Entry("an automatic click with no delay", http.MethodPut, "/_mock/personas/2009990097",
+			`{"name":"A","products":["identity"],"individual":{"firstName":"A","lastName":"B"},"possession":{"instantLink":{"click":"auto"}}}`,
+			"clickAfter"),
+	)
 })
