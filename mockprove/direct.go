@@ -193,15 +193,7 @@ func (s *Server) SetTime(t time.Time) { s.clock.Set(t) }
 
 // CheckSessionState fails the test unless the flow is in state.
 func (s *Server) CheckSessionState(t Tester, correlationID, state string) {
-	if h, ok := t.(interface{ Helper() }); ok {
-		h.Helper()
-	}
-	sess, ok := s.Session(correlationID)
-	if !ok {
-		t.Fatalf("mockprove: no flow with correlationId %s", correlationID)
-		return
-	}
-	if sess.State != state {
+	if sess, ok := s.checkSession(t, correlationID); ok && sess.State != state {
 		t.Fatalf("mockprove: flow %s is %s, want %s", correlationID, sess.State, state)
 	}
 }
@@ -209,15 +201,19 @@ func (s *Server) CheckSessionState(t Tester, correlationID, state string) {
 // CheckPossession fails the test unless the flow's possession check passed
 // (want true) or did not (want false).
 func (s *Server) CheckPossession(t Tester, correlationID string, want bool) {
+	if sess, ok := s.checkSession(t, correlationID); ok && sess.Possession.Passed != want {
+		t.Fatalf("mockprove: flow %s possession passed = %v, want %v (attempts: %+v)", correlationID, sess.Possession.Passed, want, sess.Possession.Attempts)
+	}
+}
+
+// checkSession finds a flow for a Check* assertion, failing the test if there is none.
+func (s *Server) checkSession(t Tester, correlationID string) (Session, bool) {
 	if h, ok := t.(interface{ Helper() }); ok {
 		h.Helper()
 	}
 	sess, ok := s.Session(correlationID)
 	if !ok {
 		t.Fatalf("mockprove: no flow with correlationId %s", correlationID)
-		return
 	}
-	if sess.Possession.Passed != want {
-		t.Fatalf("mockprove: flow %s possession passed = %v, want %v (attempts: %+v)", correlationID, sess.Possession.Passed, want, sess.Possession.Attempts)
-	}
+	return sess, ok
 }
