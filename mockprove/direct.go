@@ -193,6 +193,7 @@ func (s *Server) SetTime(t time.Time) { s.clock.Set(t) }
 
 // CheckSessionState fails the test unless the flow is in state.
 func (s *Server) CheckSessionState(t Tester, correlationID, state string) {
+	markHelper(t)
 	if sess, ok := s.checkSession(t, correlationID); ok && sess.State != state {
 		t.Fatalf("mockprove: flow %s is %s, want %s", correlationID, sess.State, state)
 	}
@@ -201,6 +202,7 @@ func (s *Server) CheckSessionState(t Tester, correlationID, state string) {
 // CheckPossession fails the test unless the flow's possession check passed
 // (want true) or did not (want false).
 func (s *Server) CheckPossession(t Tester, correlationID string, want bool) {
+	markHelper(t)
 	if sess, ok := s.checkSession(t, correlationID); ok && sess.Possession.Passed != want {
 		t.Fatalf("mockprove: flow %s possession passed = %v, want %v (attempts: %+v)", correlationID, sess.Possession.Passed, want, sess.Possession.Attempts)
 	}
@@ -208,12 +210,17 @@ func (s *Server) CheckPossession(t Tester, correlationID string, want bool) {
 
 // checkSession finds a flow for a Check* assertion, failing the test if there is none.
 func (s *Server) checkSession(t Tester, correlationID string) (Session, bool) {
-	if h, ok := t.(interface{ Helper() }); ok {
-		h.Helper()
-	}
+	markHelper(t)
 	sess, ok := s.Session(correlationID)
 	if !ok {
 		t.Fatalf("mockprove: no flow with correlationId %s", correlationID)
 	}
 	return sess, ok
+}
+
+// markHelper calls t.Helper() when the Tester has it (testing.TB does).
+func markHelper(t Tester) {
+	if h, ok := t.(interface{ Helper() }); ok {
+		h.Helper()
+	}
 }
