@@ -99,8 +99,9 @@ func (s *Server) expireLinkLocked(f *flow) {
 
 // Status messages pushed on the status WebSocket.
 var (
-	statusDone    = []byte(`{"next":"done"}`)
-	statusExpired = []byte(`{"error":{"code":10000,"message":"Instant Link expired"},"next":"done"}`)
+	statusDone        = []byte(`{"next":"done"}`)
+	statusExpired     = []byte(`{"error":{"code":10000,"message":"Instant Link expired"},"next":"done"}`)
+	statusFlowExpired = []byte(`{"error":{"code":10000,"message":"the flow has expired"},"next":"done"}`)
 )
 
 // linkError is a link that cannot be used, with its HTTP status.

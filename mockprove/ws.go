@@ -115,6 +115,9 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 	}
 	go s.wsWriter(f.ID, wc)
 	go s.wsReader(f.ID, wc)
+	// A socket does not outlive its flow (15 minutes after start).
+	expiry := s.clock.AfterFunc(f.ExpiresAt.Sub(s.clock.Now()), func() { s.hub.publish(f.ID, statusFlowExpired) })
+	go func() { <-wc.done; expiry.Stop() }()
 	// The outcome may already be known (clicked or expired before the socket opened).
 	s.mu.Lock()
 	l := f.Possession.Link

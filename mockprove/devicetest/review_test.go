@@ -2,6 +2,7 @@ package devicetest_test
 
 import (
 	"net/http"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -60,6 +61,15 @@ var _ = Describe("after review", func() {
 		res := e.doWith(e.raw, r)
 		Expect(res.Status).To(Equal(http.StatusForbidden))
 		Expect(e.s.Faults()).To(BeEmpty())
+	})
+
+	It("ends a status socket when its flow expires, even with no link sent", func() {
+		f := e.startDesktop(jordan)
+		w := e.ws(f.Token)
+		w.expectSilent()
+		e.s.FastForward(15 * time.Minute)
+		w.expectExpired()
+		Eventually(w.done).Should(BeClosed())
 	})
 
 	It("refuses to move the clock past the year 9999", func() {
