@@ -11,6 +11,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/mockprove/mockprove/flowapp"
+	"github.com/mockprove/mockprove/internal/testkit"
 	"github.com/mockprove/mockprove/mockprove"
 )
 
@@ -19,7 +20,7 @@ var _ = Describe("POST /initialize", func() {
 	BeforeEach(func() { w = newWorld(worldOptions{}) })
 
 	It("starts a mobile flow: authToken, a signed HttpOnly SameSite=Lax session cookie, Prove /v3/start with allowOTPRetry", func() {
-		r := w.post("/initialize", map[string]any{"phoneNumber": martina, "flowType": "mobile"})
+		r := w.post("/initialize", map[string]any{"phoneNumber": testkit.Martina, "flowType": "mobile"})
 		Expect(r.Status).To(Equal(200), "%s", r)
 		Expect(r.Body).To(HaveLen(2))
 		Expect(r.Str("authToken")).To(HavePrefix("eyJ"))
@@ -34,12 +35,12 @@ var _ = Describe("POST /initialize", func() {
 
 		Expect(w.proveCalls()).To(Equal([]string{"/token 200", "/v3/start 200"}))
 		start := w.lastRequest("/v3/start")
-		Expect(start).To(Equal(map[string]any{"flowType": "mobile", "phoneNumber": martina, "allowOTPRetry": true}))
+		Expect(start).To(Equal(map[string]any{"flowType": "mobile", "phoneNumber": testkit.Martina, "allowOTPRetry": true}))
 		Expect(w.spec.Checked()).To(Equal(1))
 	})
 
 	It("sends its own /landing as finalTargetUrl for a desktop flow", func() {
-		w.initialize(jordan, "desktop")
+		w.initialize(testkit.Jordan, "desktop")
 		start := w.lastRequest("/v3/start")
 		Expect(start).To(HaveKeyWithValue("flowType", "desktop"))
 		Expect(start).To(HaveKeyWithValue("finalTargetUrl", w.app.URL()+"/landing"))
@@ -48,27 +49,27 @@ var _ = Describe("POST /initialize", func() {
 
 	It("sends <public URL>/landing as finalTargetUrl when there is a public URL, and makes the cookie Secure when it is https", func() {
 		w = newWorld(worldOptions{publicURL: "https://shop.example.com/apply/"})
-		r := w.post("/initialize", map[string]any{"phoneNumber": jordan, "flowType": "desktop"})
+		r := w.post("/initialize", map[string]any{"phoneNumber": testkit.Jordan, "flowType": "desktop"})
 		Expect(r.Status).To(Equal(200), "%s", r)
 		Expect(w.lastRequest("/v3/start")).To(HaveKeyWithValue("finalTargetUrl", "https://shop.example.com/apply/landing"))
 		Expect(r.Header.Get("Set-Cookie")).To(ContainSubstring("; Secure"))
 	})
 
 	It("does not make the cookie Secure for a plain http public URL", func() {
-		r := w.post("/initialize", map[string]any{"phoneNumber": jordan, "flowType": "mobile"})
+		r := w.post("/initialize", map[string]any{"phoneNumber": testkit.Jordan, "flowType": "mobile"})
 		Expect(r.Status).To(Equal(200), "%s", r)
 		Expect(r.Header.Get("Set-Cookie")).NotTo(ContainSubstring("Secure"))
 	})
 
 	It("sends the configured finalTargetUrl when there is one", func() {
 		w = newWorld(worldOptions{finalTargetURL: "https://shop.example.com/landing?from=prove"})
-		w.initialize(jordan, "desktop")
+		w.initialize(testkit.Jordan, "desktop")
 		Expect(w.lastRequest("/v3/start")).To(HaveKeyWithValue("finalTargetUrl", "https://shop.example.com/landing?from=prove"))
 	})
 
 	It("accepts a leading + on the phone number", func() {
-		w.initialize("+1"+martina, "mobile")
-		Expect(w.lastRequest("/v3/start")).To(HaveKeyWithValue("phoneNumber", "+1"+martina))
+		w.initialize("+1"+testkit.Martina, "mobile")
+		Expect(w.lastRequest("/v3/start")).To(HaveKeyWithValue("phoneNumber", "+1"+testkit.Martina))
 	})
 
 	DescribeTable("refuses bad input with 400 bad_request naming the problem, without calling Prove",
@@ -99,11 +100,11 @@ var _ = Describe("POST /initialize", func() {
 	)
 
 	It("maps Prove's 8007 (unknown test user) to 400 prove_rejected in its own words, with Prove's code", func() {
-		r := w.post("/initialize", map[string]any{"phoneNumber": nobody, "flowType": "mobile"})
+		r := w.post("/initialize", map[string]any{"phoneNumber": testkit.Nobody, "flowType": "mobile"})
 		expectError(r, 400, "prove_rejected")
 		Expect(r.ProveCode()).To(Equal(8007))
 		Expect(r.Message()).To(Equal("We couldn't find that phone number. Check it and try again."))
-		Expect(string(r.Raw)).NotTo(ContainSubstring(nobody), "Prove's message (which names the number) is not forwarded")
+		Expect(string(r.Raw)).NotTo(ContainSubstring(testkit.Nobody), "Prove's message (which names the number) is not forwarded")
 		Expect(string(r.Raw)).NotTo(ContainSubstring("test user"))
 		Expect(r.Header.Get("Set-Cookie")).To(BeEmpty())
 		Expect(w.proveCalls()).To(Equal([]string{"/token 200", "/v3/start 400"}))
@@ -111,16 +112,16 @@ var _ = Describe("POST /initialize", func() {
 
 	It("maps Prove's 8009 (test user of another product) to 403 prove_rejected in its own words", func() {
 		w = newWorld(worldOptions{clientID: "prefill-client", secret: "prefill-secret"})
-		r := w.post("/initialize", map[string]any{"phoneNumber": martina, "flowType": "mobile"})
+		r := w.post("/initialize", map[string]any{"phoneNumber": testkit.Martina, "flowType": "mobile"})
 		expectError(r, 403, "prove_rejected")
 		Expect(r.ProveCode()).To(Equal(8009))
 		Expect(r.Message()).To(Equal("This phone number can't be verified for this application. Try a different number."))
-		Expect(string(r.Raw)).NotTo(ContainSubstring(martina))
+		Expect(string(r.Raw)).NotTo(ContainSubstring(testkit.Martina))
 	})
 
 	It("treats wrong credentials (Prove /token 401) as its own misconfiguration: 502 prove_unavailable, logged at ERROR", func() {
 		w = newWorld(worldOptions{clientID: "identity-client", secret: "not-the-secret"})
-		r := w.post("/initialize", map[string]any{"phoneNumber": martina, "flowType": "mobile"})
+		r := w.post("/initialize", map[string]any{"phoneNumber": testkit.Martina, "flowType": "mobile"})
 		expectError(r, 502, "prove_unavailable")
 		Expect(r.ProveCode()).To(Equal(8002))
 		Expect(r.Message()).To(Equal("Identity verification is unavailable right now. Please try again later."))
@@ -131,14 +132,14 @@ var _ = Describe("POST /initialize", func() {
 
 	It("treats an error answer of /token with a 5xx as a misconfiguration too", func() {
 		Expect(w.s.FailNext("/token", 500)).To(Succeed())
-		r := w.post("/initialize", map[string]any{"phoneNumber": martina, "flowType": "mobile"})
+		r := w.post("/initialize", map[string]any{"phoneNumber": testkit.Martina, "flowType": "mobile"})
 		expectError(r, 502, "prove_unavailable")
 		Expect(r.Message()).To(Equal("Identity verification is unavailable right now. Please try again later."))
 		Expect(w.logs.String()).To(ContainSubstring("op=/token proveStatus=500"))
 	})
 
 	It("treats a 401 that survives the retry with a new token as a misconfiguration", func() {
-		w.initialize(martina, "mobile")
+		w.initialize(testkit.Martina, "mobile")
 		_, err := w.s.AddFault(mockprove.FaultSpec{Step: "/v3/validate", Status: 401, Code: 8002})
 		Expect(err).NotTo(HaveOccurred())
 		r := w.post("/verify", map[string]any{})
@@ -150,22 +151,22 @@ var _ = Describe("POST /initialize", func() {
 
 	It("maps a Prove 500 to 502 prove_unavailable without Prove's text; a retry then works", func() {
 		Expect(w.s.FailNext("/v3/start", 500)).To(Succeed())
-		r := w.post("/initialize", map[string]any{"phoneNumber": martina, "flowType": "mobile"})
+		r := w.post("/initialize", map[string]any{"phoneNumber": testkit.Martina, "flowType": "mobile"})
 		expectError(r, 502, "prove_unavailable")
 		Expect(r.ProveCode()).To(Equal(8000))
 		Expect(r.Message()).To(Equal("Identity verification is unavailable right now. Please try again in a moment."))
 		Expect(r.Header.Get("Set-Cookie")).To(BeEmpty())
 
-		w.initialize(martina, "mobile")
+		w.initialize(testkit.Martina, "mobile")
 		Expect(w.proveCalls()).To(Equal([]string{"/token 200", "/v3/start 500", "/v3/start 200"}))
 	})
 
 	It("maps a Prove that answers too late to 504 prove_timeout", func() {
 		w = newWorld(worldOptions{proveTimeout: 200 * time.Millisecond})
-		w.initialize(martina, "mobile") // the token is cached now
+		w.initialize(testkit.Martina, "mobile") // the token is cached now
 		_, err := w.s.AddFault(mockprove.FaultSpec{Step: "/v3/start", Kind: mockprove.FaultDelay, Delay: "2s", Count: 1})
 		Expect(err).NotTo(HaveOccurred())
-		r := w.post("/initialize", map[string]any{"phoneNumber": martina, "flowType": "mobile"})
+		r := w.post("/initialize", map[string]any{"phoneNumber": testkit.Martina, "flowType": "mobile"})
 		expectError(r, 504, "prove_timeout")
 		Expect(r.Message()).To(Equal("Identity verification took too long to answer. Please try again."))
 		Expect(w.logs.String()).To(ContainSubstring("op=/v3/start failure=timeout after=200ms"))
@@ -175,7 +176,7 @@ var _ = Describe("POST /initialize", func() {
 		w = newWorld(worldOptions{uncheckedProve: true})
 		_, err := w.s.AddFault(mockprove.FaultSpec{Step: "/v3/start", Kind: mockprove.FaultMalformed, Count: 1})
 		Expect(err).NotTo(HaveOccurred())
-		r := w.post("/initialize", map[string]any{"phoneNumber": martina, "flowType": "mobile"})
+		r := w.post("/initialize", map[string]any{"phoneNumber": testkit.Martina, "flowType": "mobile"})
 		expectError(r, 502, "prove_unavailable")
 		Expect(r.Message()).To(ContainSubstring("couldn't read"))
 		Expect(w.logs.String()).To(ContainSubstring(`op=/v3/start failure="malformed answer"`))
@@ -185,18 +186,18 @@ var _ = Describe("POST /initialize", func() {
 		w = newWorld(worldOptions{uncheckedProve: true})
 		_, err := w.s.AddFault(mockprove.FaultSpec{Step: "/v3/start", Kind: mockprove.FaultDrop, Count: 1})
 		Expect(err).NotTo(HaveOccurred())
-		r := w.post("/initialize", map[string]any{"phoneNumber": martina, "flowType": "mobile"})
+		r := w.post("/initialize", map[string]any{"phoneNumber": testkit.Martina, "flowType": "mobile"})
 		expectError(r, 502, "prove_unavailable")
 		Expect(r.Message()).To(ContainSubstring("couldn't reach"))
 	})
 
 	It("replaces the previous session: its cookie no longer works", func() {
-		w.initialize(martina, "mobile")
+		w.initialize(testkit.Martina, "mobile")
 		u, _ := url.Parse(w.app.URL())
 		old := w.c.Jar.Cookies(u)
 		Expect(old).To(HaveLen(1))
 
-		w.initialize(martina, "mobile")
+		w.initialize(testkit.Martina, "mobile")
 		Expect(w.verify().Str("next")).To(Equal("complete"), "the new session works")
 
 		other, _ := newBrowser()
@@ -209,7 +210,7 @@ var _ = Describe("cross-site requests", func() {
 	var w *world
 	BeforeEach(func() {
 		w = newWorld(worldOptions{})
-		w.initialize(martina, "mobile")
+		w.initialize(testkit.Martina, "mobile")
 	})
 
 	DescribeTable("are refused with 403 forbidden before anything else happens",
@@ -264,7 +265,7 @@ var _ = Describe("POST /verify", func() {
 	})
 
 	It("refuses a forged or tampered cookie as no session", func() {
-		w.initialize(martina, "mobile")
+		w.initialize(testkit.Martina, "mobile")
 		u, _ := url.Parse(w.app.URL())
 		value := w.c.Jar.Cookies(u)[0].Value
 		id, _, _ := strings.Cut(value, ".")
@@ -277,23 +278,23 @@ var _ = Describe("POST /verify", func() {
 	})
 
 	It("before the possession check: success false, next done, and the flow is over", func() {
-		w.initialize(jordan, "mobile")
+		w.initialize(testkit.Jordan, "mobile")
 		r := w.verify()
-		Expect(r.Body).To(Equal(map[string]any{"success": false, "phoneNumber": jordan, "next": "done", "challengeMissing": false}))
+		Expect(r.Body).To(Equal(map[string]any{"success": false, "phoneNumber": testkit.Jordan, "next": "done", "challengeMissing": false}))
 		expectError(w.post("/verify", map[string]any{}), 409, "no_session")
 		expectError(w.post("/finish", martinaFinish), 409, "no_session")
 		Expect(w.proveCalls()).To(Equal([]string{"/token 200", "/v3/start 200", "/v3/validate 200"}))
 	})
 
 	It("for a short-term persona: success, next complete (Prove Identity)", func() {
-		w.initialize(martina, "mobile")
+		w.initialize(testkit.Martina, "mobile")
 		r := w.verify()
-		Expect(r.Body).To(Equal(map[string]any{"success": true, "phoneNumber": martina, "next": "complete", "challengeMissing": false}))
+		Expect(r.Body).To(Equal(map[string]any{"success": true, "phoneNumber": testkit.Martina, "next": "complete", "challengeMissing": false}))
 		Expect(w.lastRequest("/v3/validate")).To(HaveKey("correlationId"))
 	})
 
 	It("accepts an empty application/json body and refuses unknown fields", func() {
-		w.initialize(martina, "mobile")
+		w.initialize(testkit.Martina, "mobile")
 		expectError(w.send("/verify", "application/json", `{"authID":"x"}`), 400, "bad_request")
 		r := w.send("/verify", "application/json", "")
 		Expect(r.Status).To(Equal(200), "%s", r)
@@ -301,7 +302,7 @@ var _ = Describe("POST /verify", func() {
 	})
 
 	It("is a wrong_step once the phone is verified", func() {
-		w.initialize(martina, "mobile")
+		w.initialize(testkit.Martina, "mobile")
 		w.verify()
 		r := w.post("/verify", map[string]any{})
 		expectError(r, 409, "wrong_step")
@@ -310,7 +311,7 @@ var _ = Describe("POST /verify", func() {
 	})
 
 	It("still works with 300 ms of latency on /v3/validate, and waits for it", func() {
-		w.initialize(martina, "mobile")
+		w.initialize(testkit.Martina, "mobile")
 		_, err := w.s.AddFault(mockprove.FaultSpec{Step: "/v3/validate", Kind: mockprove.FaultDelay, Delay: "300ms", Count: 1})
 		Expect(err).NotTo(HaveOccurred())
 		began := time.Now()
@@ -322,14 +323,14 @@ var _ = Describe("POST /verify", func() {
 	})
 
 	It("keeps the session after a Prove 500, so that /verify can be retried", func() {
-		w.initialize(martina, "mobile")
+		w.initialize(testkit.Martina, "mobile")
 		Expect(w.s.FailNext("/v3/validate", 500)).To(Succeed())
 		expectError(w.post("/verify", map[string]any{}), 502, "prove_unavailable")
 		Expect(w.verify().Str("next")).To(Equal("complete"))
 	})
 
 	It("gets a new access token after a 401 and retries, unseen by the page", func() {
-		w.initialize(martina, "mobile")
+		w.initialize(testkit.Martina, "mobile")
 		_, err := w.s.AddFault(mockprove.FaultSpec{Step: "/v3/validate", Status: 401, Code: 8002, Count: 1})
 		Expect(err).NotTo(HaveOccurred())
 		Expect(w.verify().Bool("success")).To(BeTrue())
@@ -337,15 +338,15 @@ var _ = Describe("POST /verify", func() {
 	})
 
 	It("refetches the access token after it expires (one hour later on the clock)", func() {
-		w.initialize(martina, "mobile")
+		w.initialize(testkit.Martina, "mobile")
 		w.s.FastForward(61 * time.Minute) // flowapp's session (30 min) and Prove's flow (15 min) are gone too
 		expectError(w.post("/verify", map[string]any{}), 409, "no_session")
-		w.initialize(martina, "mobile")
+		w.initialize(testkit.Martina, "mobile")
 		Expect(w.proveCalls()).To(Equal([]string{"/token 200", "/v3/start 200", "/token 200", "/v3/start 200"}))
 	})
 
 	It("says the session expired (Prove's 8008) when Prove's 15-minute flow has expired", func() {
-		w.initialize(martina, "mobile")
+		w.initialize(testkit.Martina, "mobile")
 		w.s.FastForward(16 * time.Minute)
 		r := w.post("/verify", map[string]any{})
 		expectError(r, 400, "prove_rejected")
@@ -354,7 +355,7 @@ var _ = Describe("POST /verify", func() {
 	})
 
 	It("never lets the correlationId reach the browser, not even in Prove's 8008 message", func() {
-		w.initialize(martina, "mobile")
+		w.initialize(testkit.Martina, "mobile")
 		id := w.correlationID()
 		w.s.Reset() // Prove no longer knows the flow: "invalid correlation ID: <id> is not a flow of this client"
 		r := w.post("/verify", map[string]any{})
@@ -367,7 +368,7 @@ var _ = Describe("POST /verify", func() {
 	})
 
 	It("keeps the session 30 minutes: alive at 29, gone at 30", func() {
-		w.initialize(martina, "mobile")
+		w.initialize(testkit.Martina, "mobile")
 		w.s.FastForward(29 * time.Minute)
 		r := w.post("/verify", map[string]any{})
 		expectError(r, 400, "prove_rejected") // not no_session: the session is alive, Prove's flow is not
@@ -378,7 +379,7 @@ var _ = Describe("POST /verify", func() {
 	})
 
 	It("serializes concurrent calls of one session: one /v3/validate, the other call is a wrong_step", func() {
-		w.initialize(martina, "mobile")
+		w.initialize(testkit.Martina, "mobile")
 		_, err := w.s.AddFault(mockprove.FaultSpec{Step: "/v3/validate", Kind: mockprove.FaultDelay, Delay: "200ms", Count: 1})
 		Expect(err).NotTo(HaveOccurred())
 		var wg sync.WaitGroup
@@ -411,7 +412,7 @@ var _ = Describe("POST /finish (Prove Identity)", func() {
 	})
 
 	It("is a wrong_step before /verify succeeded", func() {
-		w.initialize(martina, "mobile")
+		w.initialize(testkit.Martina, "mobile")
 		r := w.post("/finish", martinaFinish)
 		expectError(r, 409, "wrong_step")
 		Expect(r.Message()).To(ContainSubstring("/verify"))
@@ -419,7 +420,7 @@ var _ = Describe("POST /finish (Prove Identity)", func() {
 	})
 
 	It("verifies Martina: success, cipConfidence, reason codes, KYC with 0 hits; then the flow is over", func() {
-		w.initialize(martina, "mobile")
+		w.initialize(testkit.Martina, "mobile")
 		w.verify()
 		r := w.post("/finish", martinaFinish)
 		Expect(r.Status).To(Equal(200), "%s", r)
@@ -438,7 +439,7 @@ var _ = Describe("POST /finish (Prove Identity)", func() {
 	})
 
 	It("sends only the names when that is all the page has", func() {
-		w.initialize(martina, "mobile")
+		w.initialize(testkit.Martina, "mobile")
 		w.verify()
 		r := w.post("/finish", map[string]any{"firstName": "  Martina ", "lastName": "Goodram"})
 		Expect(r.Status).To(Equal(200), "%s", r)
@@ -446,7 +447,7 @@ var _ = Describe("POST /finish (Prove Identity)", func() {
 	})
 
 	It("reports a mismatching name as success false, next done", func() {
-		w.initialize(martina, "mobile")
+		w.initialize(testkit.Martina, "mobile")
 		w.verify()
 		r := w.post("/finish", map[string]any{"firstName": "Marina", "lastName": "Goodwin", "dob": "1995-07-26", "ssn": "490959347"})
 		Expect(r.Status).To(Equal(200), "%s", r)
@@ -456,7 +457,7 @@ var _ = Describe("POST /finish (Prove Identity)", func() {
 	})
 
 	It("returns the KYC hits of Harold Whitcomb", func() {
-		w.initialize(harold, "mobile")
+		w.initialize(testkit.Harold, "mobile")
 		Expect(w.verify().Str("next")).To(Equal("complete"))
 		r := w.post("/finish", map[string]any{
 			"firstName": "Harold", "lastName": "Whitcomb", "dob": "1958-08-21", "ssn": "900445566",
@@ -472,7 +473,7 @@ var _ = Describe("POST /finish (Prove Identity)", func() {
 
 	DescribeTable("refuses bad input with 400 naming the field; the flow goes on",
 		func(body map[string]any, want string) {
-			w.initialize(martina, "mobile")
+			w.initialize(testkit.Martina, "mobile")
 			w.verify()
 			r := w.post("/finish", body)
 			expectError(r, 400, "bad_request")
@@ -498,7 +499,7 @@ var _ = Describe("POST /finish (Prove Identity)", func() {
 	)
 
 	It("maps a Prove 400 on /v3/complete to 400 prove_rejected and keeps the flow", func() {
-		w.initialize(martina, "mobile")
+		w.initialize(testkit.Martina, "mobile")
 		w.verify()
 		Expect(w.s.FailNext("/v3/complete", 400)).To(Succeed())
 		r := w.post("/finish", martinaFinish)
@@ -509,7 +510,7 @@ var _ = Describe("POST /finish (Prove Identity)", func() {
 	})
 
 	It("keeps the flow after a Prove 500 on /v3/complete, as the API document says", func() {
-		w.initialize(martina, "mobile")
+		w.initialize(testkit.Martina, "mobile")
 		w.verify()
 		Expect(w.s.FailNext("/v3/complete", 500)).To(Succeed())
 		expectError(w.post("/finish", martinaFinish), 502, "prove_unavailable")
@@ -518,7 +519,7 @@ var _ = Describe("POST /finish (Prove Identity)", func() {
 	})
 
 	It("refuses a masked SSN when nothing was pre-filled", func() {
-		w.initialize(martina, "mobile")
+		w.initialize(testkit.Martina, "mobile")
 		w.verify()
 		r := w.post("/finish", map[string]any{"firstName": "Martina", "lastName": "Goodram", "ssn": "*****9347"})
 		expectError(r, 400, "bad_request")
@@ -532,9 +533,9 @@ var _ = Describe("Pre-Fill (a prefill client)", func() {
 	BeforeEach(func() { w = newWorld(worldOptions{clientID: "prefill-client", secret: "prefill-secret"}) })
 
 	It("runs Milo's flow: verify → challenge (DOB) → individual → finish", func() {
-		w.initialize(milo, "mobile")
+		w.initialize(testkit.Milo, "mobile")
 		v := w.verify()
-		Expect(v.Body).To(Equal(map[string]any{"success": true, "phoneNumber": milo, "next": "challenge", "challengeMissing": true}))
+		Expect(v.Body).To(Equal(map[string]any{"success": true, "phoneNumber": testkit.Milo, "next": "challenge", "challengeMissing": true}))
 
 		r := w.post("/finish", map[string]any{"firstName": "Milo", "lastName": "Pinson"})
 		expectError(r, 409, "wrong_step")
@@ -562,7 +563,7 @@ var _ = Describe("Pre-Fill (a prefill client)", func() {
 
 	DescribeTable("sends Prove the full pre-filled SSN when the page keeps the masked one or sends none",
 		func(ssn any) {
-			w.initialize(milo, "mobile")
+			w.initialize(testkit.Milo, "mobile")
 			w.verify()
 			Expect(w.post("/challenge", map[string]any{"ssn": "0596"}).Status).To(Equal(200))
 			body := map[string]any{"firstName": "Milo", "lastName": "Pinson", "dob": "1981-01-17"}
@@ -580,7 +581,7 @@ var _ = Describe("Pre-Fill (a prefill client)", func() {
 	)
 
 	It("sends the SSN the customer typed instead of the pre-filled one", func() {
-		w.initialize(milo, "mobile")
+		w.initialize(testkit.Milo, "mobile")
 		w.verify()
 		Expect(w.post("/challenge", map[string]any{"ssn": "0596"}).Status).To(Equal(200))
 		f := w.post("/finish", map[string]any{"firstName": "Milo", "lastName": "Pinson", "ssn": "847350597"})
@@ -589,7 +590,7 @@ var _ = Describe("Pre-Fill (a prefill client)", func() {
 	})
 
 	It("refuses a masked SSN that is not the pre-filled one", func() {
-		w.initialize(milo, "mobile")
+		w.initialize(testkit.Milo, "mobile")
 		w.verify()
 		Expect(w.post("/challenge", map[string]any{"ssn": "0596"}).Status).To(Equal(200))
 		expectError(w.post("/finish", map[string]any{"firstName": "Milo", "lastName": "Pinson", "ssn": "*****1234"}), 400, "bad_request")
@@ -597,7 +598,7 @@ var _ = Describe("Pre-Fill (a prefill client)", func() {
 	})
 
 	It("accepts the last 4 digits of the SSN as the challenge", func() {
-		w.initialize(milo, "mobile")
+		w.initialize(testkit.Milo, "mobile")
 		w.verify()
 		ch := w.post("/challenge", map[string]any{"ssn": "0596"})
 		Expect(ch.Status).To(Equal(200), "%s", ch)
@@ -605,7 +606,7 @@ var _ = Describe("Pre-Fill (a prefill client)", func() {
 	})
 
 	It("ends the flow on a wrong DOB: success false, next done", func() {
-		w.initialize(milo, "mobile")
+		w.initialize(testkit.Milo, "mobile")
 		w.verify()
 		ch := w.post("/challenge", map[string]any{"dob": "1981-01-18"})
 		Expect(ch.Status).To(Equal(200), "%s", ch)
@@ -615,7 +616,7 @@ var _ = Describe("Pre-Fill (a prefill client)", func() {
 
 	DescribeTable("refuses a bad challenge with 400",
 		func(body, want string) {
-			w.initialize(milo, "mobile")
+			w.initialize(testkit.Milo, "mobile")
 			w.verify()
 			r := w.send("/challenge", "application/json", body)
 			expectError(r, 400, "bad_request")
@@ -630,7 +631,7 @@ var _ = Describe("Pre-Fill (a prefill client)", func() {
 
 	It("is a wrong_step in a Prove Identity flow", func() {
 		w = newWorld(worldOptions{})
-		w.initialize(martina, "mobile")
+		w.initialize(testkit.Martina, "mobile")
 		w.verify()
 		r := w.post("/challenge", map[string]any{"dob": "1995-07-26"})
 		expectError(r, 409, "wrong_step")
@@ -638,7 +639,7 @@ var _ = Describe("Pre-Fill (a prefill client)", func() {
 	})
 
 	It("still works with 300 ms of latency on /v3/validate, and waits for it", func() {
-		w.initialize(milo, "mobile")
+		w.initialize(testkit.Milo, "mobile")
 		_, err := w.s.AddFault(mockprove.FaultSpec{Step: "/v3/validate", Kind: mockprove.FaultDelay, Delay: "300ms", Count: 1})
 		Expect(err).NotTo(HaveOccurred())
 		began := time.Now()
@@ -650,10 +651,10 @@ var _ = Describe("Pre-Fill (a prefill client)", func() {
 var _ = Describe("possession checks done by the browser (simulated over HTTP)", func() {
 	It("mobile: OTP 1234, then verify and finish for Jordan Ellis", func() {
 		w := newWorld(worldOptions{})
-		tok := w.initialize(jordan, "mobile")
+		tok := w.initialize(testkit.Jordan, "mobile")
 		w.passOTP(tok)
 		v := w.verify()
-		Expect(v.Body).To(Equal(map[string]any{"success": true, "phoneNumber": jordan, "next": "complete", "challengeMissing": false}))
+		Expect(v.Body).To(Equal(map[string]any{"success": true, "phoneNumber": testkit.Jordan, "next": "complete", "challengeMissing": false}))
 		f := w.post("/finish", map[string]any{"firstName": "Jordan", "lastName": "Ellis", "dob": "1988-03-21", "ssn": "900030039"})
 		Expect(f.Status).To(Equal(200), "%s", f)
 		Expect(f.Bool("success")).To(BeTrue())
@@ -662,7 +663,7 @@ var _ = Describe("possession checks done by the browser (simulated over HTTP)", 
 
 	It("desktop: the Instant Link lands on flowapp's /landing, then verify succeeds", func() {
 		w := newWorld(worldOptions{})
-		tok := w.initialize(jordan, "desktop")
+		tok := w.initialize(testkit.Jordan, "desktop")
 		Expect(w.device(tok, "/v1/client/mobile/instantlink/start", `{}`)).NotTo(HaveKey("error"))
 		sessions := w.s.Sessions()
 		Expect(sessions).To(HaveLen(1))
@@ -681,7 +682,7 @@ var _ = Describe("possession checks done by the browser (simulated over HTTP)", 
 var _ = Describe("logs", func() {
 	It("never hold an SSN or a date of birth in clear", func() {
 		w := newWorld(worldOptions{clientID: "prefill-client", secret: "prefill-secret"})
-		w.initialize(milo, "mobile")
+		w.initialize(testkit.Milo, "mobile")
 		w.verify()
 		Expect(w.post("/challenge", map[string]any{"dob": "1981-01-17"}).Status).To(Equal(200))
 		Expect(w.s.FailNext("/v3/complete", 400)).To(Succeed())
@@ -696,33 +697,33 @@ var _ = Describe("logs", func() {
 		for _, secret := range []string{"847350596", "1981-01-17"} {
 			Expect(logs).NotTo(ContainSubstring(secret))
 		}
-		Expect(logs).NotTo(ContainSubstring(milo), "phone numbers are masked")
+		Expect(logs).NotTo(ContainSubstring(testkit.Milo), "phone numbers are masked")
 		Expect(logs).To(ContainSubstring("******1695"))
 	})
 
 	It("hold no phone number and none of Prove's text on the 8007 path", func() {
 		w := newWorld(worldOptions{})
-		expectError(w.post("/initialize", map[string]any{"phoneNumber": nobody, "flowType": "mobile"}), 400, "prove_rejected")
-		expectError(w.post("/initialize", map[string]any{"phoneNumber": "+1" + nobody, "flowType": "mobile"}), 400, "prove_rejected")
+		expectError(w.post("/initialize", map[string]any{"phoneNumber": testkit.Nobody, "flowType": "mobile"}), 400, "prove_rejected")
+		expectError(w.post("/initialize", map[string]any{"phoneNumber": "+1" + testkit.Nobody, "flowType": "mobile"}), 400, "prove_rejected")
 		logs := w.logs.String()
 		Expect(logs).To(ContainSubstring("level=WARN msg=\"request failed\" path=/initialize status=400 code=prove_rejected proveCode=8007 op=/v3/start proveStatus=400"))
-		Expect(logs).NotTo(ContainSubstring(nobody))
+		Expect(logs).NotTo(ContainSubstring(testkit.Nobody))
 		Expect(logs).NotTo(MatchRegexp(`[0-9]{7,}`), "no run of 7 or more digits")
 		Expect(logs).NotTo(ContainSubstring("test user"), "Prove's message is not logged")
 	})
 
 	It("hold no phone number, correlationId-bearing text or Prove's message on the 8008 path", func() {
 		w := newWorld(worldOptions{})
-		w.initialize(martina, "mobile")
+		w.initialize(testkit.Martina, "mobile")
 		id := w.correlationID()
 		w.s.Reset()
 		expectError(w.post("/verify", map[string]any{}), 400, "prove_rejected")
-		w.initialize(martina, "mobile")
+		w.initialize(testkit.Martina, "mobile")
 		w.s.FastForward(16 * time.Minute)
 		expectError(w.post("/verify", map[string]any{}), 400, "prove_rejected")
 		logs := w.logs.String()
 		Expect(logs).To(ContainSubstring("code=prove_rejected proveCode=8008 op=/v3/validate proveStatus=400"))
-		Expect(logs).NotTo(ContainSubstring(martina))
+		Expect(logs).NotTo(ContainSubstring(testkit.Martina))
 		Expect(logs).NotTo(MatchRegexp(`[0-9]{7,}`))
 		Expect(logs).NotTo(ContainSubstring("is not a flow of this client"), "Prove's message is not logged")
 		Expect(logs).NotTo(ContainSubstring("expired at"))
@@ -731,7 +732,7 @@ var _ = Describe("logs", func() {
 
 	It("mask any run of 7 or more digits, whatever was logged", func() {
 		w := newWorld(worldOptions{})
-		w.initialize(martina, "mobile")
+		w.initialize(testkit.Martina, "mobile")
 		Expect(w.post("/verify", map[string]any{"authId": "call 2001004000 or 5551234567890"}).Status).To(Equal(200))
 		logs := w.logs.String()
 		Expect(logs).To(ContainSubstring(`authId="call ********** or *************"`))

@@ -1,7 +1,6 @@
 package flowapp_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,7 +9,6 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +17,7 @@ import (
 
 	"github.com/mockprove/mockprove/contracts"
 	"github.com/mockprove/mockprove/flowapp"
+	"github.com/mockprove/mockprove/internal/testkit"
 	"github.com/mockprove/mockprove/mockprove"
 	"github.com/mockprove/mockprove/specs"
 )
@@ -28,23 +27,12 @@ func TestFlowapp(t *testing.T) {
 	RunSpecs(t, "flowapp")
 }
 
-// Personas of specs/personas.yaml used here.
-const (
-	martina = "2001004000" // Martina Goodram: Identity, short-term, KYC 0 hits
-	milo    = "2001001695" // Milo Pinson: Pre-Fill + Identity, short-term
-	harold  = "2009990004" // Harold Whitcomb: short-term, KYC 4 hits (3 PEP, 1 Sanctions)
-	jordan  = "2009990039" // Jordan Ellis: not short-term, OTP 1234, Instant Link manual
-	nobody  = "2000000000" // no persona
-)
-
 // martinaFinish is Martina's identity as the page would submit it.
 var martinaFinish = map[string]any{
 	"firstName": "Martina", "lastName": "Goodram", "dob": "1995-07-26", "ssn": "490959347",
 	"emailAddress": "mgoodram0@nasa.gov",
 	"address":      map[string]any{"address": "28965 Homewood Plaza", "city": "Little Rock", "region": "AR", "postalCode": "72204"},
 }
-
-var t0 = time.Date(2026, time.March, 2, 9, 30, 0, 0, time.UTC)
 
 // world is one spec's setting: mockprove on a frozen clock, flowapp pointed
 // at it, and a browser-like client (cookie jar) whose every answer on a
@@ -54,7 +42,7 @@ type world struct {
 	app  *flowapp.App
 	c    *http.Client
 	spec *contracts.SpecTransport
-	logs *syncBuffer
+	logs *testkit.SyncBuffer
 }
 
 type worldOptions struct {
@@ -71,8 +59,8 @@ type worldOptions struct {
 
 func newWorld(o worldOptions) *world {
 	GinkgoHelper()
-	s := mockprove.RunT(GinkgoT(), mockprove.Options{Clock: mockprove.NewFrozenClock(t0), Seed: 42, StrictResponses: true})
-	w := &world{s: s, logs: &syncBuffer{}}
+	s := testkit.Mock(GinkgoT(), mockprove.Options{StrictResponses: true})
+	w := &world{s: s, logs: &testkit.SyncBuffer{}}
 
 	// Every request flowapp sends to Prove must conform to prove-v3.yaml.
 	var proveRT http.RoundTripper = http.DefaultTransport
@@ -235,9 +223,9 @@ func expectError(r result, status int, code string) {
 // "step status", oldest first (device API calls left out).
 func (w *world) proveCalls() []string {
 	var out []string
-	for _, e := range w.s.Journal(mockprove.JournalFilter{}) {
-		if e.Step == "/token" || strings.HasPrefix(e.Step, "/v3/") {
-			out = append(out, fmt.Sprintf("%s %d", e.Step, e.Status))
+	for _, line := range testkit.StepStatuses(w.s) {
+		if strings.HasPrefix(line, "/token ") || strings.HasPrefix(line, "/v3/") {
+			out = append(out, line)
 		}
 	}
 	return out
@@ -289,22 +277,4 @@ func (w *world) correlationID() string {
 	sessions := w.s.Sessions()
 	Expect(sessions).To(HaveLen(1))
 	return sessions[0].CorrelationID
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent writers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

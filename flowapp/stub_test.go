@@ -10,6 +10,8 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+
+	"github.com/mockprove/mockprove/internal/testkit"
 )
 
 // stubProve is a scripted Prove for answers mockprove never gives with
@@ -69,7 +71,7 @@ var _ = Describe("following Prove's next map (scripted Prove)", func() {
 			"/v3/challenge": {200, `{"success":true,"next":{"v3-complete":"/v3/complete"},"individual":` + milosIndividual + `}`},
 		})
 		w := newWorld(worldOptions{proveBaseURL: url})
-		w.initialize(milo, "mobile")
+		w.initialize(testkit.Milo, "mobile")
 		v := w.verify()
 		Expect(v.Str("next")).To(Equal("complete"))
 		Expect(v.Bool("success")).To(BeTrue())
@@ -94,9 +96,9 @@ var _ = Describe("following Prove's next map (scripted Prove)", func() {
 			"/v3/challenge": {500, `{"code":8000,"message":"error at prove, try again later"}`},
 		})
 		w := newWorld(worldOptions{proveBaseURL: url})
-		w.initialize(milo, "mobile")
+		w.initialize(testkit.Milo, "mobile")
 		v := w.verify()
-		Expect(v.Body).To(Equal(map[string]any{"success": true, "phoneNumber": milo, "next": "complete", "challengeMissing": false}))
+		Expect(v.Body).To(Equal(map[string]any{"success": true, "phoneNumber": testkit.Milo, "next": "complete", "challengeMissing": false}))
 		Expect(w.post("/finish", map[string]any{"firstName": "Milo", "lastName": "Pinson"}).Bool("success")).To(BeTrue())
 	})
 
@@ -106,7 +108,7 @@ var _ = Describe("following Prove's next map (scripted Prove)", func() {
 			"/v3/challenge": {500, `{"code":8000,"message":"error at prove, try again later"}`},
 		})
 		w := newWorld(worldOptions{proveBaseURL: url})
-		w.initialize(milo, "mobile")
+		w.initialize(testkit.Milo, "mobile")
 		r := w.post("/verify", map[string]any{})
 		expectError(r, 502, "prove_unavailable")
 		Expect(r.ProveCode()).To(Equal(8000))
@@ -123,7 +125,7 @@ var _ = Describe("following Prove's next map (scripted Prove)", func() {
 			"/v3/validate": {200, `{"success":true,"challengeMissing":false,"next":{"v3-unify":"/v3/unify"}}`},
 		})
 		w := newWorld(worldOptions{proveBaseURL: url})
-		w.initialize(milo, "mobile")
+		w.initialize(testkit.Milo, "mobile")
 		r := w.post("/verify", map[string]any{})
 		expectError(r, 502, "prove_unavailable")
 		Expect(r.Message()).To(ContainSubstring("v3-unify"))
@@ -134,7 +136,7 @@ var _ = Describe("following Prove's next map (scripted Prove)", func() {
 			"/v3/start": {200, `{"authToken":"eyJ.e30.c2ln","correlationId":"713189b8-5555-4b08-83ba-75d08780aebd","next":{"done":"done"}}`},
 		})
 		w := newWorld(worldOptions{proveBaseURL: url})
-		r := w.post("/initialize", map[string]any{"phoneNumber": milo, "flowType": "mobile"})
+		r := w.post("/initialize", map[string]any{"phoneNumber": testkit.Milo, "flowType": "mobile"})
 		expectError(r, 502, "prove_unavailable")
 		Expect(r.Header.Get("Set-Cookie")).To(BeEmpty())
 	})

@@ -13,6 +13,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
+	"github.com/mockprove/mockprove/internal/testkit"
 	"github.com/mockprove/mockprove/mockprove"
 	"github.com/mockprove/mockprove/specs"
 )
@@ -27,7 +28,7 @@ var startBody = []byte(`{"flowType":"mobile","phoneNumber":"2001001695"}`)
 // benchServer is a server on a frozen clock with a fixed seed.
 func benchServer(b *testing.B) *mockprove.Server {
 	b.Helper()
-	s, err := mockprove.New(mockprove.Options{Clock: mockprove.NewFrozenClock(t0), Seed: 1})
+	s, err := mockprove.New(mockprove.Options{Clock: mockprove.NewFrozenClock(testkit.T0), Seed: 1})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/mockprove/mockprove/internal/testkit"
 	"github.com/mockprove/mockprove/mockprove"
 )
 
@@ -29,7 +30,7 @@ var _ = Describe("POST /v3/challenge", func() {
 	})
 
 	It("returns the persona's individual, dob as RFC 3339, and next v3-complete", func() {
-		r := c.challenge(c.validated(milo), map[string]any{"dob": "1981-01-17"})
+		r := c.challenge(c.validated(testkit.Milo), map[string]any{"dob": "1981-01-17"})
 		Expect(r.Status).To(Equal(http.StatusOK), string(r.Raw))
 		Expect(r.Body).To(Equal(map[string]any{
 			"success":    true,
@@ -38,11 +39,11 @@ var _ = Describe("POST /v3/challenge", func() {
 		}))
 		Expect(r.Header.Get("X-Mockprove-Step")).To(Equal("/v3/challenge"))
 		Expect(r.Header.Get("X-Mockprove-Rule")).To(Equal("challenge"))
-		Expect(r.Header.Get("X-Mockprove-Persona")).To(Equal(milo))
+		Expect(r.Header.Get("X-Mockprove-Persona")).To(Equal(testkit.Milo))
 	})
 
 	It("returns every address of a persona that has several", func() {
-		custom := personaByPhone(marcia)
+		custom := personaByPhone(testkit.Marcia)
 		custom.Phone, custom.ShortTerm = "2009990101", true
 		c = inMemory(mockprove.Options{Personas: []mockprove.Persona{custom}}).login(prefillID, prefillSecret)
 		r := c.challenge(c.validated(custom.Phone), map[string]any{"ssn": "6227"})
@@ -53,7 +54,7 @@ var _ = Describe("POST /v3/challenge", func() {
 
 	DescribeTable("checks the dob and ssn against the persona",
 		func(fields map[string]any, ok bool) {
-			r := c.challenge(c.validated(milo), fields)
+			r := c.challenge(c.validated(testkit.Milo), fields)
 			Expect(r.Status).To(Equal(http.StatusOK), string(r.Raw))
 			Expect(r.Body).To(HaveKeyWithValue("success", ok))
 			if ok {
@@ -82,33 +83,33 @@ var _ = Describe("POST /v3/challenge", func() {
 	)
 
 	It("names the failed check in X-Mockprove-Rule", func() {
-		r := c.challenge(c.validated(milo), map[string]any{"ssn": "1111"})
+		r := c.challenge(c.validated(testkit.Milo), map[string]any{"ssn": "1111"})
 		Expect(r.Header.Get("X-Mockprove-Rule")).To(Equal("challenge.ssn"))
-		r = c.challenge(c.validated(milo), map[string]any{"dob": "01-01"})
+		r = c.challenge(c.validated(testkit.Milo), map[string]any{"dob": "01-01"})
 		Expect(r.Header.Get("X-Mockprove-Rule")).To(Equal("challenge.dob"))
 	})
 
 	Context("when a challenge value was given at start", func() {
 		It("uses it when the challenge body has none", func() {
-			r := c.challenge(c.validated(milo, map[string]any{"ssn": "0596"}), nil)
+			r := c.challenge(c.validated(testkit.Milo, map[string]any{"ssn": "0596"}), nil)
 			Expect(r.Status).To(Equal(http.StatusOK), string(r.Raw))
 			Expect(r.Body).To(HaveKeyWithValue("success", true))
 			Expect(r.Body).To(HaveKeyWithValue("individual", miloPrefilled))
 		})
 
 		It("fails when the start value was wrong", func() {
-			r := c.challenge(c.validated(milo, map[string]any{"dob": "1999-12-31"}), nil)
+			r := c.challenge(c.validated(testkit.Milo, map[string]any{"dob": "1999-12-31"}), nil)
 			Expect(r.Body).To(HaveKeyWithValue("success", false))
 		})
 
 		It("lets the challenge body overwrite it", func() {
-			r := c.challenge(c.validated(milo, map[string]any{"ssn": "1111"}), map[string]any{"dob": "1981-01"})
+			r := c.challenge(c.validated(testkit.Milo, map[string]any{"ssn": "1111"}), map[string]any{"dob": "1981-01"})
 			Expect(r.Body).To(HaveKeyWithValue("success", true))
 		})
 	})
 
 	It("answers 400 code 8001 when neither dob nor ssn was ever given, and keeps the state", func() {
-		id := c.validated(milo)
+		id := c.validated(testkit.Milo)
 		r := c.challenge(id, nil)
 		expectError(r, http.StatusBadRequest, mockprove.CodeMalformed, "field 'dob' or 'ssn' is missing")
 		Expect(r.Header.Get("X-Mockprove-Rule")).To(Equal("challenge.missing"))
@@ -118,26 +119,26 @@ var _ = Describe("POST /v3/challenge", func() {
 	})
 
 	It("answers 403 code 8003 before validate", func() {
-		r := c.challenge(c.start(milo), map[string]any{"dob": "1981-01-17"})
+		r := c.challenge(c.start(testkit.Milo), map[string]any{"dob": "1981-01-17"})
 		expectError(r, http.StatusForbidden, mockprove.CodeOutOfOrder, "v3-challenge is not in next; allowed: v3-validate")
 	})
 
 	It("answers 403 code 8003 after a successful challenge, naming v3-complete", func() {
-		id := c.validated(milo)
+		id := c.validated(testkit.Milo)
 		Expect(c.challenge(id, map[string]any{"dob": "1981-01-17"}).Body).To(HaveKeyWithValue("success", true))
 		expectError(c.challenge(id, map[string]any{"dob": "1981-01-17"}), http.StatusForbidden, mockprove.CodeOutOfOrder,
 			"v3-challenge is not in next; allowed: v3-complete")
 	})
 
 	It("ends the flow when the challenge fails", func() {
-		id := c.validated(milo)
+		id := c.validated(testkit.Milo)
 		Expect(c.challenge(id, map[string]any{"dob": "1981-01-18"}).Body).To(HaveKeyWithValue("success", false))
-		expectError(c.complete(id, individualOf(milo)), http.StatusForbidden, mockprove.CodeOutOfOrder, "the flow is finished (state failed)")
+		expectError(c.complete(id, individualOf(testkit.Milo)), http.StatusForbidden, mockprove.CodeOutOfOrder, "the flow is finished (state failed)")
 	})
 
 	It("is not part of a Prove Identity flow: 403 code 8003", func() {
 		c.login(identityID, identitySecret)
-		r := c.challenge(c.validated(milo), map[string]any{"dob": "1981-01-17"})
+		r := c.challenge(c.validated(testkit.Milo), map[string]any{"dob": "1981-01-17"})
 		expectError(r, http.StatusForbidden, mockprove.CodeOutOfOrder, "v3-challenge is not in next; allowed: v3-complete")
 	})
 

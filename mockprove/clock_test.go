@@ -8,6 +8,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/mockprove/mockprove/internal/testkit"
 	"github.com/mockprove/mockprove/mockprove"
 )
 
@@ -16,32 +17,32 @@ var _ = Describe("Clock", func() {
 		var clock *mockprove.Clock
 
 		BeforeEach(func() {
-			clock = mockprove.NewFrozenClock(t0)
+			clock = mockprove.NewFrozenClock(testkit.T0)
 		})
 
 		It("stands still until told to move", func() {
 			Expect(clock.Frozen()).To(BeTrue())
-			Expect(clock.Now()).To(Equal(t0))
-			Expect(clock.Now()).To(Equal(t0))
+			Expect(clock.Now()).To(Equal(testkit.T0))
+			Expect(clock.Now()).To(Equal(testkit.T0))
 		})
 
 		It("moves forward with Advance", func() {
 			clock.Advance(90 * time.Second)
-			Expect(clock.Now()).To(Equal(t0.Add(90 * time.Second)))
+			Expect(clock.Now()).To(Equal(testkit.T0.Add(90 * time.Second)))
 			clock.Advance(time.Hour)
-			Expect(clock.Now()).To(Equal(t0.Add(time.Hour + 90*time.Second)))
+			Expect(clock.Now()).To(Equal(testkit.T0.Add(time.Hour + 90*time.Second)))
 		})
 
 		It("ignores a negative Advance", func() {
 			clock.Advance(-time.Hour)
-			Expect(clock.Now()).To(Equal(t0))
+			Expect(clock.Now()).To(Equal(testkit.T0))
 		})
 
 		It("jumps with Set, backwards too", func() {
-			clock.Set(t0.Add(48 * time.Hour))
-			Expect(clock.Now()).To(Equal(t0.Add(48 * time.Hour)))
-			clock.Set(t0.Add(-time.Hour))
-			Expect(clock.Now()).To(Equal(t0.Add(-time.Hour)))
+			clock.Set(testkit.T0.Add(48 * time.Hour))
+			Expect(clock.Now()).To(Equal(testkit.T0.Add(48 * time.Hour)))
+			clock.Set(testkit.T0.Add(-time.Hour))
+			Expect(clock.Now()).To(Equal(testkit.T0.Add(-time.Hour)))
 		})
 
 		Describe("AfterFunc", func() {
@@ -113,22 +114,22 @@ var _ = Describe("Clock", func() {
 
 			It("fires on Set past the deadline, and not on Set backwards", func() {
 				clock.AfterFunc(10*time.Minute, record("a"))
-				clock.Set(t0.Add(-time.Hour))
+				clock.Set(testkit.T0.Add(-time.Hour))
 				Expect(firedNow()).To(BeEmpty())
 
-				clock.Set(t0.Add(9 * time.Minute))
+				clock.Set(testkit.T0.Add(9 * time.Minute))
 				Expect(firedNow()).To(BeEmpty())
 
-				clock.Set(t0.Add(10 * time.Minute))
+				clock.Set(testkit.T0.Add(10 * time.Minute))
 				Expect(firedNow()).To(Equal([]string{"a"}))
 			})
 
 			It("measures the delay from the clock's now, not from t0", func() {
 				clock.Advance(time.Hour)
 				clock.AfterFunc(time.Minute, record("a"))
-				clock.Set(t0.Add(time.Minute))
+				clock.Set(testkit.T0.Add(time.Minute))
 				Expect(firedNow()).To(BeEmpty())
-				clock.Set(t0.Add(time.Hour + time.Minute))
+				clock.Set(testkit.T0.Add(time.Hour + time.Minute))
 				Expect(firedNow()).To(Equal([]string{"a"}))
 			})
 
@@ -136,7 +137,7 @@ var _ = Describe("Clock", func() {
 				clock.AfterFunc(0, record("now"))
 				clock.AfterFunc(-time.Second, record("past"))
 				Eventually(firedNow).Should(ConsistOf("now", "past"))
-				Expect(clock.Now()).To(Equal(t0))
+				Expect(clock.Now()).To(Equal(testkit.T0))
 				Expect(clock.Pending()).To(BeZero())
 			})
 
@@ -178,7 +179,7 @@ var _ = Describe("Clock", func() {
 			wg.Wait()
 			clock.Advance(time.Hour)
 			Expect(clock.Pending()).To(BeZero())
-			Expect(clock.Now()).To(Equal(t0.Add(400*time.Millisecond + time.Hour)))
+			Expect(clock.Now()).To(Equal(testkit.T0.Add(400*time.Millisecond + time.Hour)))
 		})
 	})
 
@@ -191,9 +192,9 @@ var _ = Describe("Clock", func() {
 			clock.Advance(time.Hour)
 			Expect(clock.Now()).To(BeTemporally("~", time.Now().Add(time.Hour), time.Second))
 
-			clock.Set(t0)
-			Expect(clock.Now()).To(BeTemporally("~", t0, time.Second))
-			Expect(clock.Now()).To(BeTemporally(">=", t0))
+			clock.Set(testkit.T0)
+			Expect(clock.Now()).To(BeTemporally("~", testkit.T0, time.Second))
+			Expect(clock.Now()).To(BeTemporally(">=", testkit.T0))
 		})
 
 		It("fires a far timer at once when Advance reaches it", func() {
@@ -209,11 +210,11 @@ var _ = Describe("Clock", func() {
 
 	Describe("the server's clock", func() {
 		It("is Options.Clock, moved by FastForward", func() {
-			clock := mockprove.NewFrozenClock(t0)
+			clock := mockprove.NewFrozenClock(testkit.T0)
 			s := newServer(mockprove.Options{Clock: clock})
 			Expect(s.Clock()).To(BeIdenticalTo(clock))
 			s.FastForward(42 * time.Minute)
-			Expect(clock.Now()).To(Equal(t0.Add(42 * time.Minute)))
+			Expect(clock.Now()).To(Equal(testkit.T0.Add(42 * time.Minute)))
 		})
 
 		It("runs with real time by default", func() {

@@ -6,6 +6,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/mockprove/mockprove/internal/testkit"
 	"github.com/mockprove/mockprove/mockprove"
 )
 
@@ -32,7 +33,7 @@ var _ = Describe("POST /v3/complete", func() {
 
 	Context("Prove Identity: start → validate → complete", func() {
 		It("verifies Milo and ends the flow with the persona's idv", func() {
-			r := c.complete(c.validated(milo), individualOf(milo))
+			r := c.complete(c.validated(testkit.Milo), individualOf(testkit.Milo))
 			Expect(r.Status).To(Equal(http.StatusOK), string(r.Raw))
 			Expect(r.Body).To(Equal(map[string]any{"success": true, "next": next("done"), "idv": highIDV}))
 			Expect(r.Header.Get("X-Mockprove-Step")).To(Equal("/v3/complete"))
@@ -40,7 +41,7 @@ var _ = Describe("POST /v3/complete", func() {
 		})
 
 		It("returns Martina's KYC block (0 hits)", func() {
-			r := c.complete(c.validated(martina), individualOf(martina))
+			r := c.complete(c.validated(testkit.Martina), individualOf(testkit.Martina))
 			Expect(r.Body).To(HaveKeyWithValue("success", true))
 			Expect(r.Body).To(HaveKeyWithValue("kyc", map[string]any{"totalHits": 0.0}))
 			Expect(r.Body).To(HaveKeyWithValue("idv", highIDV))
@@ -75,7 +76,7 @@ var _ = Describe("POST /v3/complete", func() {
 
 		DescribeTable("matches leniently where Prove does",
 			func(in map[string]any) {
-				r := c.complete(c.validated(milo), in)
+				r := c.complete(c.validated(testkit.Milo), in)
 				Expect(r.Status).To(Equal(http.StatusOK), string(r.Raw))
 				Expect(r.Body).To(HaveKeyWithValue("success", true), string(r.Raw))
 			},
@@ -83,21 +84,21 @@ var _ = Describe("POST /v3/complete", func() {
 			Entry("names with extra spaces", map[string]any{"firstName": " Milo ", "lastName": "Pinson"}),
 			Entry("only the ssn", map[string]any{"ssn": "847350596"}),
 			Entry("names and the last 4 of the ssn", map[string]any{"firstName": "Milo", "lastName": "Pinson", "ssn": "0596"}),
-			Entry("dob YYYY-MM", with(individualOf(milo), "dob", "1981-01")),
-			Entry("dob MM-DD", with(individualOf(milo), "dob", "01-17")),
-			Entry("a 5-digit ZIP for a ZIP+4", with(individualOf(milo), "addresses", []any{map[string]any{
+			Entry("dob YYYY-MM", with(individualOf(testkit.Milo), "dob", "1981-01")),
+			Entry("dob MM-DD", with(individualOf(testkit.Milo), "dob", "01-17")),
+			Entry("a 5-digit ZIP for a ZIP+4", with(individualOf(testkit.Milo), "addresses", []any{map[string]any{
 				"address": "6377 birchwood hill", "city": "LITTLETON", "region": "co", "postalCode": "80161"}})),
-			Entry("an email in another case", with(individualOf(milo), "emailAddresses", []any{"MPinsonM@DynDNS.org"})),
-			Entry("a wrong second email (only the first counts)", with(individualOf(milo), "emailAddresses",
+			Entry("an email in another case", with(individualOf(testkit.Milo), "emailAddresses", []any{"MPinsonM@DynDNS.org"})),
+			Entry("a wrong second email (only the first counts)", with(individualOf(testkit.Milo), "emailAddresses",
 				[]any{"mpinsonm@dyndns.org", "someone@example.com"})),
-			Entry("a wrong second address (only the first counts)", with(individualOf(milo), "addresses", []any{
+			Entry("a wrong second address (only the first counts)", with(individualOf(testkit.Milo), "addresses", []any{
 				map[string]any{"address": "6377 Birchwood Hill", "city": "Littleton"},
 				map[string]any{"address": "1 Nowhere", "city": "Elsewhere"}})),
 		)
 
 		DescribeTable("fails on a mismatch: success false, next done, a computed low-confidence idv",
 			func(in map[string]any, field string) {
-				r := c.complete(c.validated(milo), in)
+				r := c.complete(c.validated(testkit.Milo), in)
 				Expect(r.Status).To(Equal(http.StatusOK), string(r.Raw))
 				Expect(r.Body).To(HaveKeyWithValue("success", false))
 				Expect(r.Next()).To(Equal(next("done")))
@@ -107,22 +108,22 @@ var _ = Describe("POST /v3/complete", func() {
 				Expect(idv["dataSource1"]).To(HaveKeyWithValue("reasonCodes", ContainElement("mismatch:"+field)))
 				Expect(r.Header.Get("X-Mockprove-Rule")).To(Equal("complete.mismatch:" + field))
 			},
-			Entry("first name", with(individualOf(milo), "firstName", "Mila"), "firstName"),
-			Entry("last name", with(individualOf(milo), "lastName", "Pinsen"), "lastName"),
-			Entry("dob", with(individualOf(milo), "dob", "1981-01-18"), "dob"),
-			Entry("full ssn", with(individualOf(milo), "ssn", "847350597"), "ssn"),
+			Entry("first name", with(individualOf(testkit.Milo), "firstName", "Mila"), "firstName"),
+			Entry("last name", with(individualOf(testkit.Milo), "lastName", "Pinsen"), "lastName"),
+			Entry("dob", with(individualOf(testkit.Milo), "dob", "1981-01-18"), "dob"),
+			Entry("full ssn", with(individualOf(testkit.Milo), "ssn", "847350597"), "ssn"),
 			Entry("last 4 of ssn", map[string]any{"firstName": "Milo", "lastName": "Pinson", "ssn": "1234"}, "ssn"),
-			Entry("street", with(individualOf(milo), "addresses", []any{map[string]any{"address": "1 Main St"}}), "address"),
-			Entry("city", with(individualOf(milo), "addresses", []any{map[string]any{"address": "6377 Birchwood Hill", "city": "Denver"}}), "city"),
-			Entry("region", with(individualOf(milo), "addresses", []any{map[string]any{"address": "6377 Birchwood Hill", "region": "CA"}}), "region"),
-			Entry("postal code", with(individualOf(milo), "addresses", []any{map[string]any{"address": "6377 Birchwood Hill", "postalCode": "80162"}}), "postalCode"),
-			Entry("first email", with(individualOf(milo), "emailAddresses", []any{"someone@example.com", "mpinsonm@dyndns.org"}), "emailAddress"),
+			Entry("street", with(individualOf(testkit.Milo), "addresses", []any{map[string]any{"address": "1 Main St"}}), "address"),
+			Entry("city", with(individualOf(testkit.Milo), "addresses", []any{map[string]any{"address": "6377 Birchwood Hill", "city": "Denver"}}), "city"),
+			Entry("region", with(individualOf(testkit.Milo), "addresses", []any{map[string]any{"address": "6377 Birchwood Hill", "region": "CA"}}), "region"),
+			Entry("postal code", with(individualOf(testkit.Milo), "addresses", []any{map[string]any{"address": "6377 Birchwood Hill", "postalCode": "80162"}}), "postalCode"),
+			Entry("first email", with(individualOf(testkit.Milo), "emailAddresses", []any{"someone@example.com", "mpinsonm@dyndns.org"}), "emailAddress"),
 		)
 
 		It("scores each part of the comparison in the computed idv", func() {
-			in := with(individualOf(milo), "dob", "1990-01-01", "addresses", []any{map[string]any{
+			in := with(individualOf(testkit.Milo), "dob", "1990-01-01", "addresses", []any{map[string]any{
 				"address": "6377 Birchwood Hill", "city": "Denver", "region": "CO", "postalCode": "80161"}})
-			r := c.complete(c.validated(milo), in)
+			r := c.complete(c.validated(testkit.Milo), in)
 			Expect(r.Body).To(HaveKeyWithValue("success", false))
 			ds := r.Map("idv")["dataSource1"].(map[string]any)
 			Expect(ds).To(HaveKeyWithValue("reasonCodes", []any{"mismatch:dob", "mismatch:city"}))
@@ -142,10 +143,10 @@ var _ = Describe("POST /v3/complete", func() {
 		})
 
 		It("cannot be replayed once done: 403 code 8003", func() {
-			id := c.validated(milo)
-			Expect(c.complete(id, individualOf(milo)).Body).To(HaveKeyWithValue("success", true))
+			id := c.validated(testkit.Milo)
+			Expect(c.complete(id, individualOf(testkit.Milo)).Body).To(HaveKeyWithValue("success", true))
 			for _, step := range []func() result{
-				func() result { return c.complete(id, individualOf(milo)) },
+				func() result { return c.complete(id, individualOf(testkit.Milo)) },
 				func() result { return c.validate(id) },
 				func() result { return c.challenge(id, map[string]any{"dob": "1981-01-17"}) },
 			} {
@@ -155,18 +156,18 @@ var _ = Describe("POST /v3/complete", func() {
 		})
 
 		It("cannot be retried after a mismatch either", func() {
-			id := c.validated(milo)
-			Expect(c.complete(id, with(individualOf(milo), "lastName", "X")).Body).To(HaveKeyWithValue("success", false))
-			expectError(c.complete(id, individualOf(milo)), http.StatusForbidden, mockprove.CodeOutOfOrder, "(state failed)")
+			id := c.validated(testkit.Milo)
+			Expect(c.complete(id, with(individualOf(testkit.Milo), "lastName", "X")).Body).To(HaveKeyWithValue("success", false))
+			expectError(c.complete(id, individualOf(testkit.Milo)), http.StatusForbidden, mockprove.CodeOutOfOrder, "(state failed)")
 		})
 
 		It("answers 403 code 8003 before validate, naming v3-validate", func() {
-			expectError(c.complete(c.start(milo), individualOf(milo)), http.StatusForbidden, mockprove.CodeOutOfOrder,
+			expectError(c.complete(c.start(testkit.Milo), individualOf(testkit.Milo)), http.StatusForbidden, mockprove.CodeOutOfOrder,
 				"v3-complete is not in next; allowed: v3-validate")
 		})
 
 		It("answers 400 code 8008 for an unknown correlationId", func() {
-			expectError(c.complete("00000000-0000-4000-8000-000000000000", individualOf(milo)),
+			expectError(c.complete("00000000-0000-4000-8000-000000000000", individualOf(testkit.Milo)),
 				http.StatusBadRequest, mockprove.CodeInvalidCorrelation, "invalid correlation ID")
 		})
 	})
@@ -175,33 +176,33 @@ var _ = Describe("POST /v3/complete", func() {
 		BeforeEach(func() { c.login(prefillID, prefillSecret) })
 
 		It("verifies the individual that the challenge pre-filled", func() {
-			id := c.validated(milo)
+			id := c.validated(testkit.Milo)
 			ch := c.challenge(id, map[string]any{"ssn": "0596"})
 			Expect(ch.Body).To(HaveKeyWithValue("success", true))
-			r := c.complete(id, individualOf(milo))
+			r := c.complete(id, individualOf(testkit.Milo))
 			Expect(r.Body).To(Equal(map[string]any{"success": true, "next": next("done"), "idv": highIDV}))
 		})
 
 		It("may skip the challenge when dob or ssn came with start", func() {
-			r := c.complete(c.validated(milo, map[string]any{"dob": "1981-01-17"}), individualOf(milo))
+			r := c.complete(c.validated(testkit.Milo, map[string]any{"dob": "1981-01-17"}), individualOf(testkit.Milo))
 			Expect(r.Status).To(Equal(http.StatusOK), string(r.Raw))
 			Expect(r.Body).To(HaveKeyWithValue("success", true))
 		})
 
 		It("may not skip a missing challenge: 403 code 8003 naming v3-challenge", func() {
-			expectError(c.complete(c.validated(milo), individualOf(milo)), http.StatusForbidden, mockprove.CodeOutOfOrder,
+			expectError(c.complete(c.validated(testkit.Milo), individualOf(testkit.Milo)), http.StatusForbidden, mockprove.CodeOutOfOrder,
 				"v3-complete is not in next; allowed: v3-challenge")
 		})
 	})
 
 	DescribeTable("refuses an individual without first and last name or ssn: 400 code 8001",
 		func(in map[string]any) {
-			id := c.validated(milo)
+			id := c.validated(testkit.Milo)
 			r := c.complete(id, in)
 			expectError(r, http.StatusBadRequest, mockprove.CodeMalformed, "field 'individual' must include firstName and lastName, or ssn")
 			Expect(r.Header.Get("X-Mockprove-Rule")).To(Equal("complete.identity"))
 			// The flow is still waiting for its complete.
-			Expect(c.complete(id, individualOf(milo)).Body).To(HaveKeyWithValue("success", true))
+			Expect(c.complete(id, individualOf(testkit.Milo)).Body).To(HaveKeyWithValue("success", true))
 		},
 		Entry("empty", map[string]any{}),
 		Entry("first name only", map[string]any{"firstName": "Milo", "dob": "1981-01-17"}),

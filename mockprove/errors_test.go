@@ -9,6 +9,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/mockprove/mockprove/internal/testkit"
 	"github.com/mockprove/mockprove/mockprove"
 )
 
@@ -145,7 +146,7 @@ var _ = Describe("rate limit", func() {
 	It("is off by default", func() {
 		c := inMemory().login(identityID, identitySecret)
 		for i := range 60 {
-			Expect(c.startWith(map[string]any{"phoneNumber": milo}).Status).To(Equal(http.StatusOK), "request %d", i)
+			Expect(c.startWith(map[string]any{"phoneNumber": testkit.Milo}).Status).To(Equal(http.StatusOK), "request %d", i)
 		}
 	})
 
@@ -159,15 +160,15 @@ var _ = Describe("rate limit", func() {
 
 		It("answers 429 with Retry-After over the limit, and lets requests through the next second", func() {
 			for range 3 {
-				Expect(c.startWith(map[string]any{"phoneNumber": milo}).Status).To(Equal(http.StatusOK))
+				Expect(c.startWith(map[string]any{"phoneNumber": testkit.Milo}).Status).To(Equal(http.StatusOK))
 			}
-			r := c.startWith(map[string]any{"phoneNumber": milo})
+			r := c.startWith(map[string]any{"phoneNumber": testkit.Milo})
 			expectError(r, http.StatusTooManyRequests, mockprove.CodeInternal, "rate limit of 3 requests per second exceeded")
 			Expect(r.Header.Get("Retry-After")).To(Equal("1"))
 			Expect(r.Header.Get("X-Mockprove-Rule")).To(Equal("ratelimit"))
 
 			c.srv.FastForward(time.Second)
-			Expect(c.startWith(map[string]any{"phoneNumber": milo}).Status).To(Equal(http.StatusOK))
+			Expect(c.startWith(map[string]any{"phoneNumber": testkit.Milo}).Status).To(Equal(http.StatusOK))
 		})
 
 		It("counts each client on its own", func() {

@@ -9,23 +9,13 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
-	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
 	"github.com/mockprove/mockprove/contracts"
+	"github.com/mockprove/mockprove/internal/testkit"
 	"github.com/mockprove/mockprove/mockprove"
-)
-
-// Personas of specs/personas.yaml used across the suite.
-const (
-	milo    = "2001001695" // Milo Pinson: prefill + identity, short-term
-	martina = "2001004000" // Martina Goodram: identity only, short-term, KYC with 0 hits
-	marcia  = "2001001693" // Marcia Longo: prefill + identity, NOT short-term, two addresses
-	benji   = "2001004009" // Benji Harper: identity only, NOT short-term
-	nobody  = "2000000000" // no persona has this number
 )
 
 // The built-in OAuth clients (mockprove.DefaultClients).
@@ -35,9 +25,6 @@ const (
 	prefillID      = "prefill-client"
 	prefillSecret  = "prefill-secret"
 )
-
-// t0 is where every frozen clock of the suite starts.
-var t0 = time.Date(2026, time.March, 2, 9, 30, 0, 0, time.UTC)
 
 // memBase is the base URL used with the in-memory transport.
 const memBase = "http://mockprove.test"
@@ -93,15 +80,16 @@ type client struct {
 	bearer string
 }
 
-// newServer builds a server on a frozen clock at t0 with a fixed seed, closed
-// when the spec ends.
+// newServer builds a server on a frozen clock at testkit.T0 with a fixed
+// seed (testkit.Seed), closed when the spec ends. It is not started (specs
+// that need a listener call Start); inMemory reaches it without one.
 func newServer(opts mockprove.Options) *mockprove.Server {
 	GinkgoHelper()
 	if opts.Clock == nil {
-		opts.Clock = mockprove.NewFrozenClock(t0)
+		opts.Clock = mockprove.NewFrozenClock(testkit.T0)
 	}
 	if opts.Seed == 0 {
-		opts.Seed = 42
+		opts.Seed = testkit.Seed
 	}
 	s, err := mockprove.New(opts)
 	Expect(err).NotTo(HaveOccurred())
@@ -366,22 +354,7 @@ func with(m map[string]any, kv ...any) map[string]any {
 }
 
 // logBuffer collects log output; safe for concurrent writes.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+type logBuffer struct{ testkit.SyncBuffer }
 
 // Lines decodes the JSON log lines written so far.
 func (l *logBuffer) Lines() []map[string]any {

@@ -11,6 +11,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/mockprove/mockprove/internal/testkit"
 	"github.com/mockprove/mockprove/mockprove"
 )
 
@@ -36,8 +37,8 @@ var _ = Describe("POST /token", func() {
 			Expect(claims).To(HaveKeyWithValue("sub", id))
 			Expect(claims).To(HaveKeyWithValue("azp", id))
 			Expect(claims).To(HaveKeyWithValue("product", product))
-			Expect(claims).To(HaveKeyWithValue("iat", BeNumerically("==", t0.Unix())))
-			Expect(claims).To(HaveKeyWithValue("exp", BeNumerically("==", t0.Add(time.Hour).Unix())))
+			Expect(claims).To(HaveKeyWithValue("iat", BeNumerically("==", testkit.T0.Unix())))
+			Expect(claims).To(HaveKeyWithValue("exp", BeNumerically("==", testkit.T0.Add(time.Hour).Unix())))
 			Expect(r.Header.Get("X-Mockprove-Step")).To(Equal("/token"))
 			Expect(r.Header.Get("X-Mockprove-Rule")).To(Equal("ok"))
 		},
@@ -48,8 +49,8 @@ var _ = Describe("POST /token", func() {
 	It("sets iat and exp from the emulator's clock, not the wall clock", func() {
 		c.srv.FastForward(90 * time.Minute)
 		_, claims := decodeJWT(c.mustToken(identityID, identitySecret))
-		Expect(claims).To(HaveKeyWithValue("iat", BeNumerically("==", t0.Add(90*time.Minute).Unix())))
-		Expect(claims).To(HaveKeyWithValue("exp", BeNumerically("==", t0.Add(150*time.Minute).Unix())))
+		Expect(claims).To(HaveKeyWithValue("iat", BeNumerically("==", testkit.T0.Add(90*time.Minute).Unix())))
+		Expect(claims).To(HaveKeyWithValue("exp", BeNumerically("==", testkit.T0.Add(150*time.Minute).Unix())))
 	})
 
 	It("mints a different token on each call", func() {
@@ -76,7 +77,7 @@ var _ = Describe("POST /token", func() {
 
 	It("issues a token that /v3/start accepts", func() {
 		c.login(identityID, identitySecret)
-		Expect(c.startWith(map[string]any{"phoneNumber": milo}).Status).To(Equal(http.StatusOK))
+		Expect(c.startWith(map[string]any{"phoneNumber": testkit.Milo}).Status).To(Equal(http.StatusOK))
 	})
 
 	DescribeTable("refuses wrong credentials with 401 code 8002",
@@ -180,7 +181,7 @@ var _ = Describe("Authorization on the /v3 API", func() {
 	// ("" for none).
 	withAuth := func(auth string) result {
 		req := c.request(http.MethodPost, "/v3/start", "application/json",
-			[]byte(`{"flowType":"mobile","phoneNumber":"`+milo+`"}`))
+			[]byte(`{"flowType":"mobile","phoneNumber":"`+testkit.Milo+`"}`))
 		req.Header.Del("Authorization")
 		if auth != "" {
 			req.Header.Set("Authorization", auth)
@@ -225,7 +226,7 @@ var _ = Describe("Authorization on the /v3 API", func() {
 		}, "access token is invalid"),
 		Entry("exp pushed into the future", func() string {
 			_, claims := decodeJWT(c.bearer)
-			claims["exp"] = t0.Add(100 * 24 * time.Hour).Unix()
+			claims["exp"] = testkit.T0.Add(100 * 24 * time.Hour).Unix()
 			return "Bearer " + forge(c.bearer, claims)
 		}, "access token is invalid"),
 		Entry("alg none", func() string {
@@ -238,7 +239,7 @@ var _ = Describe("Authorization on the /v3 API", func() {
 			return "Bearer " + other.mustToken(identityID, identitySecret)
 		}, "access token is invalid"),
 		Entry("the flow's authToken instead of an access token", func() string {
-			r := c.startWith(map[string]any{"phoneNumber": milo})
+			r := c.startWith(map[string]any{"phoneNumber": testkit.Milo})
 			Expect(r.Status).To(Equal(http.StatusOK))
 			return "Bearer " + r.Str("authToken")
 		}, "access token is invalid"),

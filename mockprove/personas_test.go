@@ -10,6 +10,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/mockprove/mockprove/internal/testkit"
 	"github.com/mockprove/mockprove/mockprove"
 )
 
@@ -48,20 +49,20 @@ var _ = Describe("personas", func() {
 				Expect(byPhone).NotTo(HaveKey(p.Phone), "duplicate %s", p.Phone)
 				byPhone[p.Phone] = p
 			}
-			Expect(byPhone[milo].Name).To(Equal("Milo Pinson"))
-			Expect(byPhone[milo].Products).To(ConsistOf(mockprove.ProductPrefill, mockprove.ProductIdentity))
-			Expect(byPhone[milo].ShortTerm).To(BeTrue())
-			Expect(byPhone[martina].Name).To(Equal("Martina Goodram"))
-			Expect(byPhone[martina].Products).To(ConsistOf(mockprove.ProductIdentity))
-			Expect(byPhone[martina].ShortTerm).To(BeTrue())
-			Expect(byPhone[marcia].ShortTerm).To(BeFalse())
-			Expect(byPhone[benji].ShortTerm).To(BeFalse())
+			Expect(byPhone[testkit.Milo].Name).To(Equal("Milo Pinson"))
+			Expect(byPhone[testkit.Milo].Products).To(ConsistOf(mockprove.ProductPrefill, mockprove.ProductIdentity))
+			Expect(byPhone[testkit.Milo].ShortTerm).To(BeTrue())
+			Expect(byPhone[testkit.Martina].Name).To(Equal("Martina Goodram"))
+			Expect(byPhone[testkit.Martina].Products).To(ConsistOf(mockprove.ProductIdentity))
+			Expect(byPhone[testkit.Martina].ShortTerm).To(BeTrue())
+			Expect(byPhone[testkit.Marcia].ShortTerm).To(BeFalse())
+			Expect(byPhone[testkit.Benji].ShortTerm).To(BeFalse())
 			for _, phone := range []string{"2009990001", "2009990002", "2009990003", "2009990004", "2009990005",
 				"2009990006", "2009990007", "2009990010", "2009990011", "2009990012", "2009990013", "2009990014",
 				"2009990015", "2009990016", "2009990017", "2009990018", "2009990019"} {
 				Expect(byPhone).To(HaveKey(phone))
 			}
-			Expect(byPhone).NotTo(HaveKey(nobody))
+			Expect(byPhone).NotTo(HaveKey(testkit.Nobody))
 		})
 
 		It("passes CheckPersona one by one", func() {
@@ -247,12 +248,12 @@ var _ = Describe("personas", func() {
 			r := c.complete(id, map[string]any{"firstName": "ada", "lastName": "TEST", "ssn": "1101", "dob": "05-06"})
 			Expect(r.Body).To(HaveKeyWithValue("success", true))
 
-			expectError(c.startWith(map[string]any{"phoneNumber": milo}), http.StatusBadRequest, mockprove.CodeUserNotFound, milo)
+			expectError(c.startWith(map[string]any{"phoneNumber": testkit.Milo}), http.StatusBadRequest, mockprove.CodeUserNotFound, testkit.Milo)
 		})
 
 		It("uses no persona at all for an empty list", func() {
 			c := inMemory(mockprove.Options{Personas: []mockprove.Persona{}}).login(identityID, identitySecret)
-			expectError(c.startWith(map[string]any{"phoneNumber": milo}), http.StatusBadRequest, mockprove.CodeUserNotFound, milo)
+			expectError(c.startWith(map[string]any{"phoneNumber": testkit.Milo}), http.StatusBadRequest, mockprove.CodeUserNotFound, testkit.Milo)
 		})
 
 		It("is not affected by later changes to the slice", func() {

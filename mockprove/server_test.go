@@ -13,6 +13,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/mockprove/mockprove/internal/testkit"
 	"github.com/mockprove/mockprove/mockprove"
 )
 
@@ -60,7 +61,7 @@ var _ = Describe("Server", func() {
 				_, claims := decodeJWT(c.bearer)
 				Expect(claims).To(HaveKeyWithValue("iss", base+"/"))
 
-				st := c.startWith(map[string]any{"phoneNumber": martina})
+				st := c.startWith(map[string]any{"phoneNumber": testkit.Martina})
 				Expect(st.Status).To(Equal(http.StatusOK), string(st.Raw))
 				_, auth := decodeJWT(st.Str("authToken"))
 				Expect(auth["auth"]).To(HaveKeyWithValue("endp", base))
@@ -70,7 +71,7 @@ var _ = Describe("Server", func() {
 				Expect(v.Body).To(HaveKeyWithValue("success", true))
 				Expect(v.Next()).To(Equal(next("v3-complete")))
 
-				r := c.complete(id, individualOf(martina))
+				r := c.complete(id, individualOf(testkit.Martina))
 				Expect(r.Body).To(HaveKeyWithValue("success", true))
 				Expect(r.Next()).To(Equal(next("done")))
 				Expect(r.Body).To(HaveKeyWithValue("kyc", map[string]any{"totalHits": 0.0}))
@@ -79,11 +80,11 @@ var _ = Describe("Server", func() {
 
 			It("walks a Pre-Fill flow", func() {
 				c.login(prefillID, prefillSecret)
-				id := c.start(milo)
+				id := c.start(testkit.Milo)
 				Expect(c.validate(id).Body).To(HaveKeyWithValue("challengeMissing", true))
 				ch := c.challenge(id, map[string]any{"dob": "1981-01", "ssn": "0596"})
 				Expect(ch.Body).To(HaveKeyWithValue("individual", miloPrefilled))
-				r := c.complete(id, individualOf(milo))
+				r := c.complete(id, individualOf(testkit.Milo))
 				Expect(r.Body).To(Equal(map[string]any{"success": true, "next": next("done"), "idv": highIDV}))
 			})
 
@@ -103,14 +104,14 @@ var _ = Describe("Server", func() {
 			Expect(s.URL()).To(MatchRegexp(`^http://127\.0\.0\.1:\d+$`))
 			Expect(s.Addr()).To(Equal(strings.TrimPrefix(s.URL(), "http://")))
 			c := newClient(s, nil, s.URL()).login(identityID, identitySecret)
-			Expect(c.validate(c.start(milo)).Body).To(HaveKeyWithValue("success", true))
+			Expect(c.validate(c.start(testkit.Milo)).Body).To(HaveKeyWithValue("success", true))
 		})
 
 		It("takes Options", func() {
-			s := mockprove.RunT(GinkgoT(), mockprove.Options{Clock: mockprove.NewFrozenClock(t0), Seed: 5})
+			s := mockprove.RunT(GinkgoT(), mockprove.Options{Clock: mockprove.NewFrozenClock(testkit.T0), Seed: 5})
 			c := newClient(s, nil, s.URL())
 			_, claims := decodeJWT(c.mustToken(identityID, identitySecret))
-			Expect(claims).To(HaveKeyWithValue("iat", BeNumerically("==", t0.Unix())))
+			Expect(claims).To(HaveKeyWithValue("iat", BeNumerically("==", testkit.T0.Unix())))
 		})
 
 		It("closes the server when the test ends", func() {
@@ -270,9 +271,9 @@ var _ = Describe("Server", func() {
 				go func() {
 					defer GinkgoRecover()
 					defer wg.Done()
-					id := c.start(milo)
+					id := c.start(testkit.Milo)
 					c.validate(id)
-					results[i] = c.complete(id, individualOf(milo)).Body
+					results[i] = c.complete(id, individualOf(testkit.Milo)).Body
 				}()
 			}
 			wg.Wait()
@@ -285,10 +286,10 @@ var _ = Describe("Server", func() {
 	Describe("StrictResponses", func() {
 		It("lets conforming responses through", func() {
 			c := inMemory(mockprove.Options{StrictResponses: true}).login(prefillID, prefillSecret)
-			id := c.start(milo, map[string]any{"ssn": "0596"})
+			id := c.start(testkit.Milo, map[string]any{"ssn": "0596"})
 			Expect(c.validate(id).Next()).To(Equal(next("v3-challenge", "v3-complete")))
 			Expect(c.challenge(id, nil).Body).To(HaveKeyWithValue("individual", miloPrefilled))
-			Expect(c.complete(id, individualOf(milo)).Body).To(HaveKeyWithValue("success", true))
+			Expect(c.complete(id, individualOf(testkit.Milo)).Body).To(HaveKeyWithValue("success", true))
 		})
 	})
 
@@ -305,7 +306,7 @@ var _ = Describe("Server", func() {
 
 		It("writes one line per request with client, correlationId, persona, step and status", func() {
 			c.login(prefillID, prefillSecret)
-			id := c.start(milo)
+			id := c.start(testkit.Milo)
 			c.validate(id)
 			c.challenge(id, nil) // 400: neither dob nor ssn
 
@@ -321,7 +322,7 @@ var _ = Describe("Server", func() {
 			Expect(lines[0]).To(HaveKeyWithValue("correlationId", ""))
 			Expect(lines[1]).To(HaveKeyWithValue("step", "/v3/start"))
 			Expect(lines[1]).To(HaveKeyWithValue("correlationId", id))
-			Expect(lines[1]).To(HaveKeyWithValue("persona", milo))
+			Expect(lines[1]).To(HaveKeyWithValue("persona", testkit.Milo))
 			Expect(lines[1]).To(HaveKeyWithValue("level", "INFO"))
 			Expect(lines[2]).To(HaveKeyWithValue("step", "/v3/validate"))
 			Expect(lines[2]).To(HaveKeyWithValue("correlationId", id))
@@ -329,7 +330,7 @@ var _ = Describe("Server", func() {
 			Expect(lines[3]).To(HaveKeyWithValue("step", "/v3/challenge"))
 			Expect(lines[3]).To(HaveKeyWithValue("status", 400.0))
 			Expect(lines[3]).To(HaveKeyWithValue("rule", "challenge.missing"))
-			Expect(lines[3]).To(HaveKeyWithValue("persona", milo))
+			Expect(lines[3]).To(HaveKeyWithValue("persona", testkit.Milo))
 		})
 
 		It("logs refused requests too, at level ERROR for a 5xx", func() {
@@ -349,10 +350,10 @@ var _ = Describe("Server", func() {
 		It("never contains an SSN or DOB sent in a request", func() {
 			secrets := []string{"847350596", "0596", "1981-01-17", "1981-01", "01-17", "900110011", "1999-09-09"}
 			c.login(prefillID, prefillSecret)
-			id := c.start(milo, map[string]any{"dob": "1981-01-17", "ssn": "847350596"})
+			id := c.start(testkit.Milo, map[string]any{"dob": "1981-01-17", "ssn": "847350596"})
 			c.validate(id)
 			c.challenge(id, map[string]any{"dob": "1981-01", "ssn": "0596"})
-			c.complete(id, individualOf(milo))
+			c.complete(id, individualOf(testkit.Milo))
 			// The same values in refused requests.
 			c.send(http.MethodPost, "/v3/start", "application/json", `{"flowType":"mobile","phoneNumber":"2001001695","ssn":"900110011","dob":"1999-09-09","x":1}`)
 			c.send(http.MethodPost, "/v3/challenge", "application/json", `{"correlationId":"`+id+`","ssn":"0596","dob":"01-17"}`)
@@ -378,14 +379,14 @@ var _ = Describe("Server", func() {
 	Describe("X-Mockprove headers", func() {
 		It("say which persona, step and rule produced each answer", func() {
 			c := inMemory().login(identityID, identitySecret)
-			id := c.start(benji)
+			id := c.start(testkit.Benji)
 			r := c.validate(id)
-			Expect(r.Header.Get("X-Mockprove-Persona")).To(Equal(benji))
+			Expect(r.Header.Get("X-Mockprove-Persona")).To(Equal(testkit.Benji))
 			Expect(r.Header.Get("X-Mockprove-Step")).To(Equal("/v3/validate"))
 			Expect(r.Header.Get("X-Mockprove-Rule")).To(Equal("possession.missing"))
 
-			r = c.complete(id, individualOf(benji))
-			Expect(r.Header.Get("X-Mockprove-Persona")).To(Equal(benji))
+			r = c.complete(id, individualOf(testkit.Benji))
+			Expect(r.Header.Get("X-Mockprove-Persona")).To(Equal(testkit.Benji))
 			Expect(r.Header.Get("X-Mockprove-Rule")).To(Equal("flow.order"))
 
 			r = c.send(http.MethodPost, "/v3/start", "application/json", `{"flowType":"phone"}`)

@@ -8,6 +8,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/mockprove/mockprove/internal/testkit"
 	"github.com/mockprove/mockprove/mockprove"
 )
 
@@ -21,23 +22,23 @@ var _ = Describe("POST /v3/start", func() {
 	})
 
 	It("opens a flow: authToken, a UUID v4 correlationId and next v3-validate", func() {
-		r := c.startWith(map[string]any{"phoneNumber": milo})
+		r := c.startWith(map[string]any{"phoneNumber": testkit.Milo})
 		Expect(r.Status).To(Equal(http.StatusOK), string(r.Raw))
 		Expect(r.Body).To(HaveLen(3))
 		Expect(r.Str("correlationId")).To(MatchRegexp(uuidV4.String()))
 		Expect(r.Next()).To(Equal(next("v3-validate")))
-		Expect(r.Header.Get("X-Mockprove-Persona")).To(Equal(milo))
+		Expect(r.Header.Get("X-Mockprove-Persona")).To(Equal(testkit.Milo))
 		Expect(r.Header.Get("X-Mockprove-Step")).To(Equal("/v3/start"))
 		Expect(r.Header.Get("X-Mockprove-Rule")).To(Equal("start"))
 	})
 
 	It("returns an authToken JWT that expires 15 minutes after start", func() {
 		c.srv.FastForward(3 * time.Minute)
-		r := c.startWith(map[string]any{"phoneNumber": milo})
+		r := c.startWith(map[string]any{"phoneNumber": testkit.Milo})
 		header, claims := decodeJWT(r.Str("authToken"))
 		Expect(header).To(HaveKeyWithValue("alg", "HS256"))
-		Expect(claims).To(HaveKeyWithValue("iat", BeNumerically("==", t0.Add(3*time.Minute).Unix())))
-		Expect(claims).To(HaveKeyWithValue("exp", BeNumerically("==", t0.Add(18*time.Minute).Unix())))
+		Expect(claims).To(HaveKeyWithValue("iat", BeNumerically("==", testkit.T0.Add(3*time.Minute).Unix())))
+		Expect(claims).To(HaveKeyWithValue("exp", BeNumerically("==", testkit.T0.Add(18*time.Minute).Unix())))
 		Expect(claims).To(HaveKeyWithValue("rid", r.Str("correlationId")))
 		Expect(claims).To(HaveKeyWithValue("iss", memBase))
 		auth, _ := claims["auth"].(map[string]any)
@@ -48,7 +49,7 @@ var _ = Describe("POST /v3/start", func() {
 	It("hands out a new correlationId per flow", func() {
 		seen := map[string]bool{}
 		for range 10 {
-			id := c.start(milo)
+			id := c.start(testkit.Milo)
 			Expect(seen).NotTo(HaveKey(id))
 			seen[id] = true
 		}
@@ -57,19 +58,19 @@ var _ = Describe("POST /v3/start", func() {
 	It("repeats its correlationIds for the same Options.Seed", func() {
 		a := inMemory(mockprove.Options{Seed: 99}).login(prefillID, prefillSecret)
 		b := inMemory(mockprove.Options{Seed: 99}).login(prefillID, prefillSecret)
-		Expect(a.start(milo)).To(Equal(b.start(milo)))
+		Expect(a.start(testkit.Milo)).To(Equal(b.start(testkit.Milo)))
 	})
 
 	It("accepts the phone number with a leading +1", func() {
-		r := c.startWith(map[string]any{"phoneNumber": "+1" + milo})
+		r := c.startWith(map[string]any{"phoneNumber": "+1" + testkit.Milo})
 		Expect(r.Status).To(Equal(http.StatusOK), string(r.Raw))
-		Expect(r.Header.Get("X-Mockprove-Persona")).To(Equal(milo))
+		Expect(r.Header.Get("X-Mockprove-Persona")).To(Equal(testkit.Milo))
 		v := c.validate(r.Str("correlationId"))
-		Expect(v.Body).To(HaveKeyWithValue("phoneNumber", milo))
+		Expect(v.Body).To(HaveKeyWithValue("phoneNumber", testkit.Milo))
 	})
 
 	It("starts a desktop flow (Instant Link) when finalTargetUrl is given", func() {
-		r := c.startWith(map[string]any{"flowType": "desktop", "phoneNumber": milo,
+		r := c.startWith(map[string]any{"flowType": "desktop", "phoneNumber": testkit.Milo,
 			"finalTargetUrl": "https://www.example.com/landing-page"})
 		Expect(r.Status).To(Equal(http.StatusOK), string(r.Raw))
 		Expect(r.Next()).To(Equal(next("v3-validate")))
@@ -79,7 +80,7 @@ var _ = Describe("POST /v3/start", func() {
 
 	It("accepts every documented optional field", func() {
 		r := c.startWith(map[string]any{
-			"phoneNumber": milo, "emailAddress": "mpinsonm@dyndns.org", "ipAddress": "10.0.0.1",
+			"phoneNumber": testkit.Milo, "emailAddress": "mpinsonm@dyndns.org", "ipAddress": "10.0.0.1",
 			"dob": "1981-01", "ssn": "0596", "allowOTPRetry": true,
 			"smsMessage": "#### is your temporary code to continue your application.",
 		})
@@ -112,8 +113,8 @@ var _ = Describe("POST /v3/start", func() {
 	)
 
 	It("answers 400 code 8007 for a number that is no test user", func() {
-		r := c.startWith(map[string]any{"phoneNumber": nobody})
-		expectError(r, http.StatusBadRequest, mockprove.CodeUserNotFound, "no test user found matching the phone number "+nobody)
+		r := c.startWith(map[string]any{"phoneNumber": testkit.Nobody})
+		expectError(r, http.StatusBadRequest, mockprove.CodeUserNotFound, "no test user found matching the phone number "+testkit.Nobody)
 		Expect(r.Header.Get("X-Mockprove-Rule")).To(Equal("persona.unknown"))
 	})
 
@@ -125,7 +126,7 @@ var _ = Describe("POST /v3/start", func() {
 			Expect(r.Header.Get("X-Mockprove-Persona")).To(Equal(phone))
 			Expect(r.Header.Get("X-Mockprove-Rule")).To(Equal("persona.products"))
 		},
-		Entry("Martina (identity) with a Pre-Fill client", prefillID, prefillSecret, martina,
+		Entry("Martina (identity) with a Pre-Fill client", prefillID, prefillSecret, testkit.Martina,
 			"2001004000 is not a prefill test user (products: identity)"),
 		Entry("Theo (prefill) with an Identity client", identityID, identitySecret, "2009990006",
 			"(products: prefill)"),
@@ -144,11 +145,11 @@ var _ = Describe("POST /v3/start", func() {
 			c.login(id, secret)
 			Expect(c.startWith(map[string]any{"phoneNumber": phone}).Status).To(Equal(http.StatusOK))
 		},
-		Entry("Martina with an Identity client", identityID, identitySecret, martina),
-		Entry("Milo with an Identity client", identityID, identitySecret, milo),
-		Entry("Milo with a Pre-Fill client", prefillID, prefillSecret, milo),
+		Entry("Martina with an Identity client", identityID, identitySecret, testkit.Martina),
+		Entry("Milo with an Identity client", identityID, identitySecret, testkit.Milo),
+		Entry("Milo with a Pre-Fill client", prefillID, prefillSecret, testkit.Milo),
 		Entry("Theo with a Pre-Fill client", prefillID, prefillSecret, "2009990006"),
-		Entry("a non-short-term persona", identityID, identitySecret, benji),
+		Entry("a non-short-term persona", identityID, identitySecret, testkit.Benji),
 	)
 })
 

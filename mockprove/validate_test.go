@@ -7,6 +7,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/mockprove/mockprove/internal/testkit"
 	"github.com/mockprove/mockprove/mockprove"
 )
 
@@ -32,20 +33,20 @@ var _ = Describe("POST /v3/validate", func() {
 				Expect(r.Header.Get("X-Mockprove-Step")).To(Equal("/v3/validate"))
 				Expect(r.Header.Get("X-Mockprove-Rule")).To(Equal("persona.shortTerm"))
 			},
-			Entry("Milo Pinson", milo),
-			Entry("Martina Goodram", martina),
+			Entry("Milo Pinson", testkit.Milo),
+			Entry("Martina Goodram", testkit.Martina),
 		)
 
 		It("keeps challengeMissing false even without dob or ssn", func() {
-			r := c.validate(c.start(milo))
+			r := c.validate(c.start(testkit.Milo))
 			Expect(r.Body).To(HaveKeyWithValue("challengeMissing", false))
 		})
 
 		It("fails (HTTP 200, success false, next done) for a persona that needs the client SDK", func() {
-			r := c.validate(c.start(benji))
+			r := c.validate(c.start(testkit.Benji))
 			Expect(r.Status).To(Equal(http.StatusOK))
 			Expect(r.Body).To(Equal(map[string]any{
-				"success": false, "challengeMissing": false, "phoneNumber": benji, "next": next("done"),
+				"success": false, "challengeMissing": false, "phoneNumber": testkit.Benji, "next": next("done"),
 			}))
 			Expect(r.Header.Get("X-Mockprove-Rule")).To(Equal("possession.missing"))
 		})
@@ -55,17 +56,17 @@ var _ = Describe("POST /v3/validate", func() {
 		BeforeEach(func() { c.login(prefillID, prefillSecret) })
 
 		It("asks for the challenge when neither dob nor ssn was given at start", func() {
-			r := c.validate(c.start(milo))
+			r := c.validate(c.start(testkit.Milo))
 			Expect(r.Status).To(Equal(http.StatusOK), string(r.Raw))
 			Expect(r.Body).To(Equal(map[string]any{
-				"success": true, "challengeMissing": true, "phoneNumber": milo,
+				"success": true, "challengeMissing": true, "phoneNumber": testkit.Milo,
 				"next": next("v3-challenge"),
 			}))
 		})
 
 		DescribeTable("offers challenge and complete when a challenge value came with start",
 			func(extra map[string]any) {
-				r := c.validate(c.start(milo, extra))
+				r := c.validate(c.start(testkit.Milo, extra))
 				Expect(r.Status).To(Equal(http.StatusOK), string(r.Raw))
 				Expect(r.Body).To(HaveKeyWithValue("success", true))
 				Expect(r.Body).To(HaveKeyWithValue("challengeMissing", false))
@@ -77,11 +78,11 @@ var _ = Describe("POST /v3/validate", func() {
 		)
 
 		It("fails for a persona that needs the client SDK and ends the flow", func() {
-			id := c.start(marcia)
+			id := c.start(testkit.Marcia)
 			r := c.validate(id)
 			Expect(r.Status).To(Equal(http.StatusOK))
 			Expect(r.Body).To(HaveKeyWithValue("success", false))
-			Expect(r.Body).To(HaveKeyWithValue("phoneNumber", marcia))
+			Expect(r.Body).To(HaveKeyWithValue("phoneNumber", testkit.Marcia))
 			Expect(r.Next()).To(Equal(next("done")))
 
 			expectError(c.challenge(id, map[string]any{"dob": "1982-07-19"}),
@@ -104,7 +105,7 @@ var _ = Describe("POST /v3/validate", func() {
 		BeforeEach(func() { c.login(prefillID, prefillSecret) })
 
 		It("refuses a second validate with 403 code 8003 naming the allowed steps, and keeps the state", func() {
-			id := c.start(milo)
+			id := c.start(testkit.Milo)
 			Expect(c.validate(id).Status).To(Equal(http.StatusOK))
 
 			r := c.validate(id)
@@ -127,7 +128,7 @@ var _ = Describe("POST /v3/validate", func() {
 		})
 
 		It("answers 400 code 8008 for another client's flow, which stays usable by its owner", func() {
-			id := c.start(milo)
+			id := c.start(testkit.Milo)
 			other := c.as(identityID, identitySecret)
 			expectError(other.validate(id), http.StatusBadRequest, mockprove.CodeInvalidCorrelation, "is not a flow of this client")
 
@@ -141,20 +142,20 @@ var _ = Describe("POST /v3/validate", func() {
 				{ID: "a", Secret: "sa", Product: mockprove.ProductIdentity},
 				{ID: "b", Secret: "sb", Product: mockprove.ProductIdentity},
 			}}).login("a", "sa")
-			id := c.start(milo)
+			id := c.start(testkit.Milo)
 			expectError(c.as("b", "sb").validate(id), http.StatusBadRequest, mockprove.CodeInvalidCorrelation, "not a flow of this client")
 		})
 
 		It("keeps a flow for 15 minutes on the emulator's clock, then answers 400 code 8008", func() {
-			fresh := c.start(milo)
-			stale := c.start(milo)
+			fresh := c.start(testkit.Milo)
+			stale := c.start(testkit.Milo)
 			c.srv.FastForward(mockprove.FlowTTL - time.Second)
 			Expect(c.validate(fresh).Status).To(Equal(http.StatusOK))
 
 			c.srv.FastForward(time.Second)
 			r := c.validate(stale)
 			expectError(r, http.StatusBadRequest, mockprove.CodeInvalidCorrelation,
-				"the flow expired at "+t0.Add(15*time.Minute).Format(time.RFC3339))
+				"the flow expired at "+testkit.T0.Add(15*time.Minute).Format(time.RFC3339))
 			Expect(r.Header.Get("X-Mockprove-Rule")).To(Equal("flow.expired"))
 
 			// Later steps of a flow past its 15 minutes fail the same way.

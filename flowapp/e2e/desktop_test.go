@@ -8,6 +8,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/mockprove/mockprove/internal/testkit"
 	"github.com/mockprove/mockprove/mockprove"
 )
 
@@ -32,7 +33,7 @@ var _ = Describe("on a computer (desktop, Instant Link)", func() {
 	}
 
 	It("opens the account after the link is opened on the phone", func() {
-		e.fill("#phone", jordan)
+		e.fill("#phone", testkit.Jordan)
 		e.docShot("phone-entry.png")
 		e.click("#start")
 
@@ -48,10 +49,10 @@ var _ = Describe("on a computer (desktop, Instant Link)", func() {
 		e.shot("waiting")
 		e.docShot("instant-link-wait.png")
 
-		e.openLinkOnPhone(e.linkFromPhone(jordan))
+		e.openLinkOnPhone(e.linkFromPhone(testkit.Jordan))
 		e.waitVisible("#details-form")
 		Expect(e.value("#first-name")).To(BeEmpty(), "Prove Identity sends no pre-fill data")
-		e.fillDetails(people[jordan])
+		e.fillDetails(people[testkit.Jordan])
 		e.submitDetails()
 
 		Expect(e.resultSuccess()).To(BeTrue())
@@ -70,9 +71,9 @@ var _ = Describe("on a computer (desktop, Instant Link)", func() {
 	})
 
 	It("says the link expired when it is not opened in time", func() {
-		e.startWith(felix)
+		e.startWith(testkit.Felix)
 		e.waitVisible("#countdown")
-		e.linkFromPhone(felix)
+		e.linkFromPhone(testkit.Felix)
 		e.advanceClock("3m1s") // links live 3 minutes
 
 		e.waitVisible("#error")
@@ -87,9 +88,9 @@ var _ = Describe("on a computer (desktop, Instant Link)", func() {
 	})
 
 	It("says we could not verify the phone when Prove's validate fails", func() {
-		e.startWith(dana)
+		e.startWith(testkit.Dana)
 		e.waitVisible("#countdown")
-		e.openLinkOnPhone(e.linkFromPhone(dana))
+		e.openLinkOnPhone(e.linkFromPhone(testkit.Dana))
 
 		e.waitVisible("#error")
 		e.shot("error")
@@ -101,8 +102,8 @@ var _ = Describe("on a computer (desktop, Instant Link)", func() {
 	})
 
 	It("shows an unsuccessful result when the name does not match", func() {
-		desktopVerify(jordan)
-		p := people[jordan]
+		desktopVerify(testkit.Jordan)
+		p := people[testkit.Jordan]
 		p.Last = "Smithers"
 		e.fillDetails(p)
 		e.submitDetails()
@@ -117,8 +118,8 @@ var _ = Describe("on a computer (desktop, Instant Link)", func() {
 	})
 
 	It("lists the KYC hits", func() {
-		desktopVerify(harold)
-		e.fillDetails(people[harold])
+		desktopVerify(testkit.Harold)
+		e.fillDetails(people[testkit.Harold])
 		e.submitDetails()
 
 		Expect(e.resultSuccess()).To(BeTrue())
@@ -133,7 +134,7 @@ var _ = Describe("on a computer (desktop, Instant Link)", func() {
 
 	It("shows a clear error when Prove fails at /v3/start, and trying again works", func() {
 		Expect(e.prove.FailNext("/v3/start", 500)).To(Succeed())
-		e.startWith(jordan)
+		e.startWith(testkit.Jordan)
 
 		e.waitVisible("#error")
 		e.shot("error")
@@ -145,8 +146,8 @@ var _ = Describe("on a computer (desktop, Instant Link)", func() {
 		e.waitVisible("#phone")
 		e.click("#start")
 		e.waitVisible("#countdown")
-		e.openLinkOnPhone(e.linkFromPhone(jordan))
-		e.fillDetails(people[jordan])
+		e.openLinkOnPhone(e.linkFromPhone(testkit.Jordan))
+		e.fillDetails(people[testkit.Jordan])
 		e.submitDetails()
 		Expect(e.resultSuccess()).To(BeTrue())
 		Expect(e.proveCalls()).To(HaveExactElements("/token", "/v3/start", "/v3/start", "/v3/validate", "/v3/complete"))
@@ -156,15 +157,15 @@ var _ = Describe("on a computer (desktop, Instant Link)", func() {
 	It("still completes when /v3/validate is slow, waiting for it", func() {
 		_, err := e.prove.AddFault(mockprove.FaultSpec{Step: "/v3/validate", Kind: "delay", Delay: "500ms", Count: 1})
 		Expect(err).NotTo(HaveOccurred())
-		e.startWith(jordan)
+		e.startWith(testkit.Jordan)
 		e.waitVisible("#countdown")
-		link := e.linkFromPhone(jordan)
+		link := e.linkFromPhone(testkit.Jordan)
 		began := time.Now()
 		e.openLinkOnPhone(link)
 		e.waitVisible("#details-form")
 		Expect(time.Since(began)).To(BeNumerically(">=", 500*time.Millisecond), "the page waited for the slow /v3/validate")
 		Expect(e.journalEntry("/v3/validate").Fault).NotTo(BeEmpty(), "the delay was injected")
-		e.fillDetails(people[jordan])
+		e.fillDetails(people[testkit.Jordan])
 		e.submitDetails()
 		Expect(e.resultSuccess()).To(BeTrue())
 	})

@@ -18,23 +18,9 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/mockprove/mockprove/internal/browser"
+	"github.com/mockprove/mockprove/internal/testkit"
 	"github.com/mockprove/mockprove/mockprove"
 )
-
-// Personas of specs/personas.yaml the specs use.
-const (
-	jordan  = "2009990039" // Jordan Ellis: ordinary user, OTP 1234, Instant Link clicked by hand
-	diego   = "2009990031" // Diego Salazar: random OTP in each SMS
-	abigail = "2009990032" // Abigail Thornton: OTP 654321
-	ingrid  = "2009990036" // Ingrid Halvorsen: number refused by the device API
-	felix   = "2009990033" // Felix Hoffmann: never clicks the Instant Link
-	dana    = "2009990001" // Dana Whitfield: /v3/validate fails
-	harold  = "2009990004" // Harold Whitcomb: KYC with 4 AML hits
-	milo    = "2001001695" // Milo Pinson: Prove sandbox Pre-Fill / Identity user
-)
-
-// t0 is where every spec's frozen mockprove clock starts.
-var t0 = time.Date(2026, time.March, 2, 9, 30, 0, 0, time.UTC)
 
 // Timeouts of the UI waits (real time: they bound how long the browser may
 // take, never business time).
@@ -50,10 +36,10 @@ type person struct {
 }
 
 var people = map[string]person{
-	jordan: {"Jordan", "Ellis", "1988-03-21", "900030039", "jordan.ellis@example.com", "725 Elm Park Boulevard", "Columbus", "OH", "43215"},
-	dana:   {"Dana", "Whitfield", "1987-04-12", "900112233", "dana.whitfield@example.com", "1423 Maple Ridge Drive", "Des Moines", "IA", "50310"},
-	harold: {"Harold", "Whitcomb", "1958-08-21", "900445566", "harold.whitcomb@example.com", "310 Harbor View Terrace", "Annapolis", "MD", "21401"},
-	diego:  {"Diego", "Salazar", "1984-06-30", "900030031", "diego.salazar@example.com", "804 Mission Hills Drive", "San Diego", "CA", "92103"},
+	testkit.Jordan: {"Jordan", "Ellis", "1988-03-21", "900030039", "jordan.ellis@example.com", "725 Elm Park Boulevard", "Columbus", "OH", "43215"},
+	testkit.Dana:   {"Dana", "Whitfield", "1987-04-12", "900112233", "dana.whitfield@example.com", "1423 Maple Ridge Drive", "Des Moines", "IA", "50310"},
+	testkit.Harold: {"Harold", "Whitcomb", "1958-08-21", "900445566", "harold.whitcomb@example.com", "310 Harbor View Terrace", "Annapolis", "MD", "21401"},
+	testkit.Diego:  {"Diego", "Salazar", "1984-06-30", "900030031", "diego.salazar@example.com", "804 Mission Hills Drive", "San Diego", "CA", "92103"},
 }
 
 // envOptions choose the browser and flowapp's Prove credentials.
@@ -76,7 +62,7 @@ type env struct {
 // the final page is saved as a screenshot first.
 func newEnv(o envOptions) *env {
 	GinkgoHelper()
-	s := mockprove.RunT(GinkgoT(), mockprove.Options{Clock: mockprove.NewFrozenClock(t0), Seed: 42, StrictResponses: true})
+	s := testkit.Mock(GinkgoT(), mockprove.Options{StrictResponses: true})
 	if o.ClientID == "" {
 		o.ClientID, o.ClientSecret = "identity-client", "identity-secret"
 	}

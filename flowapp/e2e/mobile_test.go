@@ -5,6 +5,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/mockprove/mockprove/internal/browser"
+	"github.com/mockprove/mockprove/internal/testkit"
 	"github.com/mockprove/mockprove/mockprove"
 )
 
@@ -19,15 +20,15 @@ var _ = Describe("on a phone (mobile web, OTP)", func() {
 	})
 
 	It("verifies the phone with the texted code and opens the account", func() {
-		e.startWith(jordan)
-		code := e.otpFromPhone(jordan, 1)
+		e.startWith(testkit.Jordan)
+		code := e.otpFromPhone(testkit.Jordan, 1)
 		e.waitVisible("#otp")
 		e.expectFocus("otp", "focus moves to the code input")
 		Expect(e.text("#otp-phone")).To(Equal("(200) 999-0039"))
 		e.docShot("otp.png")
 
 		e.enterOTP(code)
-		e.fillDetails(people[jordan])
+		e.fillDetails(people[testkit.Jordan])
 		e.submitDetails()
 
 		Expect(e.resultSuccess()).To(BeTrue(), "result page: %s", e.text("#result"))
@@ -51,8 +52,8 @@ var _ = Describe("on a phone (mobile web, OTP)", func() {
 	})
 
 	It("shows the SDK's error for a wrong code and accepts the right one", func() {
-		e.startWith(jordan)
-		code := e.otpFromPhone(jordan, 1)
+		e.startWith(testkit.Jordan)
+		code := e.otpFromPhone(testkit.Jordan, 1)
 		e.enterOTP("0000")
 
 		e.waitVisible("#otp-error")
@@ -73,12 +74,12 @@ var _ = Describe("on a phone (mobile web, OTP)", func() {
 	})
 
 	It("resends the code, and the new code works", func() {
-		e.startWith(diego) // a random code in every text
-		first := e.otpFromPhone(diego, 1)
+		e.startWith(testkit.Diego) // a random code in every text
+		first := e.otpFromPhone(testkit.Diego, 1)
 		e.waitVisible("#otp")
 		e.click("#otp-resend")
 
-		second := e.otpFromPhone(diego, 2)
+		second := e.otpFromPhone(testkit.Diego, 2)
 		e.waitVisible("#otp-note")
 		Expect(e.text("#otp-note")).To(ContainSubstring("We sent a new code"))
 		Expect(e.calls()).To(inOrder("POST /v1/client/mobile/otp/start", "POST /v1/client/mobile/otp/start"))
@@ -88,40 +89,40 @@ var _ = Describe("on a phone (mobile web, OTP)", func() {
 		e.waitVisible("#otp-error")
 		Expect(e.text("#otp-error")).To(ContainSubstring("invalid OTP"))
 		e.enterOTP(second)
-		e.fillDetails(people[diego])
+		e.fillDetails(people[testkit.Diego])
 		e.submitDetails()
 		Expect(e.resultSuccess()).To(BeTrue())
 		Expect(e.proveCalls()).To(HaveExactElements("/token", "/v3/start", "/v3/validate", "/v3/complete"))
 	})
 
 	It("changes the number in the page, showing why a number is refused", func() {
-		e.startWith(abigail)
-		e.otpFromPhone(abigail, 1)
+		e.startWith(testkit.Abigail)
+		e.otpFromPhone(testkit.Abigail, 1)
 		e.waitVisible("#otp")
 		e.click("#otp-change")
 
 		e.waitVisible("#new-phone")
 		e.expectFocus("new-phone")
-		e.fill("#new-phone", ingrid) // the carrier refuses this number
+		e.fill("#new-phone", testkit.Ingrid) // the carrier refuses this number
 		e.click("#change-submit")
 		e.waitVisible("#change-error")
 		e.shot("refused-number")
 		Expect(e.text("#change-error")).To(ContainSubstring("could not be verified")) // phoneValidationError.message
 
-		e.fill("#new-phone", jordan)
+		e.fill("#new-phone", testkit.Jordan)
 		e.click("#change-submit")
-		code := e.otpFromPhone(jordan, 1)
+		code := e.otpFromPhone(testkit.Jordan, 1)
 		e.waitVisible("#otp")
 		Expect(e.text("#otp-phone")).To(Equal("(200) 999-0039"))
 		e.enterOTP(code)
-		e.fillDetails(people[jordan])
+		e.fillDetails(people[testkit.Jordan])
 		e.submitDetails()
 		Expect(e.resultSuccess()).To(BeTrue())
 	})
 
 	It("says the code expired when it is entered too late, and starting again works", func() {
-		e.startWith(jordan)
-		code := e.otpFromPhone(jordan, 1)
+		e.startWith(testkit.Jordan)
+		code := e.otpFromPhone(testkit.Jordan, 1)
 		e.waitVisible("#otp")
 		e.advanceClock("2m1s") // codes live 2 minutes
 
@@ -138,28 +139,28 @@ var _ = Describe("on a phone (mobile web, OTP)", func() {
 		e.click("#restart")
 		e.waitVisible("#phone")
 		e.expectFocus("phone")
-		Expect(e.value("#phone")).To(Equal(jordan), "the number is kept")
+		Expect(e.value("#phone")).To(Equal(testkit.Jordan), "the number is kept")
 		e.click("#start")
-		code = e.otpFromPhone(jordan, 2)
+		code = e.otpFromPhone(testkit.Jordan, 2)
 		e.enterOTP(code)
-		e.fillDetails(people[jordan])
+		e.fillDetails(people[testkit.Jordan])
 		e.submitDetails()
 		Expect(e.resultSuccess()).To(BeTrue())
 		Expect(e.proveCalls()).To(HaveExactElements("/token", "/v3/start", "/v3/validate", "/v3/start", "/v3/validate", "/v3/complete"))
 	})
 
 	It("starts again from the code form, cancelling the SDK's step; the new flow works", func() {
-		e.startWith(jordan)
-		e.otpFromPhone(jordan, 1)
+		e.startWith(testkit.Jordan)
+		e.otpFromPhone(testkit.Jordan, 1)
 		e.waitVisible("#otp")
 		e.click("#otp-restart")
 
 		e.waitVisible("#phone")
 		e.expectFocus("phone")
-		Expect(e.value("#phone")).To(Equal(jordan), "the number is kept")
+		Expect(e.value("#phone")).To(Equal(testkit.Jordan), "the number is kept")
 		e.click("#start")
-		e.enterOTP(e.otpFromPhone(jordan, 2))
-		e.fillDetails(people[jordan])
+		e.enterOTP(e.otpFromPhone(testkit.Jordan, 2))
+		e.fillDetails(people[testkit.Jordan])
 		e.submitDetails()
 		Expect(e.resultSuccess()).To(BeTrue())
 		Expect(e.proveCalls()).To(HaveExactElements("/token", "/v3/start", "/v3/start", "/v3/validate", "/v3/complete"),
@@ -170,26 +171,26 @@ var _ = Describe("on a phone (mobile web, OTP)", func() {
 	})
 
 	It("starts again from the change-number form", func() {
-		e.startWith(abigail)
-		e.otpFromPhone(abigail, 1)
+		e.startWith(testkit.Abigail)
+		e.otpFromPhone(testkit.Abigail, 1)
 		e.waitVisible("#otp")
 		e.click("#otp-change")
 		e.waitVisible("#new-phone")
 		e.click("#change-restart")
 
 		e.waitVisible("#phone")
-		e.startWith(jordan)
-		e.enterOTP(e.otpFromPhone(jordan, 1))
+		e.startWith(testkit.Jordan)
+		e.enterOTP(e.otpFromPhone(testkit.Jordan, 1))
 		e.waitVisible("#details-form")
 		Expect(e.proveCalls()).To(HaveExactElements("/token", "/v3/start", "/v3/start", "/v3/validate"))
-		Expect(e.prove.Outbox(mockprove.SMSFilter{Phone: abigail})).To(HaveLen(1), "no code for the cancelled flow's number")
+		Expect(e.prove.Outbox(mockprove.SMSFilter{Phone: testkit.Abigail})).To(HaveLen(1), "no code for the cancelled flow's number")
 		Expect(browser.Logs(e.ctx)).To(ContainElement(ContainSubstring("user cancelled")), "the SDK's start step was rejected")
 		Expect(e.calls()).To(inOrder("POST /v1/client/mobile/otp/start", "POST /v1/client/mobile/otp/error", "POST /v3/start"))
 	})
 
 	It("shows a clear error when the SDK's device call fails", func() {
 		Expect(e.prove.FailNext("/v1/client/mobile/otp/start", 500)).To(Succeed())
-		e.startWith(jordan)
+		e.startWith(testkit.Jordan)
 		e.waitVisible("#error")
 		e.shot("error")
 		Expect(e.text("#error-title")).To(Equal("Phone verification failed"))

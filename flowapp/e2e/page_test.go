@@ -7,6 +7,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/mockprove/mockprove/internal/browser"
+	"github.com/mockprove/mockprove/internal/testkit"
 	"github.com/mockprove/mockprove/mockprove"
 )
 
@@ -52,7 +53,7 @@ var _ = Describe("the phone step and the landing page", func() {
 		Expect(region()).To(Equal("shown polite []"))
 		e.startWith("12345")
 		Expect(region()).To(Equal("shown polite [Enter a mobile number with 10 to 15 digits.]"))
-		e.fill("#phone", jordan)
+		e.fill("#phone", testkit.Jordan)
 		Expect(region()).To(Equal("shown polite []"))
 	})
 
@@ -62,7 +63,7 @@ var _ = Describe("the phone step and the landing page", func() {
 			chromedp.SendKeys("#phone", "+1 (200) 999-0039"+kb.Enter, chromedp.ByID))
 		e.waitVisible("#countdown")
 		Expect(e.journalEntry("/v3/start").Request.(map[string]any)).To(HaveKeyWithValue("phoneNumber", "+12009990039"))
-		first := e.linkFromPhone(jordan)
+		first := e.linkFromPhone(testkit.Jordan)
 
 		e.run("start again with the keyboard",
 			chromedp.Focus("#wait-restart", chromedp.ByID),
@@ -73,7 +74,7 @@ var _ = Describe("the phone step and the landing page", func() {
 		e.waitVisible("#countdown")
 		var second string
 		Eventually(func() string {
-			msgs := e.prove.Outbox(mockprove.SMSFilter{Phone: jordan, Kind: mockprove.SMSKindInstantLink})
+			msgs := e.prove.Outbox(mockprove.SMSFilter{Phone: testkit.Jordan, Kind: mockprove.SMSKindInstantLink})
 			if len(msgs) > 0 {
 				second = msgs[len(msgs)-1].Link
 			}

@@ -3,6 +3,8 @@ package e2e_test
 import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+
+	"github.com/mockprove/mockprove/internal/testkit"
 )
 
 // Pre-Fill: flowapp runs with a Pre-Fill client. Prove asks for a challenge
@@ -11,9 +13,9 @@ var _ = Describe("with a Pre-Fill client", func() {
 	It("asks for the last 4 of the SSN and pre-fills the details form", func() {
 		e := newEnv(envOptions{ClientID: "prefill-client", ClientSecret: "prefill-secret"})
 		e.open()
-		e.startWith(milo)
+		e.startWith(testkit.Milo)
 		e.waitVisible("#countdown")
-		e.openLinkOnPhone(e.linkFromPhone(milo))
+		e.openLinkOnPhone(e.linkFromPhone(testkit.Milo))
 
 		e.waitVisible("#challenge-form")
 		e.expectFocus("challenge-dob")

@@ -15,18 +15,10 @@ import (
 
 	"github.com/mockprove/mockprove/contracts"
 	"github.com/mockprove/mockprove/flowapp/prove"
+	"github.com/mockprove/mockprove/internal/testkit"
 	"github.com/mockprove/mockprove/mockprove"
 	"github.com/mockprove/mockprove/specs"
 )
-
-// Personas of specs/personas.yaml.
-const (
-	milo    = "2001001695" // Pre-Fill + Identity, short-term
-	martina = "2001004000" // Identity, short-term
-	nobody  = "2000000000" // no persona
-)
-
-var t0 = time.Date(2026, time.March, 2, 9, 30, 0, 0, time.UTC)
 
 // fixture is a mockprove server on a frozen clock and a client whose every
 // request and response is checked against specs/prove-v3.yaml.
@@ -45,7 +37,7 @@ type setup struct {
 
 func newFixture(o setup) *fixture {
 	GinkgoHelper()
-	s := mockprove.RunT(GinkgoT(), mockprove.Options{Clock: mockprove.NewFrozenClock(t0), Seed: 7})
+	s := testkit.Mock(GinkgoT(), mockprove.Options{Seed: 7})
 	f := &fixture{s: s}
 	var rt http.RoundTripper = http.DefaultTransport
 	if !o.unchecked {
@@ -71,13 +63,7 @@ func newFixture(o setup) *fixture {
 }
 
 // steps lists the journal as "step status" lines, oldest first.
-func (f *fixture) steps() []string {
-	var out []string
-	for _, e := range f.s.Journal(mockprove.JournalFilter{}) {
-		out = append(out, fmt.Sprintf("%s %d", e.Step, e.Status))
-	}
-	return out
-}
+func (f *fixture) steps() []string { return testkit.StepStatuses(f.s) }
 
 func (f *fixture) start(phone string) *prove.StartResponse {
 	GinkgoHelper()
@@ -110,7 +96,7 @@ var _ = Describe("Client", func() {
 	Describe("the Prove Identity flow", func() {
 		It("runs start → validate → complete for Martina with spec-conforming requests", func() {
 			f := newFixture(setup{})
-			st := f.start(martina)
+			st := f.start(testkit.Martina)
 			Expect(st.AuthToken).To(HavePrefix("eyJ"))
 			Expect(st.Next.Has(prove.StepValidate)).To(BeTrue())
 
@@ -118,7 +104,7 @@ var _ = Describe("Client", func() {
 			Expect(err).NotTo(HaveOccurred())
 			Expect(v.Success).To(BeTrue())
 			Expect(v.ChallengeMissing).To(BeFalse())
-			Expect(v.PhoneNumber).To(Equal(martina))
+			Expect(v.PhoneNumber).To(Equal(testkit.Martina))
 			Expect(v.Next.Has(prove.StepComplete)).To(BeTrue())
 			Expect(v.Next.Has(prove.StepChallenge)).To(BeFalse())
 
@@ -143,7 +129,7 @@ var _ = Describe("Client", func() {
 
 		It("runs the Pre-Fill challenge for Milo", func() {
 			f := newFixture(setup{clientID: "prefill-client", secret: "prefill-secret"})
-			st := f.start(milo)
+			st := f.start(testkit.Milo)
 			v, err := f.c.Validate(ctx, st.CorrelationID)
 			Expect(err).NotTo(HaveOccurred())
 			Expect(v.ChallengeMissing).To(BeTrue())
@@ -174,7 +160,7 @@ var _ = Describe("Client", func() {
 		It("is fetched once and reused for several calls", func() {
 			f := newFixture(setup{})
 			for i := 0; i < 3; i++ {
-				f.start(martina)
+				f.start(testkit.Martina)
 			}
 			Expect(f.s.Journal(mockprove.JournalFilter{Step: "/token"})).To(HaveLen(1))
 			Expect(f.s.Journal(mockprove.JournalFilter{Step: "/v3/start"})).To(HaveLen(3))
@@ -188,7 +174,7 @@ var _ = Describe("Client", func() {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					_, err := f.c.Start(ctx, prove.StartRequest{FlowType: prove.FlowMobile, PhoneNumber: martina})
+					_, err := f.c.Start(ctx, prove.StartRequest{FlowType: prove.FlowMobile, PhoneNumber: testkit.Martina})
 					errs <- err
 				}()
 			}
@@ -202,9 +188,9 @@ var _ = Describe("Client", func() {
 
 		It("is fetched again once it is within 60 s of expiry (clock moved 61 minutes)", func() {
 			f := newFixture(setup{})
-			f.start(martina)
+			f.start(testkit.Martina)
 			f.s.FastForward(61 * time.Minute)
-			_, err := f.c.Start(ctx, prove.StartRequest{FlowType: prove.FlowMobile, PhoneNumber: martina})
+			_, err := f.c.Start(ctx, prove.StartRequest{FlowType: prove.FlowMobile, PhoneNumber: testkit.Martina})
 			Expect(err).NotTo(HaveOccurred())
 			Expect(f.steps()).To(Equal([]string{"/token 200", "/v3/start 200", "/token 200", "/v3/start 200"}),
 				"a fresh token before the call, no 401 round trip")
@@ -212,26 +198,26 @@ var _ = Describe("Client", func() {
 
 		It("is used until 60 s before expiry and no later", func() {
 			f := newFixture(setup{})
-			f.start(martina)
+			f.start(testkit.Martina)
 			f.s.FastForward(58*time.Minute + 59*time.Second)
-			f.start(martina)
+			f.start(testkit.Martina)
 			Expect(f.s.Journal(mockprove.JournalFilter{Step: "/token"})).To(HaveLen(1))
 			f.s.FastForward(time.Second)
-			f.start(martina)
+			f.start(testkit.Martina)
 			Expect(f.s.Journal(mockprove.JournalFilter{Step: "/token"})).To(HaveLen(2))
 		})
 
 		It("is fetched again after a 401 when the client's clock does not know it expired", func() {
 			f := newFixture(setup{realClock: true})
-			f.start(martina)
+			f.start(testkit.Martina)
 			f.s.FastForward(61 * time.Minute)
-			f.start(martina)
+			f.start(testkit.Martina)
 			Expect(f.steps()).To(Equal([]string{"/token 200", "/v3/start 200", "/v3/start 401", "/token 200", "/v3/start 200"}))
 		})
 
 		It("is fetched again after a 401 from an API call, and the call retried once", func() {
 			f := newFixture(setup{})
-			st := f.start(martina)
+			st := f.start(testkit.Martina)
 			_, err := f.s.AddFault(mockprove.FaultSpec{Step: "/v3/validate", Status: 401, Code: 8002, Count: 1})
 			Expect(err).NotTo(HaveOccurred())
 			v, err := f.c.Validate(ctx, st.CorrelationID)
@@ -242,7 +228,7 @@ var _ = Describe("Client", func() {
 
 		It("gives up after one retry when Prove keeps answering 401", func() {
 			f := newFixture(setup{})
-			st := f.start(martina)
+			st := f.start(testkit.Martina)
 			_, err := f.s.AddFault(mockprove.FaultSpec{Step: "/v3/validate", Status: 401, Code: 8002})
 			Expect(err).NotTo(HaveOccurred())
 			_, err = f.c.Validate(ctx, st.CorrelationID)
@@ -265,7 +251,7 @@ var _ = Describe("Client", func() {
 				fmt.Fprint(w, `{"success":true,"challengeMissing":false,"next":{"v3-complete":"/v3/complete"}}`)
 			}))
 			DeferCleanup(srv.Close)
-			now := t0
+			now := testkit.T0
 			c, err := prove.New(prove.Config{BaseURL: srv.URL, ClientID: "a", ClientSecret: "b", Now: func() time.Time { return now }})
 			Expect(err).NotTo(HaveOccurred())
 			validate := func() {
@@ -284,7 +270,7 @@ var _ = Describe("Client", func() {
 
 		It("fails with Prove's error when the credentials are wrong", func() {
 			f := newFixture(setup{clientID: "identity-client", secret: "wrong"})
-			_, err := f.c.Start(ctx, prove.StartRequest{FlowType: prove.FlowMobile, PhoneNumber: martina})
+			_, err := f.c.Start(ctx, prove.StartRequest{FlowType: prove.FlowMobile, PhoneNumber: testkit.Martina})
 			var pe *prove.Error
 			Expect(errors.As(err, &pe)).To(BeTrue(), "%v", err)
 			Expect(pe.Op).To(Equal("/token"))
@@ -297,7 +283,7 @@ var _ = Describe("Client", func() {
 	Describe("errors", func() {
 		It("types Prove's error answer: 8007 for an unknown phone number", func() {
 			f := newFixture(setup{})
-			_, err := f.c.Start(ctx, prove.StartRequest{FlowType: prove.FlowMobile, PhoneNumber: nobody})
+			_, err := f.c.Start(ctx, prove.StartRequest{FlowType: prove.FlowMobile, PhoneNumber: testkit.Nobody})
 			var pe *prove.Error
 			Expect(errors.As(err, &pe)).To(BeTrue(), "%v", err)
 			Expect(pe.Op).To(Equal("/v3/start"))
@@ -309,7 +295,7 @@ var _ = Describe("Client", func() {
 
 		It("types 8009 for a persona of another product", func() {
 			f := newFixture(setup{clientID: "prefill-client", secret: "prefill-secret"})
-			_, err := f.c.Start(ctx, prove.StartRequest{FlowType: prove.FlowMobile, PhoneNumber: martina})
+			_, err := f.c.Start(ctx, prove.StartRequest{FlowType: prove.FlowMobile, PhoneNumber: testkit.Martina})
 			var pe *prove.Error
 			Expect(errors.As(err, &pe)).To(BeTrue(), "%v", err)
 			Expect(pe.Status).To(Equal(http.StatusForbidden))
@@ -319,18 +305,18 @@ var _ = Describe("Client", func() {
 		It("types a 500 with code 8000", func() {
 			f := newFixture(setup{})
 			Expect(f.s.FailNext("/v3/start", 500)).To(Succeed())
-			_, err := f.c.Start(ctx, prove.StartRequest{FlowType: prove.FlowMobile, PhoneNumber: martina})
+			_, err := f.c.Start(ctx, prove.StartRequest{FlowType: prove.FlowMobile, PhoneNumber: testkit.Martina})
 			var pe *prove.Error
 			Expect(errors.As(err, &pe)).To(BeTrue(), "%v", err)
 			Expect(pe.Status).To(Equal(500))
 			Expect(pe.Code).To(Equal(prove.CodeInternal))
 			// The fault was one-shot: the next call works.
-			f.start(martina)
+			f.start(testkit.Martina)
 		})
 
 		It("reports a timeout when Prove answers too late", func() {
 			f := newFixture(setup{timeout: 200 * time.Millisecond})
-			st := f.start(martina)
+			st := f.start(testkit.Martina)
 			_, err := f.s.AddFault(mockprove.FaultSpec{Step: "/v3/validate", Kind: mockprove.FaultDelay, Delay: "2s", Count: 1})
 			Expect(err).NotTo(HaveOccurred())
 			_, err = f.c.Validate(ctx, st.CorrelationID)
@@ -346,7 +332,7 @@ var _ = Describe("Client", func() {
 
 		It("waits for an answer slower than usual but within the timeout", func() {
 			f := newFixture(setup{timeout: 2 * time.Second})
-			st := f.start(martina)
+			st := f.start(testkit.Martina)
 			_, err := f.s.AddFault(mockprove.FaultSpec{Step: "/v3/validate", Kind: mockprove.FaultDelay, Delay: "100ms", Count: 1})
 			Expect(err).NotTo(HaveOccurred())
 			began := time.Now()
@@ -358,7 +344,7 @@ var _ = Describe("Client", func() {
 
 		It("reports a malformed answer clearly", func() {
 			f := newFixture(setup{unchecked: true})
-			st := f.start(martina)
+			st := f.start(testkit.Martina)
 			_, err := f.s.AddFault(mockprove.FaultSpec{Step: "/v3/validate", Kind: mockprove.FaultMalformed, Count: 1})
 			Expect(err).NotTo(HaveOccurred())
 			_, err = f.c.Validate(ctx, st.CorrelationID)
@@ -375,7 +361,7 @@ var _ = Describe("Client", func() {
 
 		It("reports a dropped connection as a transport error", func() {
 			f := newFixture(setup{unchecked: true})
-			st := f.start(martina)
+			st := f.start(testkit.Martina)
 			_, err := f.s.AddFault(mockprove.FaultSpec{Step: "/v3/validate", Kind: mockprove.FaultDrop, Count: 1})
 			Expect(err).NotTo(HaveOccurred())
 			_, err = f.c.Validate(ctx, st.CorrelationID)

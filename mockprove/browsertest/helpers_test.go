@@ -19,23 +19,9 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/mockprove/mockprove/internal/browser"
+	"github.com/mockprove/mockprove/internal/testkit"
 	"github.com/mockprove/mockprove/mockprove"
 )
-
-// Personas of specs/personas.yaml.
-const (
-	tessa   = "2009990030" // mistypes the OTP twice
-	diego   = "2009990031" // random OTP per SMS
-	abigail = "2009990032" // OTP 654321
-	maya    = "2009990034" // clicks the Instant Link by itself 30s after the SMS
-	ingrid  = "2009990036" // phone number rejected by the device API
-	rashid  = "2009990037" // Mobile Auth passes
-	colleen = "2009990038" // Mobile Auth fails → OTP
-	jordan  = "2009990039" // ordinary user: OTP 1234, Instant Link clicked by hand
-)
-
-// t0 is where every spec's frozen clock starts.
-var t0 = time.Date(2026, time.March, 2, 9, 30, 0, 0, time.UTC)
 
 // Per-spec timeouts (real time, not business time).
 const (
@@ -47,12 +33,7 @@ const (
 // request log goes to GinkgoWriter (shown when the spec fails).
 func newMock() *mockprove.Server {
 	logger := slog.New(slog.NewTextHandler(GinkgoWriter, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	return mockprove.RunT(GinkgoT(), mockprove.Options{
-		Clock:           mockprove.NewFrozenClock(t0),
-		Seed:            42,
-		StrictResponses: true,
-		Logger:          logger,
-	})
+	return testkit.Mock(GinkgoT(), mockprove.Options{StrictResponses: true, Logger: logger})
 }
 
 // backend is the customer's server: it talks to mockprove's server API with

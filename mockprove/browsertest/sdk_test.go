@@ -9,6 +9,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/mockprove/mockprove/internal/testkit"
 	"github.com/mockprove/mockprove/mockprove"
 )
 
@@ -51,7 +52,7 @@ var _ = Describe("Prove web SDK 3.6.2", func() {
 		BeforeEach(func() { p = openPage(true) })
 
 		It("passes with the right code at the first try", func() {
-			st := mobileStart(jordan, false)
+			st := mobileStart(testkit.Jordan, false)
 			o := p.run(s, st, script{OTP: []otpEntry{fromSMS()}})
 
 			Expect(o.Mobile).To(BeTrue(), "the Android user agent must make isMobileWeb() true")
@@ -66,11 +67,11 @@ var _ = Describe("Prove web SDK 3.6.2", func() {
 			sms := s.Outbox(mockprove.SMSFilter{CorrelationID: st.CorrelationID})
 			Expect(sms).To(HaveLen(1))
 			Expect(sms[0].Kind).To(Equal(mockprove.SMSKindOTP))
-			Expect(sms[0].Phone).To(Equal(jordan))
+			Expect(sms[0].Phone).To(Equal(testkit.Jordan))
 
 			v := api.validate(st.CorrelationID)
 			Expect(v.Success).To(BeTrue())
-			Expect(v.PhoneNumber).To(Equal(jordan))
+			Expect(v.PhoneNumber).To(Equal(testkit.Jordan))
 
 			sess := session(s, st.CorrelationID)
 			Expect(sess.Possession.Method).To(Equal(mockprove.MethodOTP))
@@ -81,7 +82,7 @@ var _ = Describe("Prove web SDK 3.6.2", func() {
 		})
 
 		It("reports a wrong code as an OtpError (1002) and passes with the right one (allowOTPRetry)", func() {
-			st := mobileStart(jordan, true)
+			st := mobileStart(testkit.Jordan, true)
 			o := p.run(s, st, script{OTP: []otpEntry{typed("0000"), fromSMS()}})
 
 			finishedWith(o, st)
@@ -100,7 +101,7 @@ var _ = Describe("Prove web SDK 3.6.2", func() {
 		})
 
 		It("lets a persona who mistypes twice pass at the third try", func() {
-			st := mobileStart(tessa, true)
+			st := mobileStart(testkit.Tessa, true)
 			o := p.run(s, st, script{OTP: []otpEntry{fromSMS(), fromSMS(), fromSMS()}})
 
 			finishedWith(o, st)
@@ -110,7 +111,7 @@ var _ = Describe("Prove web SDK 3.6.2", func() {
 		})
 
 		It("resends: two SMS, the first code no longer works, the second does", func() {
-			st := mobileStart(diego, true) // a fresh random code per SMS
+			st := mobileStart(testkit.Diego, true) // a fresh random code per SMS
 			o := p.run(s, st, script{OTP: []otpEntry{resend(), nthSMS(0), fromSMS()}})
 
 			finishedWith(o, st)
@@ -130,8 +131,8 @@ var _ = Describe("Prove web SDK 3.6.2", func() {
 		})
 
 		It("rejects a number the carrier refuses (PhoneValidationError) and passes with a new one", func() {
-			st := mobileStart(ingrid, false)
-			o := p.run(s, st, script{Phones: []string{jordan}, OTP: []otpEntry{fromSMS()}})
+			st := mobileStart(testkit.Ingrid, false)
+			o := p.run(s, st, script{Phones: []string{testkit.Jordan}, OTP: []otpEntry{fromSMS()}})
 
 			finishedWith(o, st)
 			Expect(o.PhoneErrorCodes).To(Equal([]int{1001}))
@@ -142,20 +143,20 @@ var _ = Describe("Prove web SDK 3.6.2", func() {
 
 			sms := s.Outbox(mockprove.SMSFilter{CorrelationID: st.CorrelationID})
 			Expect(sms).To(HaveLen(1))
-			Expect(sms[0].Phone).To(Equal(jordan), "no SMS may go to the refused number")
+			Expect(sms[0].Phone).To(Equal(testkit.Jordan), "no SMS may go to the refused number")
 
 			v := api.validate(st.CorrelationID)
 			Expect(v.Success).To(BeTrue())
-			Expect(v.PhoneNumber).To(Equal(jordan), "validate reports the number that passed")
+			Expect(v.PhoneNumber).To(Equal(testkit.Jordan), "validate reports the number that passed")
 			sess := session(s, st.CorrelationID)
 			Expect(attemptKinds(sess)).To(Equal([]string{"phone-rejected", "phone-changed", "otp-sent", "otp-right"}))
-			Expect(sess.Phone).To(Equal(jordan))
+			Expect(sess.Phone).To(Equal(testkit.Jordan))
 		})
 
 		It("changes the number after the SMS (OnMobileNumberChange): refused number, then another; the old code is void", func() {
-			st := mobileStart(jordan, true)
+			st := mobileStart(testkit.Jordan, true)
 			o := p.run(s, st, script{
-				Phones: []string{ingrid, abigail},
+				Phones: []string{testkit.Ingrid, testkit.Abigail},
 				OTP:    []otpEntry{changeNumber(), typed("1234"), fromSMS()},
 			})
 
@@ -169,17 +170,17 @@ var _ = Describe("Prove web SDK 3.6.2", func() {
 
 			sms := s.Outbox(mockprove.SMSFilter{CorrelationID: st.CorrelationID})
 			Expect(sms).To(HaveLen(2))
-			Expect([]string{sms[0].Phone, sms[1].Phone}).To(Equal([]string{jordan, abigail}))
+			Expect([]string{sms[0].Phone, sms[1].Phone}).To(Equal([]string{testkit.Jordan, testkit.Abigail}))
 
 			v := api.validate(st.CorrelationID)
 			Expect(v.Success).To(BeTrue())
-			Expect(v.PhoneNumber).To(Equal(abigail))
+			Expect(v.PhoneNumber).To(Equal(testkit.Abigail))
 			Expect(attemptKinds(session(s, st.CorrelationID))).To(Equal(
 				[]string{"otp-sent", "phone-rejected", "phone-changed", "otp-resent", "otp-wrong", "otp-right"}))
 		})
 
 		It("still calls the finish step when the attempts are exhausted; validate fails", func() {
-			st := mobileStart(jordan, true)
+			st := mobileStart(testkit.Jordan, true)
 			o := p.run(s, st, script{OTP: []otpEntry{typed("0000"), typed("0001"), typed("0002")}})
 
 			finishedWith(o, st)
@@ -196,7 +197,7 @@ var _ = Describe("Prove web SDK 3.6.2", func() {
 		})
 
 		It("reports a cancelled OTP entry (otp/error) and still calls the finish step; validate fails", func() {
-			st := mobileStart(jordan, false)
+			st := mobileStart(testkit.Jordan, false)
 			o := p.run(s, st, script{OTP: []otpEntry{cancelOTP()}})
 
 			finishedWith(o, st)
@@ -208,14 +209,14 @@ var _ = Describe("Prove web SDK 3.6.2", func() {
 		})
 
 		It("still calls the finish step when the code expired (2m1s later); validate fails", func() {
-			st := mobileStart(jordan, false)
+			st := mobileStart(testkit.Jordan, false)
 			entry := fromSMS()
 			entry.Advance = "2m1s"
 			o := p.run(s, st, script{OTP: []otpEntry{entry}})
 
 			finishedWith(o, st)
 			Expect(o.OTPErrors).To(BeEmpty())
-			Expect(s.Clock().Now()).To(Equal(t0.Add(2*time.Minute + time.Second)))
+			Expect(s.Clock().Now()).To(Equal(testkit.T0.Add(2*time.Minute + time.Second)))
 
 			Expect(api.validate(st.CorrelationID).Success).To(BeFalse())
 			sess := session(s, st.CorrelationID)
@@ -229,7 +230,7 @@ var _ = Describe("Prove web SDK 3.6.2", func() {
 		BeforeEach(func() { p = openPage(true) })
 
 		It("passes silently: no SMS, no user step", func() {
-			st := mobileStart(rashid, false)
+			st := mobileStart(testkit.Rashid, false)
 			o := p.run(s, st, script{})
 
 			Expect(o.Mobile).To(BeTrue())
@@ -245,7 +246,7 @@ var _ = Describe("Prove web SDK 3.6.2", func() {
 		})
 
 		It("falls back to OTP when Mobile Auth fails", func() {
-			st := mobileStart(colleen, false)
+			st := mobileStart(testkit.Colleen, false)
 			o := p.run(s, st, script{OTP: []otpEntry{fromSMS()}})
 
 			finishedWith(o, st)
@@ -295,8 +296,8 @@ var _ = Describe("Prove web SDK 3.6.2", func() {
 		}
 
 		It("completes when the phone opens the SMS link", func() {
-			st, sms := desktopStart(jordan, script{})
-			Expect(sms.Phone).To(Equal(jordan))
+			st, sms := desktopStart(testkit.Jordan, script{})
+			Expect(sms.Phone).To(Equal(testkit.Jordan))
 			status, loc := openLink(sms.Link)
 			Expect(status).To(Equal(http.StatusFound))
 			Expect(loc.Scheme + "://" + loc.Host + loc.Path).To(Equal(harnessURL + "/landing"))
@@ -315,7 +316,7 @@ var _ = Describe("Prove web SDK 3.6.2", func() {
 
 			v := api.validate(st.CorrelationID)
 			Expect(v.Success).To(BeTrue())
-			Expect(v.PhoneNumber).To(Equal(jordan))
+			Expect(v.PhoneNumber).To(Equal(testkit.Jordan))
 			sess := session(s, st.CorrelationID)
 			Expect(sess.Possession.Method).To(Equal(mockprove.MethodInstantLink))
 			Expect(sess.Possession.Link.ClickedAt).NotTo(BeNil())
@@ -323,7 +324,7 @@ var _ = Describe("Prove web SDK 3.6.2", func() {
 		})
 
 		It("still calls the finish step when the link expires (3m1s); validate fails; a late click is refused", func() {
-			st, sms := desktopStart(jordan, script{})
+			st, sms := desktopStart(testkit.Jordan, script{})
 			s.FastForward(3*time.Minute + time.Second)
 
 			o := p.outcome()
@@ -343,8 +344,8 @@ var _ = Describe("Prove web SDK 3.6.2", func() {
 		})
 
 		It("rejects a number the carrier refuses (PhoneValidationError) and sends the link to a new one", func() {
-			st, sms := desktopStart(ingrid, script{Phones: []string{jordan}})
-			Expect(sms.Phone).To(Equal(jordan), "no SMS may go to the refused number")
+			st, sms := desktopStart(testkit.Ingrid, script{Phones: []string{testkit.Jordan}})
+			Expect(sms.Phone).To(Equal(testkit.Jordan), "no SMS may go to the refused number")
 			status, _ := openLink(sms.Link)
 			Expect(status).To(Equal(http.StatusFound))
 
@@ -357,13 +358,13 @@ var _ = Describe("Prove web SDK 3.6.2", func() {
 
 			v := api.validate(st.CorrelationID)
 			Expect(v.Success).To(BeTrue())
-			Expect(v.PhoneNumber).To(Equal(jordan))
+			Expect(v.PhoneNumber).To(Equal(testkit.Jordan))
 			Expect(attemptKinds(session(s, st.CorrelationID))).To(Equal(
 				[]string{"phone-rejected", "phone-changed", "link-sent", "link-clicked"}))
 		})
 
 		It("completes by itself for a persona whose phone clicks 30s after the SMS", func() {
-			st, _ := desktopStart(maya, script{})
+			st, _ := desktopStart(testkit.Maya, script{})
 			s.FastForward(30 * time.Second)
 
 			o := p.outcome()

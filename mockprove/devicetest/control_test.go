@@ -8,6 +8,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/mockprove/mockprove/internal/testkit"
 	"github.com/mockprove/mockprove/mockprove"
 )
 
@@ -31,34 +32,34 @@ var _ = Describe("the control API", func() {
 
 	Describe("GET /_mock/sms (the virtual phone)", func() {
 		It("lists the SMS of a phone with kind, phone, body, code or link, correlationId, sentAt and expiresAt", func() {
-			m := e.start(jordan)
+			m := e.start(testkit.Jordan)
 			e.s.FastForward(10 * time.Second)
 			Expect(e.envelope(m.Token, otpStart, `{}`)).To(BeEmpty())
-			d := e.startDesktop(jordan)
+			d := e.startDesktop(testkit.Jordan)
 			e.s.FastForward(20 * time.Second)
 			e.sendLink(d)
-			e.passOTP(e.start(abigail), "654321")
+			e.passOTP(e.start(testkit.Abigail), "654321")
 
-			msgs := e.sms("+1" + jordan)
+			msgs := e.sms("+1" + testkit.Jordan)
 			Expect(msgs).To(HaveLen(2))
 			Expect(msgs[0]).To(And(
-				HaveKeyWithValue("kind", "otp"), HaveKeyWithValue("phone", jordan), HaveKeyWithValue("code", "1234"),
+				HaveKeyWithValue("kind", "otp"), HaveKeyWithValue("phone", testkit.Jordan), HaveKeyWithValue("code", "1234"),
 				HaveKeyWithValue("correlationId", m.ID), HaveKey("body"), Not(HaveKey("link")),
 			))
-			Expect(mustTime(msgs[0]["sentAt"])).To(Equal(t0.Add(10 * time.Second)))
-			Expect(mustTime(msgs[0]["expiresAt"])).To(Equal(t0.Add(10*time.Second + 2*time.Minute)))
+			Expect(mustTime(msgs[0]["sentAt"])).To(Equal(testkit.T0.Add(10 * time.Second)))
+			Expect(mustTime(msgs[0]["expiresAt"])).To(Equal(testkit.T0.Add(10*time.Second + 2*time.Minute)))
 			Expect(msgs[1]).To(And(
-				HaveKeyWithValue("kind", "instantlink"), HaveKeyWithValue("phone", jordan), HaveKeyWithValue("link", e.lastLink(d)),
+				HaveKeyWithValue("kind", "instantlink"), HaveKeyWithValue("phone", testkit.Jordan), HaveKeyWithValue("link", e.lastLink(d)),
 				HaveKeyWithValue("correlationId", d.ID), HaveKey("body"), Not(HaveKey("code")),
 			))
-			Expect(mustTime(msgs[1]["sentAt"])).To(Equal(t0.Add(30 * time.Second)))
-			Expect(mustTime(msgs[1]["expiresAt"])).To(Equal(t0.Add(30*time.Second + 3*time.Minute)))
+			Expect(mustTime(msgs[1]["sentAt"])).To(Equal(testkit.T0.Add(30 * time.Second)))
+			Expect(mustTime(msgs[1]["expiresAt"])).To(Equal(testkit.T0.Add(30*time.Second + 3*time.Minute)))
 		})
 
 		It("filters by correlationId and kind, and lists all without filters", func() {
-			m := e.start(jordan)
+			m := e.start(testkit.Jordan)
 			e.passOTP(m, "1234")
-			d := e.startDesktop(jordan)
+			d := e.startDesktop(testkit.Jordan)
 			e.sendLink(d)
 			Expect(e.ctl(http.MethodGet, "/_mock/sms?correlationId="+d.ID, "", http.StatusOK).List()).To(ConsistOf(HaveKeyWithValue("correlationId", d.ID)))
 			Expect(e.ctl(http.MethodGet, "/_mock/sms?kind=otp", "", http.StatusOK).List()).To(ConsistOf(HaveKeyWithValue("correlationId", m.ID)))
@@ -66,7 +67,7 @@ var _ = Describe("the control API", func() {
 		})
 
 		It("answers [] when nothing was sent, and 400 for a bad kind", func() {
-			Expect(e.ctl(http.MethodGet, "/_mock/sms?phone="+jordan, "", http.StatusOK).Raw).To(MatchJSON(`[]`))
+			Expect(e.ctl(http.MethodGet, "/_mock/sms?phone="+testkit.Jordan, "", http.StatusOK).Raw).To(MatchJSON(`[]`))
 			Expect(e.ctl(http.MethodGet, "/_mock/sms?kind=email", "", http.StatusBadRequest).Code()).To(Equal(mockprove.CodeMalformed))
 		})
 	})
@@ -74,20 +75,20 @@ var _ = Describe("the control API", func() {
 	Describe("the clock", func() {
 		It("GET /_mock/clock shows the frozen business time", func() {
 			c := e.ctl(http.MethodGet, "/_mock/clock", "", http.StatusOK).JSON()
-			Expect(mustTime(c["now"])).To(Equal(t0))
+			Expect(mustTime(c["now"])).To(Equal(testkit.T0))
 			Expect(c).To(HaveKeyWithValue("frozen", true))
 		})
 
 		It("POST /_mock/clock/advance moves it and answers the new time", func() {
 			c := e.ctl(http.MethodPost, "/_mock/clock/advance", `{"duration":"2m1s"}`, http.StatusOK).JSON()
-			Expect(mustTime(c["now"])).To(Equal(t0.Add(2*time.Minute + time.Second)))
-			Expect(mustTime(e.ctl(http.MethodGet, "/_mock/clock", "", http.StatusOK).JSON()["now"])).To(Equal(t0.Add(121 * time.Second)))
-			Expect(e.s.Clock().Now()).To(Equal(t0.Add(121 * time.Second)))
+			Expect(mustTime(c["now"])).To(Equal(testkit.T0.Add(2*time.Minute + time.Second)))
+			Expect(mustTime(e.ctl(http.MethodGet, "/_mock/clock", "", http.StatusOK).JSON()["now"])).To(Equal(testkit.T0.Add(121 * time.Second)))
+			Expect(e.s.Clock().Now()).To(Equal(testkit.T0.Add(121 * time.Second)))
 		})
 
 		It("shares the clock with s.FastForward", func() {
 			e.s.FastForward(time.Hour)
-			Expect(mustTime(e.ctl(http.MethodGet, "/_mock/clock", "", http.StatusOK).JSON()["now"])).To(Equal(t0.Add(time.Hour)))
+			Expect(mustTime(e.ctl(http.MethodGet, "/_mock/clock", "", http.StatusOK).JSON()["now"])).To(Equal(testkit.T0.Add(time.Hour)))
 		})
 
 		DescribeTable("refuses a bad advance with 400 naming the field, and does not move",
@@ -96,7 +97,7 @@ var _ = Describe("the control API", func() {
 				Expect(res.Status).To(Equal(http.StatusBadRequest), string(res.Raw))
 				Expect(res.Code()).To(Equal(mockprove.CodeMalformed))
 				Expect(res.JSON()["message"]).To(ContainSubstring("'duration'"))
-				Expect(e.s.Clock().Now()).To(Equal(t0))
+				Expect(e.s.Clock().Now()).To(Equal(testkit.T0))
 			},
 			Entry("not a duration", `{"duration":"soon"}`),
 			Entry("negative", `{"duration":"-1m"}`),
@@ -104,11 +105,11 @@ var _ = Describe("the control API", func() {
 		)
 
 		It("POST /_mock/clock/set moves it to an instant and fires what is due", func() {
-			f := e.startDesktop(jordan)
+			f := e.startDesktop(testkit.Jordan)
 			ws := e.ws(f.Token)
 			e.sendLink(f)
-			c := e.ctl(http.MethodPost, "/_mock/clock/set", `{"time":"`+t0.Add(3*time.Minute).Format(time.RFC3339)+`"}`, http.StatusOK).JSON()
-			Expect(mustTime(c["now"])).To(Equal(t0.Add(3 * time.Minute)))
+			c := e.ctl(http.MethodPost, "/_mock/clock/set", `{"time":"`+testkit.T0.Add(3*time.Minute).Format(time.RFC3339)+`"}`, http.StatusOK).JSON()
+			Expect(mustTime(c["now"])).To(Equal(testkit.T0.Add(3 * time.Minute)))
 			ws.expectExpired()
 			Expect(e.control(http.MethodPost, "/_mock/clock/set", `{"time":"yesterday"}`).Status).To(Equal(http.StatusBadRequest))
 		})
@@ -125,32 +126,32 @@ var _ = Describe("the control API", func() {
 
 	Describe("sessions", func() {
 		It("GET /_mock/sessions lists the flows, oldest first, with state, persona and phone", func() {
-			a := e.start(jordan)
+			a := e.start(testkit.Jordan)
 			e.s.FastForward(time.Second)
-			b := e.startDesktop(tessa)
+			b := e.startDesktop(testkit.Tessa)
 			list := e.ctl(http.MethodGet, "/_mock/sessions", "", http.StatusOK).List()
 			Expect(pluckMaps(list, "correlationId")).To(Equal([]string{a.ID, b.ID}))
 			Expect(list[0]).To(And(
 				HaveKeyWithValue("state", "started"), HaveKeyWithValue("persona", "Jordan Ellis"),
-				HaveKeyWithValue("phone", jordan), HaveKeyWithValue("flowType", "mobile"),
+				HaveKeyWithValue("phone", testkit.Jordan), HaveKeyWithValue("flowType", "mobile"),
 				HaveKeyWithValue("client", identityID), HaveKeyWithValue("possessionPassed", false),
 			))
 			Expect(list[1]).To(And(HaveKeyWithValue("persona", "Tessa Morrow"), HaveKeyWithValue("flowType", "desktop")))
 		})
 
 		It("filters by state and phone", func() {
-			a := e.start(jordan)
+			a := e.start(testkit.Jordan)
 			e.passOTP(a, "1234")
 			Expect(e.validate(a.ID)).To(BeTrue())
-			b := e.start(jordan)
-			c := e.start(tessa)
+			b := e.start(testkit.Jordan)
+			c := e.start(testkit.Tessa)
 			Expect(pluckMaps(e.ctl(http.MethodGet, "/_mock/sessions?state=validated", "", http.StatusOK).List(), "correlationId")).To(Equal([]string{a.ID}))
-			Expect(pluckMaps(e.ctl(http.MethodGet, "/_mock/sessions?phone=%2B1"+tessa, "", http.StatusOK).List(), "correlationId")).To(Equal([]string{c.ID}))
-			Expect(pluckMaps(e.ctl(http.MethodGet, "/_mock/sessions?state=started&phone="+jordan, "", http.StatusOK).List(), "correlationId")).To(Equal([]string{b.ID}))
+			Expect(pluckMaps(e.ctl(http.MethodGet, "/_mock/sessions?phone=%2B1"+testkit.Tessa, "", http.StatusOK).List(), "correlationId")).To(Equal([]string{c.ID}))
+			Expect(pluckMaps(e.ctl(http.MethodGet, "/_mock/sessions?state=started&phone="+testkit.Jordan, "", http.StatusOK).List(), "correlationId")).To(Equal([]string{b.ID}))
 		})
 
 		It("GET /_mock/sessions/{id} shows the state, persona, steps with times and possession attempts", func() {
-			f := e.start(tessa, retry)
+			f := e.start(testkit.Tessa, retry)
 			e.s.FastForward(5 * time.Second)
 			Expect(e.envelope(f.Token, otpStart, `{}`)).To(BeEmpty())
 			e.s.FastForward(10 * time.Second)
@@ -164,17 +165,17 @@ var _ = Describe("the control API", func() {
 			sess := e.session(f.ID)
 			Expect(sess).To(And(
 				HaveKeyWithValue("correlationId", f.ID), HaveKeyWithValue("state", "validated"),
-				HaveKeyWithValue("persona", "Tessa Morrow"), HaveKeyWithValue("phone", tessa),
+				HaveKeyWithValue("persona", "Tessa Morrow"), HaveKeyWithValue("phone", testkit.Tessa),
 				HaveKeyWithValue("possessionPassed", true),
 				HaveKeyWithValue("next", map[string]any{"v3-complete": "/v3/complete"}),
 			))
-			Expect(mustTime(sess["createdAt"])).To(Equal(t0))
-			Expect(mustTime(sess["expiresAt"])).To(Equal(t0.Add(15 * time.Minute)))
+			Expect(mustTime(sess["createdAt"])).To(Equal(testkit.T0))
+			Expect(mustTime(sess["expiresAt"])).To(Equal(testkit.T0.Add(15 * time.Minute)))
 
 			steps, _ := sess["steps"].([]any)
 			Expect(pluck(steps, "step")).To(Equal([]string{"/v3/start", "/v3/validate"}))
-			Expect(mustTime(steps[0].(map[string]any)["at"])).To(Equal(t0))
-			Expect(mustTime(steps[1].(map[string]any)["at"])).To(Equal(t0.Add(85 * time.Second)))
+			Expect(mustTime(steps[0].(map[string]any)["at"])).To(Equal(testkit.T0))
+			Expect(mustTime(steps[1].(map[string]any)["at"])).To(Equal(testkit.T0.Add(85 * time.Second)))
 			Expect(steps[1]).To(HaveKeyWithValue("success", true))
 
 			p := possession(sess)
@@ -190,7 +191,7 @@ var _ = Describe("the control API", func() {
 			for _, a := range attempts {
 				at = append(at, mustTime(a.(map[string]any)["at"]))
 			}
-			Expect(at).To(Equal([]time.Time{t0.Add(5 * time.Second), t0.Add(15 * time.Second), t0.Add(15 * time.Second), t0.Add(25 * time.Second)}))
+			Expect(at).To(Equal([]time.Time{testkit.T0.Add(5 * time.Second), testkit.T0.Add(15 * time.Second), testkit.T0.Add(15 * time.Second), testkit.T0.Add(25 * time.Second)}))
 		})
 
 		It("answers 404 code 8008 for an unknown flow", func() {
@@ -199,11 +200,11 @@ var _ = Describe("the control API", func() {
 		})
 
 		It("agrees with s.Session and s.Sessions", func() {
-			f := e.start(jordan)
+			f := e.start(testkit.Jordan)
 			sess, ok := e.s.Session(f.ID)
 			Expect(ok).To(BeTrue())
 			Expect(sess.State).To(Equal(mockprove.StateStarted))
-			Expect(sess.Phone).To(Equal(jordan))
+			Expect(sess.Phone).To(Equal(testkit.Jordan))
 			Expect(sess.Persona).To(Equal("Jordan Ellis"))
 			Expect(e.s.Sessions()).To(HaveLen(1))
 			_, ok = e.s.Session("nope")
@@ -213,7 +214,7 @@ var _ = Describe("the control API", func() {
 
 	Describe("POST /_mock/link/click", func() {
 		It("clicks the flow's latest link: done on the socket, location in the answer", func() {
-			f := e.startDesktop(jordan)
+			f := e.startDesktop(testkit.Jordan)
 			ws := e.ws(f.Token)
 			e.sendLink(f)
 			res := e.ctl(http.MethodPost, "/_mock/link/click", `{"correlationId":"`+f.ID+`"}`, http.StatusOK)
@@ -224,7 +225,7 @@ var _ = Describe("the control API", func() {
 
 		It("answers 404 for an unknown flow or one without a link, 410 for an expired link", func() {
 			Expect(e.ctl(http.MethodPost, "/_mock/link/click", `{"correlationId":"nope"}`, http.StatusNotFound).Code()).To(Equal(mockprove.CodeInvalidCorrelation))
-			f := e.startDesktop(jordan)
+			f := e.startDesktop(testkit.Jordan)
 			Expect(e.ctl(http.MethodPost, "/_mock/link/click", `{"correlationId":"`+f.ID+`"}`, http.StatusNotFound).Code()).To(Equal(mockprove.CodeMalformed))
 			e.sendLink(f)
 			e.s.FastForward(3 * time.Minute)
@@ -239,12 +240,12 @@ var _ = Describe("the control API", func() {
 			defaults, err := mockprove.DefaultPersonas()
 			Expect(err).NotTo(HaveOccurred())
 			Expect(list).To(HaveLen(len(defaults)))
-			Expect(pluckMaps(list, "phone")).To(ContainElements(tessa, diego, abigail, felix, maya, gideon, ingrid, rashid, colleen, jordan))
+			Expect(pluckMaps(list, "phone")).To(ContainElements(testkit.Tessa, testkit.Diego, testkit.Abigail, testkit.Felix, testkit.Maya, testkit.Gideon, testkit.Ingrid, testkit.Rashid, testkit.Colleen, testkit.Jordan))
 
-			p := e.ctl(http.MethodGet, "/_mock/personas/"+abigail, "", http.StatusOK).JSON()
+			p := e.ctl(http.MethodGet, "/_mock/personas/"+testkit.Abigail, "", http.StatusOK).JSON()
 			Expect(p).To(HaveKeyWithValue("name", "Abigail Thornton"))
 			Expect(p).To(HaveKeyWithValue("possession", HaveKeyWithValue("otp", HaveKeyWithValue("code", "654321"))))
-			Expect(e.ctl(http.MethodGet, "/_mock/personas/"+nobody, "", http.StatusNotFound).Code()).To(Equal(mockprove.CodeUserNotFound))
+			Expect(e.ctl(http.MethodGet, "/_mock/personas/"+testkit.Nobody, "", http.StatusNotFound).Code()).To(Equal(mockprove.CodeUserNotFound))
 		})
 
 		It("registers a new persona at run time (201), and a flow can start with it", func() {
@@ -257,11 +258,11 @@ var _ = Describe("the control API", func() {
 		})
 
 		It("replaces a persona (200); flows already started keep the old one", func() {
-			before := e.start(jordan)
-			e.ctl(http.MethodPut, "/_mock/personas/"+jordan, personaJSON(jordan, "4242"), http.StatusOK)
-			Expect(e.ctl(http.MethodGet, "/_mock/personas/"+jordan, "", http.StatusOK).JSON()).To(HaveKeyWithValue("name", "Run-time Rita"))
+			before := e.start(testkit.Jordan)
+			e.ctl(http.MethodPut, "/_mock/personas/"+testkit.Jordan, personaJSON(testkit.Jordan, "4242"), http.StatusOK)
+			Expect(e.ctl(http.MethodGet, "/_mock/personas/"+testkit.Jordan, "", http.StatusOK).JSON()).To(HaveKeyWithValue("name", "Run-time Rita"))
 			e.passOTP(before, "1234")
-			e.passOTP(e.start(jordan), "4242")
+			e.passOTP(e.start(testkit.Jordan), "4242")
 		})
 
 		It("takes the phone from the path when the body has none", func() {
@@ -291,8 +292,8 @@ var _ = Describe("the control API", func() {
 			Entry("new: products missing", newPhone, `{"phone":"`+newPhone+`","name":"X","individual":{"firstName":"X"}}`, "products"),
 			Entry("new: misspelt field", newPhone, `{"phone":"`+newPhone+`","name":"X","products":["identity"],"individual":{"firstName":"X"},"shortTerms":true}`, "shortTerms"),
 			Entry("new: click not an enum value", newPhone, `{"phone":"`+newPhone+`","name":"X","products":["identity"],"individual":{"firstName":"X"},"possession":{"instantLink":{"click":"sometimes"}}}`, "possession.instantLink.click"),
-			Entry("new: phone differs from the path", newPhone, personaJSON(jordan, "1234"), "phone"),
-			Entry("existing: OTP code too long", jordan, personaJSON(jordan, "12345678"), "possession.otp.code"),
+			Entry("new: phone differs from the path", newPhone, personaJSON(testkit.Jordan, "1234"), "phone"),
+			Entry("existing: OTP code too long", testkit.Jordan, personaJSON(testkit.Jordan, "12345678"), "possession.otp.code"),
 		)
 
 		It("keeps refusing the bad persona's number afterwards", func() {
@@ -306,7 +307,7 @@ var _ = Describe("the control API", func() {
 			file := `{"personas":[` + personaJSON(newPhone, "5555") + `]}`
 			list := e.ctl(http.MethodPut, "/_mock/personas", file, http.StatusOK).List()
 			Expect(pluckMaps(list, "phone")).To(Equal([]string{newPhone}))
-			Expect(e.startFields(map[string]any{"phoneNumber": jordan}).Code()).To(Equal(mockprove.CodeUserNotFound))
+			Expect(e.startFields(map[string]any{"phoneNumber": testkit.Jordan}).Code()).To(Equal(mockprove.CodeUserNotFound))
 			e.passOTP(e.start(newPhone), "5555")
 		})
 
@@ -327,7 +328,7 @@ var _ = Describe("the control API", func() {
 			Expect(res.JSON()["message"]).To(And(ContainSubstring("2009990098"), ContainSubstring("'possession.otp.code'")))
 			Expect(e.ctl(http.MethodGet, "/_mock/personas", "", http.StatusOK).Raw).To(MatchJSON(before))
 			e.ctl(http.MethodGet, "/_mock/personas/"+newPhone, "", http.StatusNotFound)
-			e.passOTP(e.start(jordan), "1234")
+			e.passOTP(e.start(testkit.Jordan), "1234")
 		})
 
 		It("PUT /_mock/personas refuses a file with a number twice, naming the field", func() {
@@ -335,26 +336,26 @@ var _ = Describe("the control API", func() {
 			res := e.control(http.MethodPut, "/_mock/personas", file)
 			Expect(res.Status).To(Equal(http.StatusBadRequest))
 			Expect(res.JSON()["message"]).To(ContainSubstring("'phone'"))
-			e.ctl(http.MethodGet, "/_mock/personas/"+jordan, "", http.StatusOK)
+			e.ctl(http.MethodGet, "/_mock/personas/"+testkit.Jordan, "", http.StatusOK)
 		})
 
 		It("DELETE /_mock/personas/{phone} removes one (then /v3/start answers 8007); unknown → 404", func() {
-			e.ctl(http.MethodDelete, "/_mock/personas/"+jordan, "", http.StatusNoContent)
-			e.ctl(http.MethodGet, "/_mock/personas/"+jordan, "", http.StatusNotFound)
-			Expect(e.startFields(map[string]any{"phoneNumber": jordan}).Code()).To(Equal(mockprove.CodeUserNotFound))
-			Expect(e.ctl(http.MethodDelete, "/_mock/personas/"+jordan, "", http.StatusNotFound).Code()).To(Equal(mockprove.CodeUserNotFound))
-			e.ctl(http.MethodGet, "/_mock/personas/"+tessa, "", http.StatusOK)
+			e.ctl(http.MethodDelete, "/_mock/personas/"+testkit.Jordan, "", http.StatusNoContent)
+			e.ctl(http.MethodGet, "/_mock/personas/"+testkit.Jordan, "", http.StatusNotFound)
+			Expect(e.startFields(map[string]any{"phoneNumber": testkit.Jordan}).Code()).To(Equal(mockprove.CodeUserNotFound))
+			Expect(e.ctl(http.MethodDelete, "/_mock/personas/"+testkit.Jordan, "", http.StatusNotFound).Code()).To(Equal(mockprove.CodeUserNotFound))
+			e.ctl(http.MethodGet, "/_mock/personas/"+testkit.Tessa, "", http.StatusOK)
 		})
 
 		It("DELETE /_mock/personas removes them all", func() {
 			e.ctl(http.MethodDelete, "/_mock/personas", "", http.StatusNoContent)
 			Expect(e.ctl(http.MethodGet, "/_mock/personas", "", http.StatusOK).Raw).To(MatchJSON(`[]`))
-			Expect(e.startFields(map[string]any{"phoneNumber": milo}).Code()).To(Equal(mockprove.CodeUserNotFound))
+			Expect(e.startFields(map[string]any{"phoneNumber": testkit.Milo}).Code()).To(Equal(mockprove.CodeUserNotFound))
 		})
 
 		It("keeps a started flow working after its persona was deleted", func() {
-			f := e.start(abigail)
-			e.ctl(http.MethodDelete, "/_mock/personas/"+abigail, "", http.StatusNoContent)
+			f := e.start(testkit.Abigail)
+			e.ctl(http.MethodDelete, "/_mock/personas/"+testkit.Abigail, "", http.StatusNoContent)
 			e.passOTP(f, "654321")
 			Expect(e.validate(f.ID)).To(BeTrue())
 		})
@@ -369,7 +370,7 @@ var _ = Describe("the control API", func() {
 			}
 			res := e.doWith(e.raw, e.req(http.MethodPost, "/_mock/reset", "", nil))
 			Expect(res.Status).To(Equal(http.StatusNotFound))
-			f := e.start(jordan)
+			f := e.start(testkit.Jordan)
 			e.passOTP(f, "1234")
 			Expect(e.validate(f.ID)).To(BeTrue(), "the emulated APIs still work")
 		})
@@ -389,17 +390,17 @@ var _ = Describe("the control API", func() {
 				}
 				res := e.do(e.req(http.MethodPost, "/_mock/clock/advance", `{"duration":"1h"}`, nil))
 				Expect(res.Status).To(Equal(http.StatusUnauthorized))
-				Expect(e.s.Clock().Now()).To(Equal(t0), "nothing happened")
+				Expect(e.s.Clock().Now()).To(Equal(testkit.T0), "nothing happened")
 			})
 
 			It("answers 200 with the token", func() {
 				e.ctl(http.MethodGet, "/_mock/sms", "", http.StatusOK)
 				e.ctl(http.MethodPost, "/_mock/clock/advance", `{"duration":"1h"}`, http.StatusOK)
-				Expect(e.s.Clock().Now()).To(Equal(t0.Add(time.Hour)))
+				Expect(e.s.Clock().Now()).To(Equal(testkit.T0.Add(time.Hour)))
 			})
 
 			It("does not apply to the emulated APIs", func() {
-				e.passOTP(e.start(jordan), "1234")
+				e.passOTP(e.start(testkit.Jordan), "1234")
 			})
 		})
 

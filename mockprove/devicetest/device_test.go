@@ -8,6 +8,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/mockprove/mockprove/internal/testkit"
 	"github.com/mockprove/mockprove/mockprove"
 )
 
@@ -19,7 +20,7 @@ var _ = Describe("the device API", func() {
 
 	BeforeEach(func() {
 		e = newEnv()
-		f = e.start(jordan)
+		f = e.start(testkit.Jordan)
 	})
 
 	Describe("Authorization: Bearer <authToken>", func() {
@@ -47,7 +48,7 @@ var _ = Describe("the device API", func() {
 
 		It("refuses a forged token: payload changed, signature kept", func() {
 			parts := strings.Split(f.Token, ".")
-			g := e.start(tessa) // a real payload of another flow
+			g := e.start(testkit.Tessa) // a real payload of another flow
 			forged := parts[0] + "." + strings.Split(g.Token, ".")[1] + "." + parts[2]
 			expect401(e.device(forged, otpStart, `{}`))
 			Expect(e.s.Outbox(mockprove.SMSFilter{})).To(BeEmpty())
@@ -65,7 +66,7 @@ var _ = Describe("the device API", func() {
 
 		It("refuses a token of another mockprove", func() {
 			other := newEnv(mockprove.Options{Seed: 99})
-			expect401(e.device(other.start(jordan).Token, otpStart, `{}`))
+			expect401(e.device(other.start(testkit.Jordan).Token, otpStart, `{}`))
 		})
 
 		It("refuses garbage", func() {
@@ -183,7 +184,7 @@ var _ = Describe("the device API", func() {
 		sdk, other := e.sdkT.Checked(), e.spec.Checked()
 		Expect(e.envelope(f.Token, otpStart, `{}`)).To(BeEmpty())
 		Expect(e.sdkT.Checked()).To(Equal(sdk+1), "the device answer was validated")
-		e.sms(jordan)
+		e.sms(testkit.Jordan)
 		e.session(f.ID)
 		Expect(e.spec.Checked()).To(Equal(other+2), "the control answers were validated")
 		e.open(e.lastLink(d))
@@ -201,7 +202,7 @@ var _ = Describe("the device API", func() {
 
 	It("says who answered: X-Mockprove-Persona, -Step and -Rule", func() {
 		res := e.device(f.Token, otpStart, `{}`)
-		Expect(res.Header.Get("X-Mockprove-Persona")).To(Equal(jordan))
+		Expect(res.Header.Get("X-Mockprove-Persona")).To(Equal(testkit.Jordan))
 		Expect(res.Header.Get("X-Mockprove-Step")).To(Equal(otpStart))
 		Expect(res.Header.Get("X-Mockprove-Rule")).To(Equal("otp.otp-sent"))
 		Expect(res.Header.Get("X-Mockprove-Fault")).To(BeEmpty())
@@ -212,21 +213,21 @@ var _ = Describe("the device API", func() {
 	})
 
 	It("and so do the server API answers around it", func() {
-		res := e.startFields(map[string]any{"phoneNumber": tessa})
-		Expect(res.Header.Get("X-Mockprove-Persona")).To(Equal(tessa))
+		res := e.startFields(map[string]any{"phoneNumber": testkit.Tessa})
+		Expect(res.Header.Get("X-Mockprove-Persona")).To(Equal(testkit.Tessa))
 		Expect(res.Header.Get("X-Mockprove-Step")).To(Equal("/v3/start"))
 		Expect(res.Header.Get("X-Mockprove-Rule")).To(Equal("start"))
 		id := res.JSON()["correlationId"].(string)
 
 		res = e.api("/v3/validate", map[string]any{"correlationId": id})
-		Expect(res.Header.Get("X-Mockprove-Persona")).To(Equal(tessa))
+		Expect(res.Header.Get("X-Mockprove-Persona")).To(Equal(testkit.Tessa))
 		Expect(res.Header.Get("X-Mockprove-Step")).To(Equal("/v3/validate"))
 		Expect(res.Header.Get("X-Mockprove-Rule")).To(Equal("possession.missing"))
 
 		e.passOTP(f, "1234")
 		res = e.api("/v3/validate", map[string]any{"correlationId": f.ID})
 		Expect(res.Header.Get("X-Mockprove-Rule")).To(Equal("validate"))
-		Expect(res.Header.Get("X-Mockprove-Persona")).To(Equal(jordan))
+		Expect(res.Header.Get("X-Mockprove-Persona")).To(Equal(testkit.Jordan))
 	})
 
 	It("answers /mobile/otp/error with next done and fails the possession check", func() {

@@ -8,6 +8,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/mockprove/mockprove/internal/testkit"
 	"github.com/mockprove/mockprove/mockprove"
 )
 
@@ -19,29 +20,29 @@ var _ = Describe("the Go controls", func() {
 
 	Describe("s.Outbox, s.LastOTP and s.LastSMS", func() {
 		It("read the virtual phone", func() {
-			_, ok := e.s.LastOTP(diego)
+			_, ok := e.s.LastOTP(testkit.Diego)
 			Expect(ok).To(BeFalse())
-			_, ok = e.s.LastSMS(diego)
+			_, ok = e.s.LastSMS(testkit.Diego)
 			Expect(ok).To(BeFalse())
 
-			f := e.start(diego, map[string]any{"allowOTPRetry": true})
+			f := e.start(testkit.Diego, map[string]any{"allowOTPRetry": true})
 			Expect(e.envelope(f.Token, otpStart, `{}`)).To(BeEmpty())
 			e.s.FastForward(time.Second)
 			Expect(e.envelope(f.Token, otpStart, `{}`)).To(BeEmpty())
-			d := e.startDesktop(diego)
+			d := e.startDesktop(testkit.Diego)
 			e.sendLink(d)
 
-			otps := e.s.Outbox(mockprove.SMSFilter{Phone: "+1" + diego, Kind: mockprove.SMSKindOTP})
+			otps := e.s.Outbox(mockprove.SMSFilter{Phone: "+1" + testkit.Diego, Kind: mockprove.SMSKindOTP})
 			Expect(otps).To(HaveLen(2))
-			Expect(otps[0].SentAt).To(Equal(t0))
-			Expect(otps[1].SentAt).To(Equal(t0.Add(time.Second)))
-			Expect(otps[1].ExpiresAt).To(Equal(t0.Add(time.Second + 2*time.Minute)))
+			Expect(otps[0].SentAt).To(Equal(testkit.T0))
+			Expect(otps[1].SentAt).To(Equal(testkit.T0.Add(time.Second)))
+			Expect(otps[1].ExpiresAt).To(Equal(testkit.T0.Add(time.Second + 2*time.Minute)))
 			Expect(otps[0].ID).NotTo(Equal(otps[1].ID))
 
-			code, ok := e.s.LastOTP(diego)
+			code, ok := e.s.LastOTP(testkit.Diego)
 			Expect(ok).To(BeTrue())
 			Expect(code).To(Equal(otps[1].Code), "the newest OTP, not the newest SMS")
-			last, ok := e.s.LastSMS(diego)
+			last, ok := e.s.LastSMS(testkit.Diego)
 			Expect(ok).To(BeTrue())
 			Expect(last.Kind).To(Equal(mockprove.SMSKindInstantLink))
 			Expect(last.CorrelationID).To(Equal(d.ID))
@@ -54,7 +55,7 @@ var _ = Describe("the Go controls", func() {
 
 	Describe("s.ClickInstantLink", func() {
 		It("clicks the latest link as the phone would: done on the socket, redirect target returned", func() {
-			f := e.startDesktop(jordan)
+			f := e.startDesktop(testkit.Jordan)
 			ws := e.ws(f.Token)
 			e.sendLink(f)
 			loc, err := e.s.ClickInstantLink(f.ID)
@@ -70,7 +71,7 @@ var _ = Describe("the Go controls", func() {
 		It("fails for an unknown flow, and for an expired link without changing anything", func() {
 			_, err := e.s.ClickInstantLink("nope")
 			Expect(err).To(MatchError(ContainSubstring("nope")))
-			f := e.startDesktop(jordan)
+			f := e.startDesktop(testkit.Jordan)
 			e.sendLink(f)
 			e.s.FastForward(3 * time.Minute)
 			_, err = e.s.ClickInstantLink(f.ID)
@@ -81,7 +82,7 @@ var _ = Describe("the Go controls", func() {
 
 	Describe("s.Session", func() {
 		It("shows the possession check as it goes", func() {
-			f := e.start(jordan, map[string]any{"allowOTPRetry": true})
+			f := e.start(testkit.Jordan, map[string]any{"allowOTPRetry": true})
 			sess, ok := e.s.Session(f.ID)
 			Expect(ok).To(BeTrue())
 			Expect(sess.Possession.OTP).To(BeNil())
@@ -91,17 +92,17 @@ var _ = Describe("the Go controls", func() {
 
 			sess, _ = e.s.Session(f.ID)
 			Expect(sess.Possession.Method).To(Equal(mockprove.MethodOTP))
-			Expect(sess.Possession.Phone).To(Equal(jordan))
+			Expect(sess.Possession.Phone).To(Equal(testkit.Jordan))
 			Expect(sess.Possession.OTP.Attempts).To(Equal(1))
 			Expect(sess.Possession.OTP.MaxAttempts).To(Equal(3))
 			Expect(sess.Possession.Attempts).To(HaveLen(2))
 			Expect(sess.Possession.Attempts[1].Kind).To(Equal("otp-wrong"))
-			Expect(sess.Possession.Attempts[1].At).To(Equal(t0.Add(20 * time.Second)))
+			Expect(sess.Possession.Attempts[1].At).To(Equal(testkit.T0.Add(20 * time.Second)))
 			Expect(sess.Steps).To(ConsistOf(HaveField("Step", "/v3/start")))
 		})
 
 		It("returns a copy: changing it changes nothing in the server", func() {
-			f := e.start(jordan)
+			f := e.start(testkit.Jordan)
 			Expect(e.envelope(f.Token, otpStart, `{}`)).To(BeEmpty())
 			sess, _ := e.s.Session(f.ID)
 			sess.Possession.Attempts[0].Kind = "tampered"
@@ -185,7 +186,7 @@ var _ = Describe("the Go controls", func() {
 
 	Describe("s.CheckSessionState and s.CheckPossession", func() {
 		It("pass silently when the flow is as expected", func() {
-			f := e.start(jordan)
+			f := e.start(testkit.Jordan)
 			t := &fakeT{}
 			e.s.CheckSessionState(t, f.ID, mockprove.StateStarted)
 			e.s.CheckPossession(t, f.ID, false)
@@ -197,7 +198,7 @@ var _ = Describe("the Go controls", func() {
 		})
 
 		It("fail the test, saying why, when it is not", func() {
-			f := e.start(jordan)
+			f := e.start(testkit.Jordan)
 			t := &fakeT{}
 			e.s.CheckSessionState(t, f.ID, mockprove.StateValidated)
 			e.s.CheckPossession(t, f.ID, true)

@@ -11,6 +11,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/mockprove/mockprove/internal/testkit"
 	"github.com/mockprove/mockprove/mockprove"
 )
 
@@ -36,16 +37,16 @@ var _ = Describe("faults", func() {
 			id, _ := f["id"].(string)
 			Expect(id).NotTo(BeEmpty())
 
-			res := startStatus(jordan)
+			res := startStatus(testkit.Jordan)
 			Expect(res.Status).To(Equal(http.StatusInternalServerError))
 			Expect(res.Code()).To(Equal(mockprove.CodeInternal))
 			Expect(res.Header.Get("X-Mockprove-Fault")).To(Equal(id))
 			Expect(res.Header.Get("X-Mockprove-Rule")).To(Equal("fault:" + id))
 			Expect(res.Header.Get("X-Mockprove-Step")).To(Equal("/v3/start"))
-			Expect(res.Header.Get("X-Mockprove-Persona")).To(Equal(jordan))
+			Expect(res.Header.Get("X-Mockprove-Persona")).To(Equal(testkit.Jordan))
 			Expect(e.s.Sessions()).To(BeEmpty(), "the faulted start opened no flow")
 
-			res = startStatus(jordan)
+			res = startStatus(testkit.Jordan)
 			Expect(res.Status).To(Equal(http.StatusOK))
 			Expect(res.Header.Get("X-Mockprove-Fault")).To(BeEmpty())
 			Expect(e.ctl(http.MethodGet, "/_mock/faults", "", http.StatusOK).Raw).To(MatchJSON(`[]`), "a used-up fault is removed")
@@ -53,53 +54,53 @@ var _ = Describe("faults", func() {
 
 		It("derives the code from the status and takes a message", func() {
 			addFault(`{"step":"/v3/start","status":403,"message":"nope"}`)
-			res := startStatus(jordan)
+			res := startStatus(testkit.Jordan)
 			Expect(res.Status).To(Equal(http.StatusForbidden))
 			Expect(res.JSON()).To(Equal(map[string]any{"code": float64(mockprove.CodeOutOfOrder), "message": "nope"}))
 		})
 
 		It("answers any status from 400 to 599, even one prove-v3.yaml does not list (raw client)", func() {
 			addFault(`{"step":"/v3/start","status":503}`)
-			body := `{"flowType":"mobile","phoneNumber":"` + jordan + `"}`
+			body := `{"flowType":"mobile","phoneNumber":"` + testkit.Jordan + `"}`
 			res := e.doWith(e.raw, e.req(http.MethodPost, "/v3/start", body, map[string]string{"Authorization": "Bearer " + e.bearer}))
 			Expect(res.Status).To(Equal(http.StatusServiceUnavailable))
 			Expect(res.Code()).To(Equal(mockprove.CodeInternal))
 		})
 
 		It("hits a device step without using up an OTP attempt", func() {
-			f := e.start(jordan)
+			f := e.start(testkit.Jordan)
 			Expect(e.envelope(f.Token, otpStart, `{}`)).To(BeEmpty())
 			addFault(`{"step":"` + otpFinish + `","status":503,"code":8000}`)
 			res := e.device(f.Token, otpFinish, otpBody("1234"))
 			Expect(res.Status).To(Equal(http.StatusServiceUnavailable))
 			Expect(res.Code()).To(Equal(mockprove.CodeInternal))
-			Expect(res.Header.Get("X-Mockprove-Persona")).To(Equal(jordan))
+			Expect(res.Header.Get("X-Mockprove-Persona")).To(Equal(testkit.Jordan))
 			Expect(e.envelope(f.Token, otpFinish, otpBody("1234"))).To(Equal(done), "the one allowed entry is still there")
 		})
 
 		It("with count 0 lasts until cleared; DELETE /_mock/faults clears", func() {
 			addFault(`{"step":"/v3/start","status":500,"count":0}`)
 			for i := 0; i < 4; i++ {
-				Expect(startStatus(jordan).Status).To(Equal(http.StatusInternalServerError))
+				Expect(startStatus(testkit.Jordan).Status).To(Equal(http.StatusInternalServerError))
 			}
 			list := e.ctl(http.MethodGet, "/_mock/faults", "", http.StatusOK).List()
 			Expect(list).To(ConsistOf(And(HaveKeyWithValue("hits", BeNumerically("==", 4)), HaveKeyWithValue("count", BeNumerically("==", 0)))))
 			e.ctl(http.MethodDelete, "/_mock/faults", "", http.StatusNoContent)
 			Expect(e.ctl(http.MethodGet, "/_mock/faults", "", http.StatusOK).Raw).To(MatchJSON(`[]`))
-			Expect(startStatus(jordan).Status).To(Equal(http.StatusOK))
+			Expect(startStatus(testkit.Jordan).Status).To(Equal(http.StatusOK))
 		})
 
 		It("counts down remaining and can be removed by id", func() {
 			a := addFault(`{"step":"/v3/start","count":3}`)
 			b := addFault(`{"step":"/v3/validate","count":2}`)
-			Expect(startStatus(jordan).Status).To(Equal(http.StatusInternalServerError))
+			Expect(startStatus(testkit.Jordan).Status).To(Equal(http.StatusInternalServerError))
 			list := e.ctl(http.MethodGet, "/_mock/faults", "", http.StatusOK).List()
 			Expect(list).To(HaveLen(2))
 			Expect(list[0]).To(And(HaveKeyWithValue("id", a["id"]), HaveKeyWithValue("remaining", BeNumerically("==", 2)), HaveKeyWithValue("hits", BeNumerically("==", 1))))
 			Expect(list[1]).To(And(HaveKeyWithValue("id", b["id"]), HaveKeyWithValue("remaining", BeNumerically("==", 2)), HaveKeyWithValue("hits", BeNumerically("==", 0))))
 
 			e.ctl(http.MethodDelete, "/_mock/faults/"+a["id"].(string), "", http.StatusNoContent)
-			Expect(startStatus(jordan).Status).To(Equal(http.StatusOK))
+			Expect(startStatus(testkit.Jordan).Status).To(Equal(http.StatusOK))
 			Expect(e.ctl(http.MethodDelete, "/_mock/faults/"+a["id"].(string), "", http.StatusNotFound).Code()).To(Equal(mockprove.CodeMalformed))
 			Expect(e.ctl(http.MethodGet, "/_mock/faults", "", http.StatusOK).List()).To(ConsistOf(HaveKeyWithValue("id", b["id"])))
 		})
@@ -108,33 +109,33 @@ var _ = Describe("faults", func() {
 	Describe("scope", func() {
 		It("never leaks into other steps", func() {
 			addFault(`{"step":"/v3/validate","count":0}`)
-			f := e.start(jordan)
+			f := e.start(testkit.Jordan)
 			e.passOTP(f, "1234")
 			res := e.api("/v3/validate", map[string]any{"correlationId": f.ID})
 			Expect(res.Status).To(Equal(http.StatusInternalServerError))
 		})
 
 		It("with persona hits only that persona, on the server API", func() {
-			addFault(`{"step":"/v3/start","persona":"+1` + tessa + `","count":0}`)
-			Expect(startStatus(jordan).Status).To(Equal(http.StatusOK))
-			Expect(startStatus(abigail).Status).To(Equal(http.StatusOK))
-			Expect(startStatus(tessa).Status).To(Equal(http.StatusInternalServerError))
-			Expect(startStatus(tessa).Status).To(Equal(http.StatusInternalServerError))
-			Expect(startStatus(jordan).Status).To(Equal(http.StatusOK))
+			addFault(`{"step":"/v3/start","persona":"+1` + testkit.Tessa + `","count":0}`)
+			Expect(startStatus(testkit.Jordan).Status).To(Equal(http.StatusOK))
+			Expect(startStatus(testkit.Abigail).Status).To(Equal(http.StatusOK))
+			Expect(startStatus(testkit.Tessa).Status).To(Equal(http.StatusInternalServerError))
+			Expect(startStatus(testkit.Tessa).Status).To(Equal(http.StatusInternalServerError))
+			Expect(startStatus(testkit.Jordan).Status).To(Equal(http.StatusOK))
 		})
 
 		It("with persona hits only that persona, on the device API", func() {
-			addFault(`{"step":"` + otpStart + `","persona":"` + tessa + `","count":0}`)
-			j, t := e.start(jordan), e.start(tessa)
+			addFault(`{"step":"` + otpStart + `","persona":"` + testkit.Tessa + `","count":0}`)
+			j, t := e.start(testkit.Jordan), e.start(testkit.Tessa)
 			Expect(e.device(t.Token, otpStart, `{}`).Status).To(Equal(http.StatusInternalServerError))
 			Expect(e.device(j.Token, otpStart, `{}`).Status).To(Equal(http.StatusOK))
-			Expect(e.s.Outbox(mockprove.SMSFilter{})).To(ConsistOf(HaveField("Phone", jordan)))
+			Expect(e.s.Outbox(mockprove.SMSFilter{})).To(ConsistOf(HaveField("Phone", testkit.Jordan)))
 		})
 
 		It("with persona hits /v3/validate of that persona's flows only", func() {
-			addFault(`{"step":"/v3/validate","persona":"` + milo + `","count":0}`)
-			m := e.start(milo)
-			j := e.start(jordan)
+			addFault(`{"step":"/v3/validate","persona":"` + testkit.Milo + `","count":0}`)
+			m := e.start(testkit.Milo)
+			j := e.start(testkit.Jordan)
 			e.passOTP(j, "1234")
 			Expect(e.validate(j.ID)).To(BeTrue())
 			Expect(e.api("/v3/validate", map[string]any{"correlationId": m.ID}).Status).To(Equal(http.StatusInternalServerError))
@@ -143,7 +144,7 @@ var _ = Describe("faults", func() {
 		It("with client hits only that client", func() {
 			addFault(`{"step":"/v3/start","client":"` + prefillID + `","count":0}`)
 			prefill := e.accessToken(prefillID, prefillSecret)
-			body := map[string]any{"flowType": "mobile", "phoneNumber": jordan}
+			body := map[string]any{"flowType": "mobile", "phoneNumber": testkit.Jordan}
 			Expect(e.apiAs(prefill, "/v3/start", body).Status).To(Equal(http.StatusInternalServerError))
 			Expect(e.api("/v3/start", body).Status).To(Equal(http.StatusOK))
 			Expect(e.apiAs(prefill, "/v3/start", body).Status).To(Equal(http.StatusInternalServerError))
@@ -167,15 +168,15 @@ var _ = Describe("faults", func() {
 
 		It("hits the Instant Link click (/v1/link), which then changes nothing", func() {
 			addFault(`{"step":"/v1/link","status":500,"count":0}`)
-			f := e.startDesktop(jordan)
+			f := e.startDesktop(testkit.Jordan)
 			e.sendLink(f)
 			Expect(e.open(e.lastLink(f)).Status).To(Equal(http.StatusInternalServerError))
 			e.s.CheckPossession(GinkgoT(), f.ID, false)
 		})
 
 		It("with persona or client scope, hits the click of that persona's link", func() {
-			addFault(`{"step":"/v1/link","persona":"` + jordan + `","client":"` + identityID + `","status":500,"count":0}`)
-			f := e.startDesktop(jordan)
+			addFault(`{"step":"/v1/link","persona":"` + testkit.Jordan + `","client":"` + identityID + `","status":500,"count":0}`)
+			f := e.startDesktop(testkit.Jordan)
 			e.sendLink(f)
 			Expect(e.open(e.lastLink(f)).Status).To(Equal(http.StatusInternalServerError))
 		})
@@ -185,7 +186,7 @@ var _ = Describe("faults", func() {
 		It("answers normally, no sooner than the delay, and records the hit", func() {
 			f := addFault(`{"step":"/v3/start","kind":"delay","delay":"300ms","count":2}`)
 			began := time.Now()
-			res := startStatus(jordan)
+			res := startStatus(testkit.Jordan)
 			Expect(time.Since(began)).To(BeNumerically(">=", 300*time.Millisecond), "the delay is real latency")
 			Expect(res.Status).To(Equal(http.StatusOK))
 			Expect(res.JSON()).To(HaveKey("authToken"))
@@ -211,7 +212,7 @@ var _ = Describe("faults", func() {
 		It("closes the connection without an answer: the client sees EOF", func() {
 			addFault(`{"step":"/v3/start","kind":"drop"}`)
 			client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
-			r := e.req(http.MethodPost, "/v3/start", `{"flowType":"mobile","phoneNumber":"`+jordan+`"}`,
+			r := e.req(http.MethodPost, "/v3/start", `{"flowType":"mobile","phoneNumber":"`+testkit.Jordan+`"}`,
 				map[string]string{"Authorization": "Bearer " + e.bearer})
 			resp, err := client.Do(r)
 			if resp != nil {
@@ -219,7 +220,7 @@ var _ = Describe("faults", func() {
 			}
 			Expect(err).To(HaveOccurred())
 			Expect(errors.Is(err, io.EOF)).To(BeTrue(), "%v", err)
-			Expect(startStatus(jordan).Status).To(Equal(http.StatusOK), "then normal again")
+			Expect(startStatus(testkit.Jordan).Status).To(Equal(http.StatusOK), "then normal again")
 			// The dropped call is journaled just after the connection closed.
 			Eventually(func() []mockprove.JournalEntry {
 				return e.s.Journal(mockprove.JournalFilter{Step: "/v3/start"})
@@ -229,7 +230,7 @@ var _ = Describe("faults", func() {
 
 	Describe("kind malformed", func() {
 		It("answers 200 with a body that is not JSON", func() {
-			f := e.start(jordan)
+			f := e.start(testkit.Jordan)
 			addFault(`{"step":"` + otpStart + `","kind":"malformed"}`)
 			res := e.doWith(e.raw, e.deviceReq(f.Token, otpStart, `{}`))
 			Expect(res.Status).To(Equal(http.StatusOK))
@@ -240,7 +241,7 @@ var _ = Describe("faults", func() {
 
 		It("is refused by the spec-checking client (the contract kit notices)", func() {
 			addFault(`{"step":"/v3/start","kind":"malformed"}`)
-			_, err := e.http.Do(e.req(http.MethodPost, "/v3/start", `{"flowType":"mobile","phoneNumber":"`+jordan+`"}`,
+			_, err := e.http.Do(e.req(http.MethodPost, "/v3/start", `{"flowType":"mobile","phoneNumber":"`+testkit.Jordan+`"}`,
 				map[string]string{"Authorization": "Bearer " + e.bearer}))
 			Expect(err).To(MatchError(ContainSubstring("does not conform")))
 		})
@@ -248,7 +249,7 @@ var _ = Describe("faults", func() {
 
 	Describe("kind ws-close", func() {
 		It("closes the status socket right after it opens, then sockets work again", func() {
-			f := e.startDesktop(jordan)
+			f := e.startDesktop(testkit.Jordan)
 			fault := addFault(`{"step":"/v1/client/status","kind":"ws-close"}`)
 			ws := e.ws(f.Token)
 			Eventually(ws.done).Should(BeClosed())
@@ -270,7 +271,7 @@ var _ = Describe("faults", func() {
 	})
 
 	It("answers a kind status fault on the status socket with the error status", func() {
-		f := e.startDesktop(jordan)
+		f := e.startDesktop(testkit.Jordan)
 		addFault(`{"step":"/v1/client/status","status":503}`)
 		_, resp, err := e.dialStatus(f.Token)
 		Expect(err).To(MatchError(websocket.ErrBadHandshake))
@@ -300,22 +301,22 @@ var _ = Describe("faults", func() {
 	Describe("from Go", func() {
 		It("s.FailNext makes the next call of a step fail once", func() {
 			Expect(e.s.FailNext("/v3/start", http.StatusTooManyRequests)).To(Succeed())
-			res := startStatus(jordan)
+			res := startStatus(testkit.Jordan)
 			Expect(res.Status).To(Equal(http.StatusTooManyRequests))
 			Expect(res.Code()).To(Equal(mockprove.CodeInternal))
 			Expect(res.Header.Get("Retry-After")).To(Equal("1"))
-			Expect(startStatus(jordan).Status).To(Equal(http.StatusOK))
+			Expect(startStatus(testkit.Jordan).Status).To(Equal(http.StatusOK))
 			Expect(e.s.FailNext("/nope", 500)).To(MatchError(ContainSubstring("'step'")))
 		})
 
 		It("s.AddFault arms a fault with count 0 = until cleared, visible in GET /_mock/faults", func() {
-			f, err := e.s.AddFault(mockprove.FaultSpec{Step: otpFinish, Status: 429, Persona: jordan})
+			f, err := e.s.AddFault(mockprove.FaultSpec{Step: otpFinish, Status: 429, Persona: testkit.Jordan})
 			Expect(err).NotTo(HaveOccurred())
 			Expect(f.ID).NotTo(BeEmpty())
 			Expect(f.Code).To(Equal(mockprove.CodeInternal))
 			Expect(e.ctl(http.MethodGet, "/_mock/faults", "", http.StatusOK).List()).To(ConsistOf(HaveKeyWithValue("id", f.ID)))
 
-			g := e.start(jordan)
+			g := e.start(testkit.Jordan)
 			Expect(e.envelope(g.Token, otpStart, `{}`)).To(BeEmpty())
 			for i := 0; i < 3; i++ {
 				res := e.device(g.Token, otpFinish, otpBody("1234"))

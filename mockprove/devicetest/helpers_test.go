@@ -2,7 +2,6 @@ package devicetest_test
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -18,24 +17,9 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/mockprove/mockprove/contracts"
+	"github.com/mockprove/mockprove/internal/testkit"
 	"github.com/mockprove/mockprove/mockprove"
 	"github.com/mockprove/mockprove/specs"
-)
-
-// Possession personas of specs/personas.yaml (2009990030..2009990039).
-const (
-	tessa   = "2009990030" // types the wrong PIN twice
-	diego   = "2009990031" // random OTP per SMS
-	abigail = "2009990032" // custom OTP 654321
-	felix   = "2009990033" // never clicks the Instant Link
-	maya    = "2009990034" // clicks the Instant Link automatically after 30s
-	gideon  = "2009990035" // clicks the Instant Link after 4m (too late)
-	ingrid  = "2009990036" // phone number rejected by the carrier check
-	rashid  = "2009990037" // Mobile Auth passes
-	colleen = "2009990038" // Mobile Auth fails, OTP fallback
-	jordan  = "2009990039" // ordinary user: OTP 1234, Instant Link clicked by hand
-	milo    = "2001001695" // Prove sandbox short-term user
-	nobody  = "2000000000" // no persona has this number
 )
 
 // The built-in OAuth clients (mockprove.DefaultClients).
@@ -75,15 +59,12 @@ const (
 	statusPath = "/v1/client/status"
 )
 
-// t0 is where every frozen clock of the suite starts.
-var t0 = time.Date(2026, time.March, 2, 9, 30, 0, 0, time.UTC)
-
 // checkedSpecs are the embedded OpenAPI documents every HTTP response of the
 // suite is validated against (contracts.SpecTransport).
 var checkedSpecs = []string{specs.ProveV3, specs.Device, specs.Control}
 
 // env is one running mockprove (real listener on 127.0.0.1, frozen clock at
-// t0) with clients for its APIs.
+// testkit.T0) with clients for its APIs.
 type env struct {
 	s      *mockprove.Server
 	base   string
@@ -96,24 +77,19 @@ type env struct {
 	ctlTok string                   // Options.ControlToken, sent on /_mock/ calls
 }
 
-// newEnv starts a server; opts may set any Options (Clock and Seed default to
-// a frozen clock at t0 and a fixed seed). It is closed when the spec ends.
+// newEnv starts a server (testkit.Mock); opts may set any Options (Clock and
+// Seed default to a frozen clock at testkit.T0 and the suite's seed 7). It is
+// closed when the spec ends.
 func newEnv(opts ...mockprove.Options) *env {
 	GinkgoHelper()
 	var o mockprove.Options
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	if o.Clock == nil {
-		o.Clock = mockprove.NewFrozenClock(t0)
-	}
 	if o.Seed == 0 {
 		o.Seed = 7
 	}
-	s, err := mockprove.New(o)
-	Expect(err).NotTo(HaveOccurred())
-	Expect(s.Start()).To(Succeed())
-	DeferCleanup(s.Close)
+	s := testkit.Mock(GinkgoT(), o)
 
 	base := &http.Transport{}
 	DeferCleanup(base.CloseIdleConnections)
@@ -301,18 +277,8 @@ func (e *env) startDesktop(phone string, extra ...map[string]any) flow {
 // optional. It fails the spec if atob would throw.
 func sdkClaims(token string) map[string]any {
 	GinkgoHelper()
-	parts := strings.Split(token, ".")
-	Expect(parts).To(HaveLen(3), "a JWT has three parts: %q", token)
-	payload := parts[1]
-	Expect(payload).NotTo(ContainSubstring("-"), "atob() throws on '-'")
-	Expect(payload).NotTo(ContainSubstring("_"), "atob() throws on '_'")
-	raw, err := base64.RawStdEncoding.DecodeString(strings.TrimRight(payload, "="))
-	Expect(err).NotTo(HaveOccurred(), "atob(%q)", payload)
-	for _, c := range raw {
-		Expect(c).To(BeNumerically("<", 0x80), "atob() yields Latin-1: keep the payload ASCII")
-	}
-	var claims map[string]any
-	Expect(json.Unmarshal(raw, &claims)).To(Succeed())
+	claims, err := testkit.SDKClaims(token)
+	Expect(err).NotTo(HaveOccurred())
 	return claims
 }
 
@@ -418,7 +384,7 @@ func (e *env) sendLink(f flow) {
 // sendLinkFlow starts a desktop flow for jordan and sends its link.
 func (e *env) sendLinkFlow() flow {
 	GinkgoHelper()
-	f := e.startDesktop(jordan)
+	f := e.startDesktop(testkit.Jordan)
 	e.sendLink(f)
 	return f
 }

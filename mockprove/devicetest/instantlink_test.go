@@ -12,6 +12,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/mockprove/mockprove/internal/testkit"
 	"github.com/mockprove/mockprove/mockprove"
 )
 
@@ -22,45 +23,45 @@ var _ = Describe("Instant Link possession check (desktop)", func() {
 
 	Describe("instantlink/start", func() {
 		It("answers {\"data\":{}} and sends an SMS whose link points at mockprove", func() {
-			f := e.startDesktop(jordan)
+			f := e.startDesktop(testkit.Jordan)
 			e.sendLink(f)
-			msgs := e.sms(jordan)
+			msgs := e.sms(testkit.Jordan)
 			Expect(msgs).To(HaveLen(1))
 			m := msgs[0]
 			Expect(m).To(HaveKeyWithValue("kind", "instantlink"))
-			Expect(m).To(HaveKeyWithValue("phone", jordan))
+			Expect(m).To(HaveKeyWithValue("phone", testkit.Jordan))
 			Expect(m).To(HaveKeyWithValue("correlationId", f.ID))
 			Expect(m).NotTo(HaveKey("code"))
 			link, _ := m["link"].(string)
 			Expect(link).To(HavePrefix(e.s.URL() + "/v1/link/"))
 			Expect(m).To(HaveKeyWithValue("body", strings.Replace(defaultLinkText, "####", link, 1)))
-			Expect(mustTime(m["sentAt"])).To(Equal(t0))
-			Expect(mustTime(m["expiresAt"])).To(Equal(t0.Add(3 * time.Minute)))
+			Expect(mustTime(m["sentAt"])).To(Equal(testkit.T0))
+			Expect(mustTime(m["expiresAt"])).To(Equal(testkit.T0.Add(3 * time.Minute)))
 		})
 
 		It("uses smsMessage for the body, the link in place of ####", func() {
-			f := e.startDesktop(jordan, map[string]any{"smsMessage": "ACME: tap #### to continue"})
+			f := e.startDesktop(testkit.Jordan, map[string]any{"smsMessage": "ACME: tap #### to continue"})
 			e.sendLink(f)
-			Expect(e.sms(jordan)[0]["body"]).To(Equal("ACME: tap " + e.lastLink(f) + " to continue"))
+			Expect(e.sms(testkit.Jordan)[0]["body"]).To(Equal("ACME: tap " + e.lastLink(f) + " to continue"))
 		})
 
 		It("refuses a rejected number (2009990036) and an unknown one with data{code,message}", func() {
-			f := e.startDesktop(jordan)
-			Expect(e.envelope(f.Token, linkStart, `{"sourceIp":null,"mobileNumber":"`+ingrid+`","isMobile":false}`)).
+			f := e.startDesktop(testkit.Jordan)
+			Expect(e.envelope(f.Token, linkStart, `{"sourceIp":null,"mobileNumber":"`+testkit.Ingrid+`","isMobile":false}`)).
 				To(rejectedWith(dataPhoneRejected))
-			Expect(e.envelope(f.Token, linkStart, `{"sourceIp":null,"mobileNumber":"`+nobody+`","isMobile":false}`)).
+			Expect(e.envelope(f.Token, linkStart, `{"sourceIp":null,"mobileNumber":"`+testkit.Nobody+`","isMobile":false}`)).
 				To(rejectedWith(dataPhoneRejected))
 			Expect(e.s.Outbox(mockprove.SMSFilter{})).To(BeEmpty())
-			Expect(e.envelope(f.Token, linkStart, `{"sourceIp":null,"mobileNumber":"`+felix+`","isMobile":false}`)).
+			Expect(e.envelope(f.Token, linkStart, `{"sourceIp":null,"mobileNumber":"`+testkit.Felix+`","isMobile":false}`)).
 				To(Equal(map[string]any{"data": map[string]any{}}))
-			Expect(e.sms(felix)).To(HaveLen(1))
+			Expect(e.sms(testkit.Felix)).To(HaveLen(1))
 		})
 	})
 
 	Describe("a click on the link", func() {
 		It("redirects to finalTargetUrl?authId=…&asc=true, passes the check and pushes done to every socket of the flow", func() {
-			f := e.startDesktop(jordan)
-			other := e.startDesktop(jordan)
+			f := e.startDesktop(testkit.Jordan)
+			other := e.startDesktop(testkit.Jordan)
 			ws1 := e.ws(f.Token)
 			ws2 := e.ws(f.Token)
 			wsOther := e.ws(other.Token)
@@ -76,7 +77,7 @@ var _ = Describe("Instant Link possession check (desktop)", func() {
 			Expect(loc.Query()).To(Equal(url.Values{"authId": {f.AuthID()}, "asc": {"true"}}))
 			Expect(res.Header.Get("X-Mockprove-Step")).To(Equal("/v1/link"))
 			Expect(res.Header.Get("X-Mockprove-Rule")).To(Equal("link.clicked"))
-			Expect(res.Header.Get("X-Mockprove-Persona")).To(Equal(jordan))
+			Expect(res.Header.Get("X-Mockprove-Persona")).To(Equal(testkit.Jordan))
 
 			ws1.expectDone()
 			ws2.expectDone()
@@ -89,21 +90,21 @@ var _ = Describe("Instant Link possession check (desktop)", func() {
 		})
 
 		It("keeps the query of finalTargetUrl", func() {
-			f := e.startDesktop(jordan, map[string]any{"finalTargetUrl": landing + "?step=2"})
+			f := e.startDesktop(testkit.Jordan, map[string]any{"finalTargetUrl": landing + "?step=2"})
 			e.sendLink(f)
 			res := e.open(e.lastLink(f))
 			Expect(res.Header.Get("Location")).To(Equal(landing + "?step=2&authId=" + url.QueryEscape(f.AuthID()) + "&asc=true"))
 		})
 
 		It("is pushed to a socket opened after the click", func() {
-			f := e.startDesktop(jordan)
+			f := e.startDesktop(testkit.Jordan)
 			e.sendLink(f)
 			Expect(e.open(e.lastLink(f)).Status).To(Equal(http.StatusFound))
 			e.ws(f.Token).expectDone()
 		})
 
 		It("can be repeated: a second click redirects again and changes nothing", func() {
-			f := e.startDesktop(jordan)
+			f := e.startDesktop(testkit.Jordan)
 			e.sendLink(f)
 			link := e.lastLink(f)
 			Expect(e.open(link).Status).To(Equal(http.StatusFound))
@@ -113,7 +114,7 @@ var _ = Describe("Instant Link possession check (desktop)", func() {
 		})
 
 		It("shows a 'verified' page when the flow has no finalTargetUrl (mobile web)", func() {
-			f := e.start(jordan)
+			f := e.start(testkit.Jordan)
 			Expect(e.envelope(f.Token, linkStart, `{"sourceIp":null,"isMobile":true}`)).To(Equal(map[string]any{"data": map[string]any{}}))
 			res := e.open(e.lastLink(f))
 			Expect(res.Status).To(Equal(http.StatusOK))
@@ -129,7 +130,7 @@ var _ = Describe("Instant Link possession check (desktop)", func() {
 
 	Describe("expiry", func() {
 		It("ends the socket 3 minutes after the SMS with an error and next done, then closes it", func() {
-			f := e.startDesktop(jordan)
+			f := e.startDesktop(testkit.Jordan)
 			ws := e.ws(f.Token)
 			e.sendLink(f)
 
@@ -147,7 +148,7 @@ var _ = Describe("Instant Link possession check (desktop)", func() {
 		})
 
 		It("answers a late click with 410 and changes nothing", func() {
-			f := e.startDesktop(jordan)
+			f := e.startDesktop(testkit.Jordan)
 			ws := e.ws(f.Token)
 			e.sendLink(f)
 			e.s.FastForward(3 * time.Minute)
@@ -166,7 +167,7 @@ var _ = Describe("Instant Link possession check (desktop)", func() {
 		})
 
 		It("is pushed to a socket opened after the expiry", func() {
-			f := e.startDesktop(jordan)
+			f := e.startDesktop(testkit.Jordan)
 			e.sendLink(f)
 			e.s.FastForward(5 * time.Minute)
 			e.ws(f.Token).expectExpired()
@@ -174,10 +175,10 @@ var _ = Describe("Instant Link possession check (desktop)", func() {
 
 		It("follows Options.InstantLinkTTL", func() {
 			e = newEnv(mockprove.Options{InstantLinkTTL: time.Minute})
-			f := e.startDesktop(jordan)
+			f := e.startDesktop(testkit.Jordan)
 			ws := e.ws(f.Token)
 			e.sendLink(f)
-			Expect(mustTime(e.sms(jordan)[0]["expiresAt"])).To(Equal(t0.Add(time.Minute)))
+			Expect(mustTime(e.sms(testkit.Jordan)[0]["expiresAt"])).To(Equal(testkit.T0.Add(time.Minute)))
 			e.s.FastForward(time.Minute)
 			ws.expectExpired()
 		})
@@ -185,19 +186,19 @@ var _ = Describe("Instant Link possession check (desktop)", func() {
 
 	Describe("personas", func() {
 		It("2009990034 clicks by itself 30s after the SMS", func() {
-			f := e.startDesktop(maya)
+			f := e.startDesktop(testkit.Maya)
 			ws := e.ws(f.Token)
 			e.sendLink(f)
 			e.s.FastForward(29 * time.Second)
 			ws.expectSilent()
 			e.s.FastForward(time.Second)
 			ws.expectDone()
-			Expect(mustTime(possession(e.session(f.ID))["link"].(map[string]any)["clickedAt"])).To(Equal(t0.Add(30 * time.Second)))
+			Expect(mustTime(possession(e.session(f.ID))["link"].(map[string]any)["clickedAt"])).To(Equal(testkit.T0.Add(30 * time.Second)))
 			Expect(e.validate(f.ID)).To(BeTrue())
 		})
 
 		It("2009990035 clicks after 4m: the link has expired first", func() {
-			f := e.startDesktop(gideon)
+			f := e.startDesktop(testkit.Gideon)
 			ws := e.ws(f.Token)
 			e.sendLink(f)
 			e.s.FastForward(4 * time.Minute)
@@ -208,7 +209,7 @@ var _ = Describe("Instant Link possession check (desktop)", func() {
 		})
 
 		It("2009990033 never clicks", func() {
-			f := e.startDesktop(felix)
+			f := e.startDesktop(testkit.Felix)
 			ws := e.ws(f.Token)
 			e.sendLink(f)
 			e.s.FastForward(2*time.Minute + 59*time.Second)
@@ -220,11 +221,11 @@ var _ = Describe("Instant Link possession check (desktop)", func() {
 		})
 
 		It("2009990033's link still works when opened from the outbox in time", func() {
-			f := e.startDesktop(felix)
+			f := e.startDesktop(testkit.Felix)
 			ws := e.ws(f.Token)
 			e.sendLink(f)
 			e.s.FastForward(time.Minute)
-			Expect(e.open(e.sms(felix)[0]["link"].(string)).Status).To(Equal(http.StatusFound))
+			Expect(e.open(e.sms(testkit.Felix)[0]["link"].(string)).Status).To(Equal(http.StatusFound))
 			ws.expectDone()
 		})
 	})
@@ -237,7 +238,7 @@ var _ = Describe("Instant Link possession check (desktop)", func() {
 		)
 
 		BeforeEach(func() {
-			f = e.startDesktop(jordan)
+			f = e.startDesktop(testkit.Jordan)
 			ws = e.ws(f.Token)
 			e.sendLink(f)
 			oldLink = e.lastLink(f)
@@ -251,9 +252,9 @@ var _ = Describe("Instant Link possession check (desktop)", func() {
 
 		It("sends a new SMS with a new link that restarts the 3 minutes", func() {
 			Expect(newLink).NotTo(Equal(oldLink))
-			msgs := e.sms(jordan)
+			msgs := e.sms(testkit.Jordan)
 			Expect(msgs).To(HaveLen(2))
-			Expect(mustTime(msgs[1]["expiresAt"])).To(Equal(t0.Add(5 * time.Minute)))
+			Expect(mustTime(msgs[1]["expiresAt"])).To(Equal(testkit.T0.Add(5 * time.Minute)))
 
 			e.s.FastForward(2 * time.Minute) // 4m after the first SMS, 2m after the second
 			ws.expectSilent()
@@ -285,7 +286,7 @@ var _ = Describe("Instant Link possession check (desktop)", func() {
 
 	Describe("the status WebSocket", func() {
 		It("answers the SDK's text ping with pong", func() {
-			f := e.startDesktop(jordan)
+			f := e.startDesktop(testkit.Jordan)
 			ws := e.ws(f.Token)
 			ws.send("ping")
 			Eventually(ws.msgs).Should(Receive(Equal("pong")))
@@ -295,14 +296,14 @@ var _ = Describe("Instant Link possession check (desktop)", func() {
 		})
 
 		It("ignores other text", func() {
-			f := e.startDesktop(jordan)
+			f := e.startDesktop(testkit.Jordan)
 			ws := e.ws(f.Token)
 			ws.send("hello")
 			ws.expectSilent()
 		})
 
 		It("refuses a bad token with 401 code 8002", func() {
-			f := e.startDesktop(jordan)
+			f := e.startDesktop(testkit.Jordan)
 			for _, tok := range []string{"", "garbage", f.Token + "x"} {
 				conn, resp, err := e.dialStatus(tok)
 				Expect(err).To(MatchError(websocket.ErrBadHandshake))
@@ -317,7 +318,7 @@ var _ = Describe("Instant Link possession check (desktop)", func() {
 		})
 
 		It("refuses an expired token with 401", func() {
-			f := e.startDesktop(jordan)
+			f := e.startDesktop(testkit.Jordan)
 			e.s.FastForward(15 * time.Minute)
 			_, resp, err := e.dialStatus(f.Token)
 			Expect(err).To(MatchError(websocket.ErrBadHandshake))
@@ -325,14 +326,14 @@ var _ = Describe("Instant Link possession check (desktop)", func() {
 		})
 
 		It("answers a plain GET (no upgrade) with 400", func() {
-			f := e.startDesktop(jordan)
+			f := e.startDesktop(testkit.Jordan)
 			res := e.doWith(e.raw, e.req(http.MethodGet, statusPath+"?token="+url.QueryEscape(f.Token), "", nil))
 			Expect(res.Status).To(Equal(http.StatusBadRequest))
 			Expect(res.Code()).To(Equal(mockprove.CodeMalformed))
 		})
 
 		It("is journaled as opened", func() {
-			f := e.startDesktop(jordan)
+			f := e.startDesktop(testkit.Jordan)
 			e.ws(f.Token)
 			// The entry is written right after the 101 (asynchronously to the client).
 			var j []mockprove.JournalEntry
@@ -346,17 +347,17 @@ var _ = Describe("Instant Link possession check (desktop)", func() {
 		})
 
 		It("says who answered on the 101 handshake: X-Mockprove-Persona, -Step, -Rule", func() {
-			f := e.startDesktop(jordan)
+			f := e.startDesktop(testkit.Jordan)
 			ws := e.ws(f.Token)
 			Expect(ws.resp.Header.Get("X-Mockprove-Step")).To(Equal(statusPath))
 			Expect(ws.resp.Header.Get("X-Mockprove-Rule")).To(Equal("ws.open"))
-			Expect(ws.resp.Header.Get("X-Mockprove-Persona")).To(Equal(jordan))
+			Expect(ws.resp.Header.Get("X-Mockprove-Persona")).To(Equal(testkit.Jordan))
 		})
 
 		It("leaves no goroutine behind when the client hangs up first", func() {
 			const writer = "mockprove.(*Server).wsWriter"
 			base := settledGoroutinesIn(writer)
-			f := e.startDesktop(jordan)
+			f := e.startDesktop(testkit.Jordan)
 			var socks []*wsClient
 			for i := 0; i < 5; i++ {
 				socks = append(socks, e.ws(f.Token))
@@ -371,7 +372,7 @@ var _ = Describe("Instant Link possession check (desktop)", func() {
 		It("counts its writer goroutines until the final message (probe for the leak check)", func() {
 			const writer = "mockprove.(*Server).wsWriter"
 			base := settledGoroutinesIn(writer)
-			f := e.startDesktop(jordan)
+			f := e.startDesktop(testkit.Jordan)
 			ws := e.ws(f.Token)
 			Eventually(func() int { return goroutinesIn(writer) }).Should(Equal(base + 1))
 			_, err := e.s.ClickInstantLink(f.ID)

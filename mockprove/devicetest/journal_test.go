@@ -8,6 +8,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/mockprove/mockprove/internal/testkit"
 	"github.com/mockprove/mockprove/mockprove"
 )
 
@@ -22,7 +23,7 @@ var _ = Describe("the journal", func() {
 	BeforeEach(func() { e = newEnv() })
 
 	It("records every emulated API call, oldest first, with step, status, client, flow, persona and rule", func() {
-		f := e.start(jordan)
+		f := e.start(testkit.Jordan)
 		e.s.FastForward(time.Second)
 		Expect(e.envelope(f.Token, otpStart, `{}`)).To(BeEmpty())
 		Expect(e.envelope(f.Token, otpFinish, otpBody("1234"))).To(Equal(done))
@@ -33,11 +34,11 @@ var _ = Describe("the journal", func() {
 		Expect(j[0]).To(And(HaveKeyWithValue("client", identityID), HaveKeyWithValue("status", BeNumerically("==", 200))))
 		Expect(j[2]).To(And(
 			HaveKeyWithValue("method", "POST"), HaveKeyWithValue("path", otpStart),
-			HaveKeyWithValue("correlationId", f.ID), HaveKeyWithValue("persona", jordan),
+			HaveKeyWithValue("correlationId", f.ID), HaveKeyWithValue("persona", testkit.Jordan),
 			HaveKeyWithValue("client", identityID), HaveKeyWithValue("rule", "otp.otp-sent"),
 		))
-		Expect(mustTime(j[1]["time"])).To(Equal(t0))
-		Expect(mustTime(j[2]["time"])).To(Equal(t0.Add(time.Second)))
+		Expect(mustTime(j[1]["time"])).To(Equal(testkit.T0))
+		Expect(mustTime(j[2]["time"])).To(Equal(testkit.T0.Add(time.Second)))
 		Expect(j[3]).To(HaveKeyWithValue("request", map[string]any{"otp": "1234"}))
 		Expect(j[3]).To(HaveKeyWithValue("response", map[string]any{"next": "done"}))
 		ids := []float64{}
@@ -54,7 +55,7 @@ var _ = Describe("the journal", func() {
 	})
 
 	It("records the status WebSocket and the link click", func() {
-		f := e.startDesktop(jordan)
+		f := e.startDesktop(testkit.Jordan)
 		e.ws(f.Token)
 		// The socket's entry is written right after the 101, asynchronously to the client.
 		Eventually(func() []mockprove.JournalEntry { return e.s.Journal(mockprove.JournalFilter{Step: statusPath}) }).Should(HaveLen(1))
@@ -70,8 +71,8 @@ var _ = Describe("the journal", func() {
 		var a, b flow
 
 		BeforeEach(func() {
-			a = e.start(jordan)
-			b = e.start(tessa)
+			a = e.start(testkit.Jordan)
+			b = e.start(testkit.Tessa)
 			e.passOTP(a, "1234")
 			Expect(e.envelope(b.Token, otpStart, `{}`)).To(BeEmpty())
 		})
@@ -83,8 +84,8 @@ var _ = Describe("the journal", func() {
 		})
 
 		It("by phone, with or without +1", func() {
-			Expect(pluckMaps(journal("?phone="+tessa), "step")).To(Equal([]string{"/v3/start", otpStart}))
-			Expect(pluckMaps(journal("?phone="+url.QueryEscape("+1"+tessa)), "correlationId")).To(HaveEach(b.ID))
+			Expect(pluckMaps(journal("?phone="+testkit.Tessa), "step")).To(Equal([]string{"/v3/start", otpStart}))
+			Expect(pluckMaps(journal("?phone="+url.QueryEscape("+1"+testkit.Tessa)), "correlationId")).To(HaveEach(b.ID))
 		})
 
 		It("by step", func() {
@@ -92,7 +93,7 @@ var _ = Describe("the journal", func() {
 		})
 
 		It("combined, and with limit (the newest entries)", func() {
-			Expect(journal("?step=" + url.QueryEscape(otpStart) + "&phone=" + jordan)).To(HaveLen(1))
+			Expect(journal("?step=" + url.QueryEscape(otpStart) + "&phone=" + testkit.Jordan)).To(HaveLen(1))
 			Expect(pluckMaps(journal("?limit=2"), "step")).To(Equal([]string{otpFinish, otpStart}))
 			Expect(e.ctl(http.MethodGet, "/_mock/journal?limit=0", "", http.StatusBadRequest).Code()).To(Equal(mockprove.CodeMalformed))
 		})
@@ -101,8 +102,8 @@ var _ = Describe("the journal", func() {
 			j := e.s.Journal(mockprove.JournalFilter{CorrelationID: b.ID})
 			Expect(j).To(HaveLen(2))
 			Expect(j[1].Step).To(Equal(otpStart))
-			Expect(j[1].Persona).To(Equal(tessa))
-			Expect(e.s.Journal(mockprove.JournalFilter{Phone: "+1" + jordan, Step: otpFinish})).To(HaveLen(1))
+			Expect(j[1].Persona).To(Equal(testkit.Tessa))
+			Expect(e.s.Journal(mockprove.JournalFilter{Phone: "+1" + testkit.Jordan, Step: otpFinish})).To(HaveLen(1))
 			Expect(e.s.Journal(mockprove.JournalFilter{Limit: 1})).To(ConsistOf(HaveField("Step", otpStart)))
 		})
 	})
@@ -111,9 +112,9 @@ var _ = Describe("the journal", func() {
 		e = newEnv(mockprove.Options{JournalSize: 5})
 		var ids []string
 		for i := 0; i < 4; i++ {
-			ids = append(ids, e.start(jordan).ID)
+			ids = append(ids, e.start(testkit.Jordan).ID)
 		}
-		f := e.start(tessa)
+		f := e.start(testkit.Tessa)
 		Expect(e.envelope(f.Token, otpStart, `{}`)).To(BeEmpty())
 		// 7 calls: /token, 5 × /v3/start, otp/start.
 		j := journal("")
@@ -127,11 +128,11 @@ var _ = Describe("the journal", func() {
 
 	Describe("masking", func() {
 		It("masks ssn and dob in request bodies", func() {
-			f := e.start(jordan, map[string]any{"ssn": "900030039", "dob": "1988-03-21"})
+			f := e.start(testkit.Jordan, map[string]any{"ssn": "900030039", "dob": "1988-03-21"})
 			j := journal("?correlationId=" + f.ID)
 			Expect(j[0]["request"]).To(And(
 				HaveKeyWithValue("ssn", "***"), HaveKeyWithValue("dob", "***"),
-				HaveKeyWithValue("phoneNumber", jordan), HaveKeyWithValue("flowType", "mobile"),
+				HaveKeyWithValue("phoneNumber", testkit.Jordan), HaveKeyWithValue("flowType", "mobile"),
 			))
 			raw := e.ctl(http.MethodGet, "/_mock/journal", "", http.StatusOK).Raw
 			Expect(string(raw)).NotTo(ContainSubstring("900030039"))
@@ -149,7 +150,7 @@ var _ = Describe("the journal", func() {
 
 		It("masks ssn and dob nested in answers too (Pre-Fill /v3/challenge), in s.Journal as well", func() {
 			prefill := e.accessToken(prefillID, prefillSecret)
-			res := e.apiAs(prefill, "/v3/start", map[string]any{"flowType": "mobile", "phoneNumber": milo})
+			res := e.apiAs(prefill, "/v3/start", map[string]any{"flowType": "mobile", "phoneNumber": testkit.Milo})
 			Expect(res.Status).To(Equal(http.StatusOK))
 			id := res.JSON()["correlationId"].(string)
 			Expect(e.apiAs(prefill, "/v3/validate", map[string]any{"correlationId": id}).Status).To(Equal(http.StatusOK))
@@ -167,7 +168,7 @@ var _ = Describe("the journal", func() {
 		})
 
 		It("masks the tokens in answers, as the control spec says", func() {
-			f := e.start(jordan)
+			f := e.start(testkit.Jordan)
 			j := journal("")
 			Expect(j[0]["response"]).To(HaveKeyWithValue("access_token", "***"))
 			Expect(j[1]["response"]).To(HaveKeyWithValue("authToken", "***"))
@@ -180,11 +181,11 @@ var _ = Describe("the journal", func() {
 	It("records the faults that answered", func() {
 		f, err := e.s.AddFault(mockprove.FaultSpec{Step: "/v3/start", Count: 1})
 		Expect(err).NotTo(HaveOccurred())
-		Expect(e.startFields(map[string]any{"phoneNumber": jordan}).Status).To(Equal(http.StatusInternalServerError))
+		Expect(e.startFields(map[string]any{"phoneNumber": testkit.Jordan}).Status).To(Equal(http.StatusInternalServerError))
 		j := journal("?step=/v3/start")
 		Expect(j).To(ConsistOf(And(
 			HaveKeyWithValue("fault", f.ID), HaveKeyWithValue("rule", "fault:"+f.ID),
-			HaveKeyWithValue("status", BeNumerically("==", 500)), HaveKeyWithValue("persona", jordan),
+			HaveKeyWithValue("status", BeNumerically("==", 500)), HaveKeyWithValue("persona", testkit.Jordan),
 		)))
 	})
 })

@@ -6,6 +6,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/mockprove/mockprove/internal/testkit"
 	"github.com/mockprove/mockprove/mockprove"
 )
 
@@ -30,7 +31,7 @@ var _ = Describe("Mobile Auth possession check (mobile)", func() {
 
 	Describe("persona 2009990037 (Mobile Auth passes)", func() {
 		It("hands out an https redirectUrl with testVfp; instant/finish with that vfp passes silently", func() {
-			f := e.start(rashid)
+			f := e.start(testkit.Rashid)
 			Expect(f.auth()["next"]).To(Equal("mobile/instant"))
 			u := redirectURL(e.envelope(f.Token, instStart, instStartBody))
 			Expect(u.Scheme).To(Equal("https"), "the SDK refuses http:")
@@ -47,20 +48,20 @@ var _ = Describe("Mobile Auth possession check (mobile)", func() {
 		})
 
 		It("gives every flow its own vfp", func() {
-			a := redirectURL(e.envelope(e.start(rashid).Token, instStart, instStartBody)).Query().Get("testVfp")
-			b := redirectURL(e.envelope(e.start(rashid).Token, instStart, instStartBody)).Query().Get("testVfp")
+			a := redirectURL(e.envelope(e.start(testkit.Rashid).Token, instStart, instStartBody)).Query().Get("testVfp")
+			b := redirectURL(e.envelope(e.start(testkit.Rashid).Token, instStart, instStartBody)).Query().Get("testVfp")
 			Expect(a).NotTo(Equal(b))
 		})
 
 		It("sends an unknown vfp to the OTP fallback, without passing", func() {
-			f := e.start(rashid)
+			f := e.start(testkit.Rashid)
 			e.envelope(f.Token, instStart, instStartBody)
 			Expect(e.envelope(f.Token, instFinish, `{"vfp":"not-the-vfp"}`)).To(Equal(map[string]any{"next": "mobile/otp"}))
 			e.s.CheckPossession(GinkgoT(), f.ID, false)
 		})
 
 		It("refuses the vfp of another flow", func() {
-			f, g := e.start(rashid), e.start(rashid)
+			f, g := e.start(testkit.Rashid), e.start(testkit.Rashid)
 			e.envelope(f.Token, instStart, instStartBody)
 			vfp := redirectURL(e.envelope(g.Token, instStart, instStartBody)).Query().Get("testVfp")
 			Expect(e.envelope(f.Token, instFinish, `{"vfp":"`+vfp+`"}`)).To(Equal(map[string]any{"next": "mobile/otp"}))
@@ -69,7 +70,7 @@ var _ = Describe("Mobile Auth possession check (mobile)", func() {
 
 	Describe("persona 2009990038 (Mobile Auth fails)", func() {
 		It("hands out an http:// redirectUrl, answers instant/error with next mobile/otp, then OTP works", func() {
-			f := e.start(colleen)
+			f := e.start(testkit.Colleen)
 			Expect(f.auth()["next"]).To(Equal("mobile/instant"))
 			u := redirectURL(e.envelope(f.Token, instStart, instStartBody))
 			Expect(u.Scheme).To(Equal("http"), "the SDK refuses it: 'Web SDK cannot make http request'")
@@ -80,7 +81,7 @@ var _ = Describe("Mobile Auth possession check (mobile)", func() {
 			e.s.CheckPossession(GinkgoT(), f.ID, false)
 
 			e.passOTP(f, "1234")
-			Expect(e.sms(colleen)).To(ConsistOf(HaveKeyWithValue("code", "1234")))
+			Expect(e.sms(testkit.Colleen)).To(ConsistOf(HaveKeyWithValue("code", "1234")))
 			Expect(e.validate(f.ID)).To(BeTrue())
 			p := possession(e.session(f.ID))
 			Expect(p).To(HaveKeyWithValue("method", mockprove.MethodOTP))
@@ -89,7 +90,7 @@ var _ = Describe("Mobile Auth possession check (mobile)", func() {
 	})
 
 	It("gives a persona without Mobile Auth the failing URL", func() {
-		f := e.start(jordan)
+		f := e.start(testkit.Jordan)
 		Expect(redirectURL(e.envelope(f.Token, instStart, instStartBody)).Scheme).To(Equal("http"))
 	})
 })

@@ -8,6 +8,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/mockprove/mockprove/internal/testkit"
 	"github.com/mockprove/mockprove/mockprove"
 )
 
@@ -25,8 +26,8 @@ var _ = Describe("reset", func() {
 		GinkgoHelper()
 		personas = e.ctl(http.MethodGet, "/_mock/personas", "", http.StatusOK).Raw
 		e.ctl(http.MethodPut, "/_mock/personas/"+newPhone, personaJSON(newPhone, "4321"), http.StatusCreated)
-		e.ctl(http.MethodDelete, "/_mock/personas/"+abigail, "", http.StatusNoContent)
-		f = e.startDesktop(jordan)
+		e.ctl(http.MethodDelete, "/_mock/personas/"+testkit.Abigail, "", http.StatusNoContent)
+		f = e.startDesktop(testkit.Jordan)
 		ws := e.ws(f.Token)
 		e.sendLink(f)
 		oldLink = e.lastLink(f)
@@ -45,7 +46,7 @@ var _ = Describe("reset", func() {
 		Expect(e.ctl(http.MethodGet, "/_mock/faults", "", http.StatusOK).Raw).To(MatchJSON(`[]`))
 		Expect(e.ctl(http.MethodGet, "/_mock/journal", "", http.StatusOK).Raw).To(MatchJSON(`[]`))
 		Expect(e.ctl(http.MethodGet, "/_mock/personas", "", http.StatusOK).Raw).To(MatchJSON(personas))
-		Expect(mustTime(e.ctl(http.MethodGet, "/_mock/clock", "", http.StatusOK).JSON()["now"])).To(Equal(t0))
+		Expect(mustTime(e.ctl(http.MethodGet, "/_mock/clock", "", http.StatusOK).JSON()["now"])).To(Equal(testkit.T0))
 	}
 
 	BeforeEach(func() { e = newEnv() })
@@ -83,23 +84,23 @@ var _ = Describe("reset", func() {
 		})
 
 		It("has the start-up personas back and the run-time one gone", func() {
-			e.passOTP(e.start(abigail), "654321")
+			e.passOTP(e.start(testkit.Abigail), "654321")
 			Expect(e.startFields(map[string]any{"phoneNumber": newPhone}).Code()).To(Equal(mockprove.CodeUserNotFound))
 		})
 
 		It("works normally: no fault left, expiry timers on the reset clock", func() {
-			g := e.startDesktop(jordan)
+			g := e.startDesktop(testkit.Jordan)
 			ws := e.ws(g.Token)
 			e.sendLink(g)
 			e.s.FastForward(3 * time.Minute)
 			ws.expectExpired()
-			h := e.start(jordan)
+			h := e.start(testkit.Jordan)
 			e.passOTP(h, "1234")
 			Expect(e.validate(h.ID)).To(BeTrue())
 		})
 
 		It("keeps OAuth tokens issued before the reset working (the clients are unchanged)", func() {
-			res := e.api("/v3/start", map[string]any{"flowType": "mobile", "phoneNumber": jordan})
+			res := e.api("/v3/start", map[string]any{"flowType": "mobile", "phoneNumber": testkit.Jordan})
 			Expect(res.Status).To(Equal(http.StatusOK))
 		})
 	})

@@ -7,6 +7,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/mockprove/mockprove/internal/testkit"
 	"github.com/mockprove/mockprove/mockprove"
 )
 
@@ -16,10 +17,10 @@ var _ = Describe("after review", func() {
 	BeforeEach(func() { e = newEnv() })
 
 	It("hands out the same IDs after a Reset as a fresh server with the same seed", func() {
-		first := e.start(jordan) // newEnv took a token first
+		first := e.start(testkit.Jordan) // newEnv took a token first
 		e.s.Reset()
 		e.bearer = e.accessToken(identityID, identitySecret)
-		Expect(e.start(jordan).ID).To(Equal(first.ID))
+		Expect(e.start(testkit.Jordan).ID).To(Equal(first.ID))
 	})
 
 	It("never shares a persona's maps with the caller", func() {
@@ -33,7 +34,7 @@ var _ = Describe("after review", func() {
 	})
 
 	It("refuses an Instant Link once the flow is past the possession check", func() {
-		f := e.startDesktop(jordan)
+		f := e.startDesktop(testkit.Jordan)
 		e.sendLink(f)
 		Expect(e.validate(f.ID)).To(BeFalse()) // validate before the click ends the flow
 		Expect(e.open(e.lastLink(f)).Status).To(Equal(http.StatusGone))
@@ -42,7 +43,7 @@ var _ = Describe("after review", func() {
 	})
 
 	It("puts authId and asc in the query of a finalTargetUrl with a fragment", func() {
-		f := e.startDesktop(jordan, map[string]any{"finalTargetUrl": "https://app.example/done#top"})
+		f := e.startDesktop(testkit.Jordan, map[string]any{"finalTargetUrl": "https://app.example/done#top"})
 		e.sendLink(f)
 		res := e.open(e.lastLink(f))
 		Expect(res.Status).To(Equal(http.StatusFound))
@@ -50,7 +51,7 @@ var _ = Describe("after review", func() {
 	})
 
 	It("refuses a finalTargetUrl that is not an http(s) URL", func() {
-		res := e.startFields(map[string]any{"flowType": "desktop", "phoneNumber": jordan, "finalTargetUrl": "notaurl"})
+		res := e.startFields(map[string]any{"flowType": "desktop", "phoneNumber": testkit.Jordan, "finalTargetUrl": "notaurl"})
 		Expect(res.Status).To(Equal(http.StatusBadRequest))
 		Expect(res.Code()).To(Equal(mockprove.CodeMalformed))
 	})
@@ -64,7 +65,7 @@ var _ = Describe("after review", func() {
 	})
 
 	It("ends a status socket when its flow expires, even with no link sent", func() {
-		f := e.startDesktop(jordan)
+		f := e.startDesktop(testkit.Jordan)
 		w := e.ws(f.Token)
 		w.expectSilent()
 		e.s.FastForward(15 * time.Minute)

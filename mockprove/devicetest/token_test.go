@@ -9,6 +9,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/mockprove/mockprove/internal/testkit"
 	"github.com/mockprove/mockprove/mockprove"
 )
 
@@ -18,7 +19,7 @@ var _ = Describe("the authToken minted by /v3/start", func() {
 	BeforeEach(func() { e = newEnv() })
 
 	It("points the SDK at mockprove's public origin, as a bare origin", func() {
-		f := e.start(jordan)
+		f := e.start(testkit.Jordan)
 		endp := f.auth()["endp"]
 		Expect(endp).To(Equal(e.s.URL()))
 		u, err := url.Parse(endp.(string))
@@ -32,15 +33,15 @@ var _ = Describe("the authToken minted by /v3/start", func() {
 
 	It("uses Options.PublicURL, trimmed to its origin, for endp and for SMS links", func() {
 		e = newEnv(mockprove.Options{PublicURL: "http://mock.example:8080/"})
-		f := e.startDesktop(jordan)
+		f := e.startDesktop(testkit.Jordan)
 		Expect(f.auth()["endp"]).To(Equal("http://mock.example:8080"))
 		e.sendLink(f)
 		Expect(e.lastLink(f)).To(HavePrefix("http://mock.example:8080/v1/link/"))
 	})
 
 	It("carries auth.id, which identifies the flow on the device API", func() {
-		f := e.start(jordan)
-		g := e.start(jordan)
+		f := e.start(testkit.Jordan)
+		g := e.start(testkit.Jordan)
 		Expect(f.AuthID()).NotTo(Equal(g.AuthID()))
 		Expect(e.envelope(f.Token, otpStart, `{}`)).To(BeEmpty())
 		Expect(e.s.Outbox(mockprove.SMSFilter{CorrelationID: f.ID})).To(HaveLen(1))
@@ -55,16 +56,16 @@ var _ = Describe("the authToken minted by /v3/start", func() {
 			}
 			Expect(e.start(phone, fields).auth()["next"]).To(Equal(next))
 		},
-		Entry("mobile: OTP", "mobile", jordan, "mobile/otp"),
-		Entry("mobile, random-OTP persona: OTP", "mobile", diego, "mobile/otp"),
-		Entry("mobile, persona with Mobile Auth: Mobile Auth first", "mobile", rashid, "mobile/instant"),
-		Entry("mobile, persona whose Mobile Auth fails: still Mobile Auth first", "mobile", colleen, "mobile/instant"),
-		Entry("desktop: Instant Link", "desktop", jordan, "mobile/instantlink"),
-		Entry("desktop, persona with Mobile Auth: Instant Link", "desktop", rashid, "mobile/instantlink"),
+		Entry("mobile: OTP", "mobile", testkit.Jordan, "mobile/otp"),
+		Entry("mobile, random-OTP persona: OTP", "mobile", testkit.Diego, "mobile/otp"),
+		Entry("mobile, persona with Mobile Auth: Mobile Auth first", "mobile", testkit.Rashid, "mobile/instant"),
+		Entry("mobile, persona whose Mobile Auth fails: still Mobile Auth first", "mobile", testkit.Colleen, "mobile/instant"),
+		Entry("desktop: Instant Link", "desktop", testkit.Jordan, "mobile/instantlink"),
+		Entry("desktop, persona with Mobile Auth: Instant Link", "desktop", testkit.Rashid, "mobile/instantlink"),
 	)
 
 	It("has auth.subs with mnp set, since the phone number was given at start", func() {
-		subs, ok := e.start(jordan).auth()["subs"].(map[string]any)
+		subs, ok := e.start(testkit.Jordan).auth()["subs"].(map[string]any)
 		Expect(ok).To(BeTrue(), "auth.subs must be an object: the SDK dereferences it")
 		Expect(subs).To(HaveKeyWithValue("mob", HaveKeyWithValue("auths", And(
 			HaveKeyWithValue("otp", HaveKeyWithValue("mnp", true)),
@@ -74,14 +75,14 @@ var _ = Describe("the authToken minted by /v3/start", func() {
 
 	It("expires 15 minutes after start", func() {
 		e.s.FastForward(42 * time.Second)
-		f := e.start(jordan)
-		Expect(f.Claims).To(HaveKeyWithValue("exp", BeNumerically("==", t0.Add(42*time.Second+15*time.Minute).Unix())))
+		f := e.start(testkit.Jordan)
+		Expect(f.Claims).To(HaveKeyWithValue("exp", BeNumerically("==", testkit.T0.Add(42*time.Second+15*time.Minute).Unix())))
 	})
 
 	It("always has an atob-safe payload: std base64, no '-' or '_', ASCII JSON", func() {
 		// Many tokens with different ids, phones and flow types: sdkClaims
 		// fails on the first payload atob() would refuse.
-		phones := []string{jordan, tessa, diego, abigail, felix, maya, gideon, rashid, colleen, milo}
+		phones := []string{testkit.Jordan, testkit.Tessa, testkit.Diego, testkit.Abigail, testkit.Felix, testkit.Maya, testkit.Gideon, testkit.Rashid, testkit.Colleen, testkit.Milo}
 		seen := map[string]bool{}
 		for i := 0; i < 60; i++ {
 			phone := phones[i%len(phones)]
@@ -100,7 +101,7 @@ var _ = Describe("the authToken minted by /v3/start", func() {
 	})
 
 	It("is refused by the server API (it is not an access token)", func() {
-		f := e.start(jordan)
+		f := e.start(testkit.Jordan)
 		res := e.apiAs(f.Token, "/v3/validate", map[string]any{"correlationId": f.ID})
 		Expect(res.Status).To(Equal(http.StatusUnauthorized))
 		Expect(res.Code()).To(Equal(mockprove.CodeUnauthorized))
