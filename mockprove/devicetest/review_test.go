@@ -50,6 +50,15 @@ var _ = Describe("after review", func() {
 		Expect(res.Header.Get("Location")).To(MatchRegexp(`^https://app\.example/done\?authId=[^#&]+&asc=true#top$`))
 	})
 
+	It("sends a mobile-web Instant Link back to the app with authId and asc (for finishInstantLink)", func() {
+		f := e.start(testkit.Jordan, map[string]any{"finalTargetUrl": "https://app.example/landing"})
+		Expect(e.envelope(f.Token, linkStart, `{"sourceIp":null,"isMobile":true}`)).To(Equal(map[string]any{"data": map[string]any{}}))
+		res := e.open(e.lastLink(f))
+		Expect(res.Status).To(Equal(http.StatusFound))
+		Expect(res.Header.Get("Location")).To(Equal("https://app.example/landing?authId=" + f.AuthID() + "&asc=true"))
+		Expect(e.validate(f.ID)).To(BeTrue())
+	})
+
 	It("refuses a finalTargetUrl that is not an http(s) URL", func() {
 		res := e.startFields(map[string]any{"flowType": "desktop", "phoneNumber": testkit.Jordan, "finalTargetUrl": "notaurl"})
 		Expect(res.Status).To(Equal(http.StatusBadRequest))
