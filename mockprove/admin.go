@@ -240,18 +240,16 @@ func (s *Server) ctlReplacePersonas(c *call) (any, error) {
 	if !strings.Contains(c.r.Header.Get("Content-Type"), "yaml") && !json.Valid(body) {
 		return nil, errMalformed("request body is not valid JSON")
 	}
-	ps, err := ParsePersonas(body, "request body")
+	ps, err := ParsePersonas(body, "request body") // the schema and the rules, once
 	if err != nil {
 		return nil, errMalformed("%v", err)
 	}
-	if err := s.ReplacePersonas(ps); err != nil {
-		return nil, errMalformed("%v", err)
-	}
+	s.replacePersonas(ps)
 	return s.Personas(), nil
 }
 
 func (s *Server) ctlDeletePersonas(*call) (any, error) {
-	_ = s.ReplacePersonas(nil)
+	s.replacePersonas(nil)
 	return noContent, nil
 }
 

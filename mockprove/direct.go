@@ -153,18 +153,18 @@ func (s *Server) SetPersona(p Persona) (created bool, err error) {
 
 // ReplacePersonas replaces every persona; nothing changes if one is invalid.
 func (s *Server) ReplacePersonas(ps []Persona) error {
-	for _, p := range ps {
-		if err := CheckPersona(p); err != nil {
-			return err
-		}
-	}
 	if err := checkPersonas(ps); err != nil {
 		return err
 	}
+	s.replacePersonas(ps)
+	return nil
+}
+
+// replacePersonas installs personas that were already checked.
+func (s *Server) replacePersonas(ps []Persona) {
 	s.mu.Lock()
 	s.personas = indexPersonas(ps)
 	s.mu.Unlock()
-	return nil
 }
 
 // DeletePersona removes a persona; it reports whether it existed.

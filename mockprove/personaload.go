@@ -101,6 +101,27 @@ func decodePersonas(raw []byte, name string) ([]Persona, error) {
 // CheckPersona checks one persona against the schema and the rules that a
 // schema cannot express.
 func CheckPersona(p Persona) error {
+	if err := checkSchema(p); err != nil {
+		return fmt.Errorf("persona %s: %w", p.Phone, err)
+	}
+	return checkRules([]Persona{p})
+}
+
+// checkPersonas checks personas given in Go (Options.Personas,
+// ReplacePersonas) against the schema, as a persona file is, and then the
+// rules a schema cannot express: a persona that is not valid (say an error
+// status of 0) must be refused up front rather than break a request later.
+func checkPersonas(ps []Persona) error {
+	for i, p := range ps {
+		if err := checkSchema(p); err != nil {
+			return fmt.Errorf("persona %d (%s): %w", i, p.Phone, err)
+		}
+	}
+	return checkRules(ps)
+}
+
+// checkSchema checks one persona against the Persona schema.
+func checkSchema(p Persona) error {
 	raw, err := json.Marshal(p)
 	if err != nil {
 		return err
@@ -116,40 +137,11 @@ func CheckPersona(p Persona) error {
 	if err := schema.VisitJSON(doc); err != nil {
 		var se *openapi3.SchemaError
 		if errors.As(err, &se) {
-			return fmt.Errorf("persona %s: %s", p.Phone, schemaErrorMessageAt(se, se.JSONPointer(), "persona"))
+			return errors.New(schemaErrorMessageAt(se, se.JSONPointer(), "persona"))
 		}
-		return fmt.Errorf("persona %s: %w", p.Phone, err)
-	}
-	return checkRules([]Persona{p})
-}
-
-// checkPersonas checks personas given in Go (Options.Personas) against the
-// schema, as a persona file is, and then the rules a schema cannot express:
-// a persona that is not valid (say an error status of 0) must be refused
-// by New rather than break a request later.
-func checkPersonas(ps []Persona) error {
-	schema, err := personaSchema("Persona")
-	if err != nil {
 		return err
 	}
-	for i, p := range ps {
-		raw, err := json.Marshal(p)
-		if err != nil {
-			return fmt.Errorf("persona %d (%s): %w", i, p.Phone, err)
-		}
-		var doc any
-		if err := json.Unmarshal(raw, &doc); err != nil {
-			return fmt.Errorf("persona %d (%s): %w", i, p.Phone, err)
-		}
-		if err := schema.VisitJSON(doc); err != nil {
-			var se *openapi3.SchemaError
-			if errors.As(err, &se) {
-				return fmt.Errorf("persona %d (%s): %s", i, p.Phone, schemaErrorMessageAt(se, se.JSONPointer(), "persona"))
-			}
-			return fmt.Errorf("persona %d (%s): %w", i, p.Phone, err)
-		}
-	}
-	return checkRules(ps)
+	return nil
 }
 
 // checkRules applies the rules that the schema cannot express.
