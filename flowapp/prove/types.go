@@ -103,9 +103,13 @@ type ChallengeResponse struct {
 	Evaluation map[string]any       `json:"evaluation,omitempty"`
 }
 
-// ChallengeIndividual is V3ChallengeIndividualResponse: the identity Prove
-// pre-fills. DOB is typically an RFC 3339 timestamp ("1981-01-17T00:00:00Z").
-type ChallengeIndividual struct {
+// Individual is a person as Prove's API carries them: the identity
+// /v3/challenge pre-fills (V3ChallengeIndividualResponse; DOB is then
+// typically an RFC 3339 timestamp, "1981-01-17T00:00:00Z") and the identity
+// /v3/complete verifies (V3CompleteIndividualRequest: at least FirstName and
+// LastName, or SSN; only the first address and email address are processed).
+// Both schemas have the same fields.
+type Individual struct {
 	FirstName      string         `json:"firstName,omitempty"`
 	LastName       string         `json:"lastName,omitempty"`
 	Addresses      []AddressEntry `json:"addresses,omitempty"`
@@ -113,6 +117,12 @@ type ChallengeIndividual struct {
 	DOB            string         `json:"dob,omitempty"`
 	SSN            string         `json:"ssn,omitempty"`
 }
+
+// ChallengeIndividual is V3ChallengeIndividualResponse.
+type ChallengeIndividual = Individual
+
+// CompleteIndividual is V3CompleteIndividualRequest.
+type CompleteIndividual = Individual
 
 // AddressEntry is one address: V3ChallengeAddressEntryResponse and
 // V3CompleteAddressEntryRequest have the same fields.
@@ -128,18 +138,6 @@ type AddressEntry struct {
 type CompleteRequest struct {
 	CorrelationID string             `json:"correlationId"`
 	Individual    CompleteIndividual `json:"individual"`
-}
-
-// CompleteIndividual is V3CompleteIndividualRequest. At least FirstName and
-// LastName, or SSN, must be set. Only the first address and email address
-// are processed.
-type CompleteIndividual struct {
-	FirstName      string         `json:"firstName,omitempty"`
-	LastName       string         `json:"lastName,omitempty"`
-	Addresses      []AddressEntry `json:"addresses,omitempty"`
-	EmailAddresses []string       `json:"emailAddresses,omitempty"`
-	DOB            string         `json:"dob,omitempty"`
-	SSN            string         `json:"ssn,omitempty"`
 }
 
 // CompleteResponse is V3CompleteResponse.
