@@ -357,6 +357,9 @@ func (s *Server) setMockHeaders(h http.Header, c *call) {
 	if c.persona != "" {
 		h.Set("X-Mockprove-Persona", c.persona)
 	}
+	if c.correlationID != "" {
+		h.Set("X-Mockprove-Correlation-Id", c.correlationID)
+	}
 }
 
 func (s *Server) logCall(c *call, status int, d time.Duration) {

@@ -19,23 +19,23 @@ import (
 
 // Personas of specs/personas.yaml used by the suites.
 const (
-	Milo    = "2001001695" // Milo Pinson: Pre-Fill + Identity, short-term
-	Marcia  = "2001001693" // Marcia Longo: Pre-Fill + Identity, NOT short-term, two addresses
-	Martina = "2001004000" // Martina Goodram: Identity only, short-term, KYC with 0 hits
-	Benji   = "2001004009" // Benji Harper: Identity only, NOT short-term
-	Dana    = "2009990001" // Dana Whitfield: /v3/validate fails
-	Harold  = "2009990004" // Harold Whitcomb: short-term, KYC with 4 hits (3 PEP, 1 Sanctions)
-	Tessa   = "2009990030" // types the wrong OTP twice
-	Diego   = "2009990031" // random OTP in each SMS
-	Abigail = "2009990032" // custom OTP 654321
-	Felix   = "2009990033" // never clicks the Instant Link
-	Maya    = "2009990034" // clicks the Instant Link by itself 30s after the SMS
-	Gideon  = "2009990035" // clicks the Instant Link after 4m (too late)
-	Ingrid  = "2009990036" // phone number rejected by the carrier check (device API)
-	Rashid  = "2009990037" // Mobile Auth passes
-	Colleen = "2009990038" // Mobile Auth fails, OTP fallback
-	Jordan  = "2009990039" // Jordan Ellis: ordinary user, OTP 1234, Instant Link clicked by hand
-	Nobody  = "2000000000" // no persona has this number
+	Milo    = mockprove.PhoneMiloPinson      // Milo Pinson: Pre-Fill + Identity, short-term
+	Marcia  = mockprove.PhoneMarciaLongo     // Marcia Longo: Pre-Fill + Identity, NOT short-term, two addresses
+	Martina = mockprove.PhoneMartinaGoodram  // Martina Goodram: Identity only, short-term, KYC with 0 hits
+	Benji   = mockprove.PhoneBenjiHarper     // Benji Harper: Identity only, NOT short-term
+	Dana    = mockprove.PhoneDanaWhitfield   // Dana Whitfield: /v3/validate fails
+	Harold  = mockprove.PhoneHaroldWhitcomb  // Harold Whitcomb: short-term, KYC with 4 hits (3 PEP, 1 Sanctions)
+	Tessa   = mockprove.PhoneTessaMorrow     // types the wrong OTP twice
+	Diego   = mockprove.PhoneDiegoSalazar    // random OTP in each SMS
+	Abigail = mockprove.PhoneAbigailThornton // custom OTP 654321
+	Felix   = mockprove.PhoneFelixHoffmann   // never clicks the Instant Link
+	Maya    = mockprove.PhoneMayaCastellanos // clicks the Instant Link by itself 30s after the SMS
+	Gideon  = mockprove.PhoneGideonParks     // clicks the Instant Link after 4m (too late)
+	Ingrid  = mockprove.PhoneIngridHalvorsen // phone number rejected by the carrier check (device API)
+	Rashid  = mockprove.PhoneRashidKarimi    // Mobile Auth passes
+	Colleen = mockprove.PhoneColleenBrennan  // Mobile Auth fails, OTP fallback
+	Jordan  = mockprove.PhoneJordanEllis     // Jordan Ellis: ordinary user, OTP 1234, Instant Link clicked by hand
+	Nobody  = "2000000000"                   // no persona has this number
 )
 
 // T0 is where every frozen clock of the suites starts.
