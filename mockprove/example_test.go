@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"testing"
 	"time"
 
 	"github.com/mockprove/mockprove/mockprove"
@@ -92,6 +93,22 @@ func ExampleServer_FastForward() {
 	answer, err := s.EnterOTP(authToken, sms.Code)
 	fmt.Println(sms.Code, answer.Next, answer.Error.Code, err)
 	// Output: 1234 done 10000 <nil>
+}
+
+// TestSignup is the README's Go example, verbatim (internal/readme checks
+// that the README shows this function).
+func TestSignup(t *testing.T) {
+	s := mockprove.RunT(t)
+	token := accessToken(s, "identity-client", "identity-secret") // your backend's /token call
+	start := call(s, token, "/v3/start", `{"flowType":"mobile","phoneNumber":"`+mockprove.PhoneJordanEllis+`"}`)
+
+	if err := s.PassOTP(start["authToken"].(string)); err != nil { // the web SDK and the user
+		t.Fatal(err)
+	}
+	id := start["correlationId"].(string)
+	call(s, token, "/v3/validate", `{"correlationId":"`+id+`"}`)
+	s.CheckSessionState(t, id, mockprove.StateValidated)
+	s.CheckPossession(t, id, true)
 }
 
 // accessToken gets an OAuth token as the backend does.

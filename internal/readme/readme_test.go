@@ -74,3 +74,33 @@ func shellBlocks(t *testing.T, readme string) string {
 	}
 	return b.String()
 }
+
+var goFence = regexp.MustCompile("(?s)```go\n(.*?)```")
+
+// TestREADMEGoBlocksCompile: every Go block of the README stands verbatim in
+// a Go file of the repository (a test or an example), so it compiles and
+// runs with go test.
+func TestREADMEGoBlocksCompile(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := goFence.FindAllStringSubmatch(string(readme), -1)
+	if len(blocks) == 0 {
+		t.Fatal("the README has no Go block")
+	}
+	sources := []string{"../../mockprove/example_test.go"}
+	var all strings.Builder
+	for _, p := range sources {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all.Write(b)
+	}
+	for _, m := range blocks {
+		if !strings.Contains(all.String(), m[1]) {
+			t.Errorf("this README Go block is not in %v verbatim, so nothing compiles it:\n%s", sources, m[1])
+		}
+	}
+}
