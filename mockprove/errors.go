@@ -15,6 +15,7 @@ const (
 	CodeUserNotFound       = 8007 // Sandbox User Not Found
 	CodeInvalidCorrelation = 8008 // Invalid Correlation ID
 	CodeAccessDenied       = 8009 // Sandbox Test User Access Denied
+	CodeIdentityNotFound   = 8011 // Identity Not Found (Identity Manager, ProveX, device revoke)
 )
 
 // ErrorCodes lists every code mockprove returns, with Prove's name for it and
@@ -31,6 +32,7 @@ var ErrorCodes = []struct {
 	{CodeUserNotFound, http.StatusBadRequest, "Sandbox User Not Found"},
 	{CodeInvalidCorrelation, http.StatusBadRequest, "Invalid Correlation ID"},
 	{CodeAccessDenied, http.StatusForbidden, "Sandbox Test User Access Denied"},
+	{CodeIdentityNotFound, http.StatusNotFound, "Identity Not Found"},
 }
 
 // Error is an API error in Prove's shape: {"code": 8001, "message": "..."}.
@@ -83,4 +85,8 @@ func errAccessDenied(format string, args ...any) *Error {
 
 func errInternal(format string, args ...any) *Error {
 	return newError(http.StatusInternalServerError, CodeInternal, format, args...)
+}
+
+func errIdentityNotFound(format string, args ...any) *Error {
+	return newError(http.StatusNotFound, CodeIdentityNotFound, format, args...)
 }

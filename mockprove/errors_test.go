@@ -122,7 +122,7 @@ var _ = Describe("routes", func() {
 			Expect(r.Header.Get("X-Mockprove-Step")).To(Equal(path))
 		},
 		Entry("the token under /v3", http.MethodPost, "/v3/token"),
-		Entry("an unknown step", http.MethodPost, "/v3/verify"),
+		Entry("an unknown step", http.MethodPost, "/v3/mfa"),
 		Entry("the root", http.MethodGet, "/"),
 		Entry("a trailing slash", http.MethodPost, "/v3/start/"),
 		Entry("another version", http.MethodPost, "/v2/start"),

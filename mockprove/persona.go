@@ -47,6 +47,64 @@ type Persona struct {
 	// Possession describes what happens on the phone during the client SDK
 	// possession check (OTP, Instant Link, Mobile Auth).
 	Possession Possession `json:"possession,omitzero"`
+
+	// ProveID is Prove's id for this person, the same in Verify, Identity
+	// Manager and ProveX; default: a UUID derived from the phone number.
+	ProveID string `json:"proveId,omitempty"`
+	// Line is the phone line as Identity Manager reports it.
+	Line Line `json:"line,omitzero"`
+	// Verify is what /v3/verify answers for this persona.
+	Verify VerifyBehaviour `json:"verify,omitzero"`
+	// Attributes are the partner attributes ProveX discovers and fetches.
+	Attributes []Attribute `json:"attributes,omitempty"`
+}
+
+// Line describes the persona's phone line; empty fields take defaults
+// (Verizon, mobile, and the country of the number).
+type Line struct {
+	Carrier     string `json:"carrier,omitempty"`
+	LineType    string `json:"lineType,omitempty"`
+	CountryCode string `json:"countryCode,omitempty"`
+}
+
+// VerifyBehaviour is the persona's answer to /v3/verify.
+type VerifyBehaviour struct {
+	// Outcome is "pass" (the default: success "true" when the names sent
+	// match) or "fail" (success "false").
+	Outcome string `json:"outcome,omitempty"`
+	// AssuranceLevel is the identity's level, AL-1 to AL3; default AL2 on
+	// pass and AL0 on fail.
+	AssuranceLevel string `json:"assuranceLevel,omitempty"`
+	// Reasons explain the assurance level; default ["AL2a"] or ["AL0b"].
+	Reasons []string `json:"reasons,omitempty"`
+	// FailureReasons are the evaluation's authentication failure reasons
+	// (code → text) when the outcome is fail.
+	FailureReasons map[string]string `json:"failureReasons,omitempty"`
+	// AdditionalIdentities are other people on the same number.
+	AdditionalIdentities []Individual `json:"additionalIdentities,omitempty"`
+	// Businesses are answered to verificationType prefillForBiz.
+	Businesses []Business `json:"businesses,omitempty"`
+	// ProvePhoneAlias is the persistent subscriber id; default: derived
+	// from the phone number.
+	ProvePhoneAlias string `json:"provePhoneAlias,omitempty"`
+}
+
+// Business is a business behind a number (verificationType prefillForBiz).
+type Business struct {
+	BusinessName    string  `json:"businessName"`
+	TradeName       string  `json:"tradeName,omitempty"`
+	TaxID           string  `json:"taxId,omitempty"`
+	BusinessAddress Address `json:"businessAddress,omitzero"`
+}
+
+// Attribute is one partner attribute of a person (ProveX), e.g. a wallet id.
+type Attribute struct {
+	// ID is the attribute's UUID (attributeId).
+	ID string `json:"id"`
+	// Issuer is the partner that holds it (issuerId), e.g. "AcmeWallet".
+	Issuer string `json:"issuer"`
+	// Value is what /v3/fetch answers (attributeValue).
+	Value string `json:"value"`
 }
 
 // Individual is a person's identity data, shaped like Prove's "individual".

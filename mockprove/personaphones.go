@@ -151,4 +151,49 @@ const (
 	// PhoneJordanEllis is Jordan Ellis. Ordinary (not short-term) user who passes everything: OTP
 	// 1234, Instant Link clicked from the SMS outbox. For general testing.
 	PhoneJordanEllis = "2009990039"
+
+	// PhoneNoorHaddad is Noor Haddad. Verify: two people on the number. /v3/verify passes and
+	// answers an additionalIdentities entry (her brother, AL1).
+	PhoneNoorHaddad = "2009990040"
+
+	// PhoneRuthCalloway is Ruth Calloway. Verify for a business: verificationType prefillForBiz
+	// answers her bakery (businesses).
+	PhoneRuthCalloway = "2009990041"
+
+	// PhoneOmarSiddiqui is Omar Siddiqui. Internal error at /v3/verify: HTTP 500 code 8000
+	// (Identity Manager and ProveX work).
+	PhoneOmarSiddiqui = "2009990042"
+
+	// PhoneElenaColdman is Elena Coldman. Prove sandbox (Verified Users, SDK example): /v3/verify
+	// passes with assurance level AL2; ProveX knows her wallet id (AcmeWallet).
+	PhoneElenaColdman = "2001004053"
+
+	// PhoneAlfNovotni is Alf Novotni. Prove sandbox (Verified Users, SDK example): /v3/verify
+	// fails, AL0 with reasons AL0b, authentication failure reasons 9175 and 9177.
+	PhoneAlfNovotni = "2001004054"
+
+	// PhoneSheilakathrynButrimovich is Sheilakathryn Butrimovich. Prove sandbox (Verified Users):
+	// short-term user, /v3/verify passes with her full identity; use her proveId for ProveX (a
+	// wallet id).
+	PhoneSheilakathrynButrimovich = "2001004011"
+
+	// PhoneRozellaKimpton is Rozella Kimpton. Prove sandbox (Verified Users): international short-
+	// term user; /v3/verify passes.
+	PhoneRozellaKimpton = "+447968900002"
+
+	// PhoneMerlaSchumacher is Merla Schumacher. Prove sandbox (Identity Manager): enrol, list,
+	// look up, deactivate and disenrol her.
+	PhoneMerlaSchumacher = "2001004031"
+
+	// PhoneBatchExample is Batch Example. Prove sandbox (Identity Manager): the second number of
+	// Prove's batch enrolment example (Prove publishes no name).
+	PhoneBatchExample = "2001004032"
+
+	// PhoneJaimieBeddo is Jaimie Beddo. Prove sandbox (Identity Manager): enrol, list, look up,
+	// deactivate and disenrol him.
+	PhoneJaimieBeddo = "2001004035"
+
+	// PhoneStanlyOvid is Stanly Ovid. Prove sandbox (Identity Manager): enrol, list, look up,
+	// deactivate and disenrol him.
+	PhoneStanlyOvid = "2001004036"
 )

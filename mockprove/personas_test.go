@@ -111,7 +111,7 @@ var _ = Describe("personas", func() {
 				Expect(err).To(MatchError(msg))
 			},
 			Entry("an unknown product", "products: [identity]", "products: [kyc]",
-				"mine.yaml: persona 0 (2009990101): field 'products[0]' must be one of: identity, prefill"),
+				"mine.yaml: persona 0 (2009990101): field 'products[0]' must be one of: identity, prefill, unify, verify, identity-manager, provex"),
 			Entry("no products", "    products: [identity]\n", "",
 				"mine.yaml: persona 0 (2009990101): field 'products' is missing"),
 			Entry("a misspelt field", "shortTerm: true", "shortterm: true",
@@ -136,8 +136,8 @@ var _ = Describe("personas", func() {
 				"    shortTerm: true\n    errors: [{step: /v3/start, status: 200, code: 8000}]\n",
 				"mine.yaml: persona 0 (2009990101): field 'errors[0].status' is invalid: number must be at least 400"),
 			Entry("an error on an unknown step", "    shortTerm: true\n",
-				"    shortTerm: true\n    errors: [{step: /v3/verify, status: 500, code: 8000}]\n",
-				"mine.yaml: persona 0 (2009990101): field 'errors[0].step' must be one of: /v3/start, /v3/validate, /v3/challenge, /v3/complete, /v1/client/mobile/otp/start, /v1/client/mobile/otp/finish, /v1/client/mobile/instantlink/start, /v1/client/mobile/instant/start, /v1/client/mobile/instant/finish"),
+				"    shortTerm: true\n    errors: [{step: /v3/mfa, status: 500, code: 8000}]\n",
+				"mine.yaml: persona 0 (2009990101): field 'errors[0].step' must be one of: /v3/start, /v3/validate, /v3/challenge, /v3/complete, /v1/client/mobile/otp/start, /v1/client/mobile/otp/finish, /v1/client/mobile/instantlink/start, /v1/client/mobile/instant/start, /v1/client/mobile/instant/finish, /v3/verify, /v3/identity, /v3/discover, /v3/fetch"),
 			Entry("a name that is not a string", "name: Bo Test", "name: [Bo]",
 				"mine.yaml: persona 1 (2009990102): field 'name' must be a string"),
 			Entry("no personas at all", personaYAML, "personas: []",
@@ -284,7 +284,7 @@ var _ = Describe("personas", func() {
 			}, "persona 1 (2009990102): field 'errors[0].status' is invalid: number must be at least 400"),
 			Entry("an unknown product", func(p *mockprove.Persona) {
 				p.Products = []string{"kyc"}
-			}, "persona 1 (2009990102): field 'products[0]' must be one of: identity, prefill"),
+			}, "persona 1 (2009990102): field 'products[0]' must be one of: identity, prefill, unify, verify, identity-manager, provex"),
 			Entry("no name", func(p *mockprove.Persona) {
 				p.Name = ""
 			}, "persona 1 (2009990102): field 'name' must not be empty"),

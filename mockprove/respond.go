@@ -72,6 +72,7 @@ type endpoint struct {
 	auth     authKind
 	validate *specValidator // request (and strict response) validation, or nil
 	internal bool           // control API: not journaled, logged at debug level
+	maxBody  int64          // body limit when not Prove's 4 KB (batch operations)
 	h        handlerFunc
 }
 
@@ -172,13 +173,16 @@ func (s *Server) pipeline(c *call, e endpoint, route *routers.Route, params map[
 		if e.internal {
 			limit = maxControlBodyBytes
 		}
+		if e.maxBody > 0 {
+			limit = e.maxBody
+		}
 		body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 		if err != nil {
 			return nil, errMalformed("request body could not be read")
 		}
 		if int64(len(body)) > limit {
 			c.rule = "limit.body"
-			if e.internal {
+			if e.internal || e.maxBody > 0 {
 				return nil, errMalformed("request body must be at most %d bytes", limit)
 			}
 			return nil, errMalformed("request body must be under 4 KB (at most %d bytes)", MaxBodyBytes)

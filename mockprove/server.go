@@ -29,23 +29,24 @@ const (
 	MaxBodyBytes   = 4096             // "under 4 KB"
 )
 
-// Products a client can be provisioned for.
-const (
-	ProductIdentity = "identity" // Prove Identity: start → validate → complete
-	ProductPrefill  = "prefill"  // Pre-Fill: start → validate → challenge → complete
-)
-
-// Client is an OAuth client of the emulated platform.
+// Client is an OAuth client of the emulated platform: a Prove project's
+// credentials and the products it is provisioned for (see products.go).
 type Client struct {
-	ID      string `json:"id"`
-	Secret  string `json:"secret"`
-	Product string `json:"product"` // ProductIdentity or ProductPrefill
+	ID     string `json:"id"`
+	Secret string `json:"secret"`
+	// Product is the flow product of /v3/start: ProductIdentity or
+	// ProductPrefill (empty for a client of the current suite only).
+	Product string `json:"product,omitempty"`
+	// Products grants further products: ProductUnify, ProductVerify,
+	// ProductIdentityManager, ProductProveX (and may repeat Product).
+	Products []string `json:"products,omitempty"`
 }
 
 // DefaultClients are the clients mockprove knows when Options.Clients is empty.
 var DefaultClients = []Client{
 	{ID: "identity-client", Secret: "identity-secret", Product: ProductIdentity},
 	{ID: "prefill-client", Secret: "prefill-secret", Product: ProductPrefill},
+	{ID: "unify-client", Secret: "unify-secret", Products: SuiteProducts},
 }
 
 // Options configure a Server. The zero value is a working default.
@@ -123,6 +124,8 @@ type Server struct {
 	hub       *hub
 	startTime time.Time // the clock at start-up, for Reset
 
+	identities *identityStore // Identity Manager
+
 	httpSrv  *http.Server
 	listener net.Listener
 }
@@ -151,11 +154,8 @@ func New(opts Options) (*Server, error) {
 	}
 	s.clients = map[string]Client{}
 	for _, c := range clients {
-		if c.ID == "" || c.Secret == "" {
-			return nil, fmt.Errorf("mockprove: client %q: id and secret are required", c.ID)
-		}
-		if c.Product != ProductIdentity && c.Product != ProductPrefill {
-			return nil, fmt.Errorf("mockprove: client %q: product must be %q or %q, not %q", c.ID, ProductIdentity, ProductPrefill, c.Product)
+		if err := checkClient(c); err != nil {
+			return nil, err
 		}
 		if _, dup := s.clients[c.ID]; dup {
 			return nil, fmt.Errorf("mockprove: client %q is configured twice", c.ID)
@@ -185,6 +185,7 @@ func New(opts Options) (*Server, error) {
 		s.opts.JournalSize = DefaultJournalSize
 	}
 	s.hub = newHub()
+	s.identities = newIdentityStore()
 	s.startTime = s.clock.Now()
 	s.resetStateLocked()
 
@@ -222,6 +223,9 @@ func (s *Server) routes() http.Handler {
 	s.registerValidate(r)
 	s.registerChallenge(r)
 	s.registerComplete(r)
+	s.registerVerify(r)
+	s.registerIdentityManager(r)
+	s.registerProveX(r)
 	s.registerSpecs(r)
 	s.registerOTP(r)
 	s.registerInstantLink(r)
@@ -259,6 +263,7 @@ func (s *Server) resetStateLocked() {
 	s.journal = journal{size: s.opts.JournalSize}
 	s.outbox = nil
 	s.smsSeq, s.faultSeq = 0, 0
+	s.identities.reset()
 }
 
 // Start listens on Options.Addr (default 127.0.0.1:0) and serves.

@@ -84,6 +84,8 @@ func requestErrorToProve(err error, route *routers.Route) *Error {
 		return errMalformed("%s", schemaErrorMessage(se))
 	}
 	switch {
+	case errors.Is(re.Err, openapi3filter.ErrInvalidRequired) && re.Parameter != nil:
+		return errMalformed("parameter '%s' is missing", re.Parameter.Name)
 	case errors.Is(re.Err, openapi3filter.ErrInvalidRequired):
 		return errMalformed("request body is missing")
 	case strings.HasPrefix(re.Reason, "header Content-Type has unexpected value"):

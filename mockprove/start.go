@@ -38,6 +38,10 @@ func (s *Server) start(c *call) (any, error) {
 	if err := c.decode(&req); err != nil {
 		return nil, err
 	}
+	if c.client.Product == "" {
+		c.rule = "client.products"
+		return nil, errAccessDenied("access denied: client %s is not provisioned for Pre-Fill or Prove Identity (its products: %s)", c.client.ID, strings.Join(c.client.Products, ", "))
+	}
 	if req.FlowType == "desktop" && req.FinalTargetURL == "" {
 		c.rule = "start.finalTargetUrl"
 		return nil, errMalformed("field 'finalTargetUrl' is required when flowType is desktop")

@@ -3,6 +3,7 @@ package specs_test
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -49,12 +50,20 @@ func personaTable(ps []mockprove.Persona) string {
 			short = "yes"
 		}
 		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s |\n", p.Phone, p.Name, strings.Join(p.Products, ", "), short,
-			possession(p.Possession), strings.ReplaceAll(p.Description, "|", "\\|"))
+			possession(p), strings.ReplaceAll(p.Description, "|", "\\|"))
 	}
 	return b.String()
 }
 
-func possession(p mockprove.Possession) string {
+// possession is the persona's possession behaviour, for personas of the
+// products with a client SDK step ("" for the others).
+func possession(persona mockprove.Persona) string {
+	if !slices.ContainsFunc(persona.Products, func(pr string) bool {
+		return pr == mockprove.ProductIdentity || pr == mockprove.ProductPrefill || pr == mockprove.ProductUnify
+	}) {
+		return ""
+	}
+	p := persona.Possession
 	var parts []string
 	if p.MobileAuth != "" && p.MobileAuth != "off" {
 		parts = append(parts, "Mobile Auth "+p.MobileAuth)
