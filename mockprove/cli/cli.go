@@ -45,13 +45,26 @@ type clientFlags []mockprove.Client
 
 func (c *clientFlags) String() string { return fmt.Sprint(len(*c)) }
 
-// Set parses id:secret:product.
+// Set parses id:secret:product, where product may be several joined by +
+// (identity+verify): identity or prefill is the /v3/start product, the
+// others are granted beside it.
 func (c *clientFlags) Set(v string) error {
 	parts := strings.Split(v, ":")
-	if len(parts) != 3 {
-		return errors.New("want id:secret:product")
+	if len(parts) != 3 || parts[2] == "" {
+		return errors.New("want id:secret:product (products joined by +)")
 	}
-	*c = append(*c, mockprove.Client{ID: parts[0], Secret: parts[1], Product: parts[2]})
+	cl := mockprove.Client{ID: parts[0], Secret: parts[1]}
+	for _, p := range strings.Split(parts[2], "+") {
+		if p == mockprove.ProductIdentity || p == mockprove.ProductPrefill {
+			if cl.Product != "" {
+				return errors.New("a client has one of identity and prefill, not both")
+			}
+			cl.Product = p
+			continue
+		}
+		cl.Products = append(cl.Products, p)
+	}
+	*c = append(*c, cl)
 	return nil
 }
 
@@ -84,8 +97,8 @@ func Parse(args []string, getenv func(string) string, stderr io.Writer) (*Config
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "listen address (host:port; port 0 picks a free one) [MOCKPROVE_ADDR]")
 	fs.StringVar(&cfg.PublicURL, "public-url", "", "origin put in authTokens and SMS links (default: the listen address) [MOCKPROVE_PUBLIC_URL]")
 	fs.StringVar(&cfg.Personas, "personas", "", "persona file (YAML or JSON); default: the embedded personas [MOCKPROVE_PERSONAS]")
-	fs.StringVar(&cfg.Clients, "clients", "", "OAuth clients file (YAML list of {id, secret, product}); replaces the built-in clients [MOCKPROVE_CLIENTS]")
-	fs.Var(&cfg.ClientList, "client", "an OAuth client as id:secret:product; replaces the built-in clients (repeatable) [MOCKPROVE_CLIENT, comma-separated]")
+	fs.StringVar(&cfg.Clients, "clients", "", "OAuth clients file (YAML list of {id, secret, product, products}); replaces the built-in clients [MOCKPROVE_CLIENTS]")
+	fs.Var(&cfg.ClientList, "client", "an OAuth client as id:secret:product, products joined by + (unify+verify+identity-manager+provex); replaces the built-in clients (repeatable) [MOCKPROVE_CLIENT, comma-separated]")
 	fs.IntVar(&cfg.RateLimit, "rate-limit", 0, "API requests per second per client; 0 = off (Prove's limit is 25) [MOCKPROVE_RATE_LIMIT]")
 	fs.Uint64Var(&cfg.Seed, "seed", 0, "seed for IDs, codes and keys; 0 = random [MOCKPROVE_SEED]")
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error [MOCKPROVE_LOG_LEVEL]")

@@ -124,7 +124,7 @@ var _ = Describe("Parse", func() {
 	It("says in -h that -client and -clients replace the built-in clients, and names every variable", func() {
 		_, err := cli.Parse([]string{"-h"}, env{}.get, stderr)
 		Expect(err).To(MatchError(flag.ErrHelp))
-		Expect(stderr.String()).To(MatchRegexp(`-client value\n\s+an OAuth client as id:secret:product; replaces the built-in clients \(repeatable\) \[MOCKPROVE_CLIENT`))
+		Expect(stderr.String()).To(MatchRegexp(`-client value\n\s+an OAuth client as id:secret:product, products joined by \+ \(unify\+verify\+identity-manager\+provex\); replaces the built-in clients \(repeatable\) \[MOCKPROVE_CLIENT`))
 		Expect(stderr.String()).To(MatchRegexp(`-clients string\n\s+OAuth clients file .*; replaces the built-in clients`))
 		for _, v := range []string{"ADDR", "PUBLIC_URL", "PERSONAS", "CLIENTS", "CLIENT", "RATE_LIMIT", "SEED", "LOG_LEVEL",
 			"LOG_FORMAT", "STRICT", "CONTROL", "CONTROL_TOKEN", "OTP_TTL", "INSTANT_LINK_TTL", "ALLOWED_ORIGINS", "JOURNAL_SIZE"} {
@@ -134,7 +134,7 @@ var _ = Describe("Parse", func() {
 
 	It("lets flags win over the environment", func() {
 		cfg, err := cli.Parse([]string{"-addr", "127.0.0.1:0", "-rate-limit", "5", "-seed", "9", "-strict=false",
-			"-client", "a:sa:identity", "-client", "b:sb:prefill"},
+			"-client", "a:sa:identity", "-client", "b:sb:prefill", "-client", "c:sc:unify+verify+identity-manager", "-client", "d:sd:identity+provex"},
 			env{"MOCKPROVE_ADDR": "0.0.0.0:9000", "MOCKPROVE_RATE_LIMIT": "25", "MOCKPROVE_STRICT": "true"}.get, stderr)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(cfg.Addr).To(Equal("127.0.0.1:0"))
@@ -144,6 +144,8 @@ var _ = Describe("Parse", func() {
 		Expect([]mockprove.Client(cfg.ClientList)).To(Equal([]mockprove.Client{
 			{ID: "a", Secret: "sa", Product: mockprove.ProductIdentity},
 			{ID: "b", Secret: "sb", Product: mockprove.ProductPrefill},
+			{ID: "c", Secret: "sc", Products: []string{mockprove.ProductUnify, mockprove.ProductVerify, mockprove.ProductIdentityManager}},
+			{ID: "d", Secret: "sd", Product: mockprove.ProductIdentity, Products: []string{mockprove.ProductProveX}},
 		}))
 	})
 
@@ -170,6 +172,7 @@ var _ = Describe("Parse", func() {
 		Entry("-rate-limit not a number", []string{"-rate-limit", "lots"}, env{}, `invalid value "lots" for flag -rate-limit`),
 		Entry("-seed not a number", []string{"-seed", "x"}, env{}, `invalid value "x" for flag -seed`),
 		Entry("-client without a product", []string{"-client", "a:sa"}, env{}, "want id:secret:product"),
+		Entry("-client with both flow products", []string{"-client", "a:sa:identity+prefill"}, env{}, "not both"),
 		Entry("an unknown flag", []string{"-port", "80"}, env{}, "flag provided but not defined: -port"),
 		Entry("a stray argument", []string{"-addr", "127.0.0.1:0", "serve"}, env{}, `unexpected argument "serve"`),
 	)
@@ -312,7 +315,7 @@ var _ = Describe("Config.Options", func() {
 		path := filepath.Join(dir, "bad.yaml")
 		Expect(os.WriteFile(path, []byte(strings.Replace(personaFile, "[identity]", "[kyc]", 1)), 0o600)).To(Succeed())
 		_, err := options("-personas", path)
-		Expect(err).To(MatchError(path + ": persona 0 (2009990101): field 'products[0]' must be one of: identity, prefill"))
+		Expect(err).To(MatchError(path + ": persona 0 (2009990101): field 'products[0]' must be one of: identity, prefill, unify, verify, identity-manager, provex"))
 	})
 
 	It("loads a clients file after the -client flags", func() {
@@ -462,7 +465,7 @@ var _ = Describe("Main", func() {
 		},
 		Entry("a bad flag value", []string{"-rate-limit", "x"}, "invalid value"),
 		Entry("a public URL with a path", []string{"-addr", "127.0.0.1:0", "-public-url", "http://x.test/api"}, "must be a bare origin"),
-		Entry("a client with an unknown product", []string{"-addr", "127.0.0.1:0", "-client", "a:s:kyc"}, `product must be "identity" or "prefill"`),
+		Entry("a client with an unknown product", []string{"-addr", "127.0.0.1:0", "-client", "a:s:kyc"}, `unknown product "kyc"`),
 		Entry("an address that cannot be used", []string{"-addr", "256.1.1.1:0"}, "listen 256.1.1.1:0"),
 		Entry("a log format", []string{"-log-format", "yaml"}, "-log-format"),
 		Entry("a TTL of zero", []string{"-addr", "127.0.0.1:0", "-otp-ttl", "0"}, "-otp-ttl must be a positive duration"),
