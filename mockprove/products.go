@@ -40,6 +40,14 @@ func checkClient(c Client) error {
 			return fmt.Errorf("mockprove: client %q: unknown product %q (products: %s)", c.ID, p, strings.Join(allProducts, ", "))
 		}
 	}
+	if c.WebhookURL != "" {
+		if err := checkWebhookURL(c.WebhookURL); err != nil {
+			return fmt.Errorf("mockprove: client %q: %v", c.ID, err)
+		}
+		if c.WebhookSecret == "" {
+			return fmt.Errorf("mockprove: client %q: a webhookUrl needs a webhookSecret to sign the events", c.ID)
+		}
+	}
 	if c.Product == "" && len(c.Products) == 0 {
 		return fmt.Errorf("mockprove: client %q: grant at least one product (%s)", c.ID, strings.Join(allProducts, ", "))
 	}

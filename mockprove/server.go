@@ -40,6 +40,10 @@ type Client struct {
 	// Products grants further products: ProductUnify, ProductVerify,
 	// ProductIdentityManager, ProductProveX (and may repeat Product).
 	Products []string `json:"products,omitempty"`
+	// WebhookURL receives the client's Identity Manager events, signed with
+	// WebhookSecret (see webhooks.go); optional.
+	WebhookURL    string `json:"webhookUrl,omitempty"`
+	WebhookSecret string `json:"webhookSecret,omitempty"`
 }
 
 // DefaultClients are the clients mockprove knows when Options.Clients is empty.
@@ -89,6 +93,9 @@ type Options struct {
 	ControlToken string
 	// JournalSize is how many requests the journal keeps (default 1000).
 	JournalSize int
+	// WebhookTimeout bounds each webhook delivery attempt (default 5s);
+	// WebhookRetryDelay is the real-time wait between attempts (default 1s).
+	WebhookTimeout, WebhookRetryDelay time.Duration
 }
 
 // Server is one emulated Prove platform. Its methods are safe for
@@ -125,6 +132,7 @@ type Server struct {
 	startTime time.Time // the clock at start-up, for Reset
 
 	identities *identityStore // Identity Manager
+	webhooks   *webhooks      // Identity Manager webhooks
 
 	httpSrv  *http.Server
 	listener net.Listener
@@ -184,8 +192,15 @@ func New(opts Options) (*Server, error) {
 	if s.opts.JournalSize <= 0 {
 		s.opts.JournalSize = DefaultJournalSize
 	}
+	if s.opts.WebhookTimeout <= 0 {
+		s.opts.WebhookTimeout = defaultWebhookTimeout
+	}
+	if s.opts.WebhookRetryDelay <= 0 {
+		s.opts.WebhookRetryDelay = defaultWebhookRetryDelay
+	}
 	s.hub = newHub()
 	s.identities = newIdentityStore()
+	s.webhooks = newWebhooks(clients, s.opts.WebhookTimeout, s.opts.WebhookRetryDelay)
 	s.startTime = s.clock.Now()
 	s.resetStateLocked()
 
@@ -264,6 +279,7 @@ func (s *Server) resetStateLocked() {
 	s.outbox = nil
 	s.smsSeq, s.faultSeq = 0, 0
 	s.identities.reset()
+	s.webhooks.reset()
 }
 
 // Start listens on Options.Addr (default 127.0.0.1:0) and serves.
