@@ -114,31 +114,41 @@ var _ = Describe("routes", func() {
 		c = inMemory().login(identityID, identitySecret)
 	})
 
-	DescribeTable("answers an unknown path with 404 code 8001",
+	DescribeTable("answers an unknown path under /v3/ with 403, as Prove's gateway does",
 		func(method, path string) {
 			r := c.send(method, path, "application/json", `{}`)
-			expectError(r, http.StatusNotFound, mockprove.CodeMalformed, "no such endpoint: "+method+" "+path)
+			expectError(r, http.StatusForbidden, mockprove.CodeMalformed, "no such endpoint: "+method+" "+path)
 			Expect(r.Header.Get("X-Mockprove-Rule")).To(Equal("route"))
 			Expect(r.Header.Get("X-Mockprove-Step")).To(Equal(path))
 		},
 		Entry("the token under /v3", http.MethodPost, "/v3/token"),
 		Entry("an unknown step", http.MethodPost, "/v3/mfa"),
-		Entry("the root", http.MethodGet, "/"),
 		Entry("a trailing slash", http.MethodPost, "/v3/start/"),
+	)
+
+	DescribeTable("answers any other unknown path with 404 code 8001",
+		func(method, path string) {
+			r := c.send(method, path, "application/json", `{}`)
+			expectError(r, http.StatusNotFound, mockprove.CodeMalformed, "no such endpoint: "+method+" "+path)
+			Expect(r.Header.Get("X-Mockprove-Rule")).To(Equal("route"))
+		},
+		Entry("the root", http.MethodGet, "/"),
 		Entry("another version", http.MethodPost, "/v2/start"),
 	)
 
-	DescribeTable("answers a wrong method with 405 code 8001",
-		func(method, path string) {
+	DescribeTable("answers a wrong method with 405 code 8001 and an Allow header",
+		func(method, path, allow string) {
 			r := c.send(method, path, "application/json", `{}`)
 			expectError(r, http.StatusMethodNotAllowed, mockprove.CodeMalformed,
-				fmt.Sprintf("method %s is not allowed on %s", method, path))
+				fmt.Sprintf("method %s is not allowed on %s (allowed: %s)", method, path, allow))
+			Expect(r.Header.Get("Allow")).To(Equal(allow))
 		},
-		Entry(nil, http.MethodGet, "/v3/start"),
-		Entry(nil, http.MethodPut, "/v3/validate"),
-		Entry(nil, http.MethodDelete, "/v3/challenge"),
-		Entry(nil, http.MethodPatch, "/v3/complete"),
-		Entry(nil, http.MethodPut, "/token"),
+		Entry(nil, http.MethodGet, "/v3/start", "POST"),
+		Entry(nil, http.MethodPut, "/v3/validate", "POST"),
+		Entry(nil, http.MethodDelete, "/v3/challenge", "POST"),
+		Entry(nil, http.MethodPatch, "/v3/complete", "POST"),
+		Entry(nil, http.MethodPut, "/token", "POST"),
+		Entry(nil, http.MethodPatch, "/v3/identity", "GET, POST"),
 	)
 })
 

@@ -250,14 +250,36 @@ func (s *Server) routes() http.Handler {
 		s.registerControl(r)
 	}
 	r.NotFoundHandler = s.adapt("", func(c *call) (any, error) {
+		c.rule = "route"
+		if strings.HasPrefix(c.r.URL.Path, "/v3/") { // Prove's gateway: 403 for a path it does not know
+			return nil, &Error{Status: http.StatusForbidden, Code: CodeMalformed,
+				Message: fmt.Sprintf("no such endpoint: %s %s (Prove answers 403 for an unknown path)", c.r.Method, c.r.URL.Path)}
+		}
 		return nil, &Error{Status: http.StatusNotFound, Code: CodeMalformed,
-			Message: fmt.Sprintf("no such endpoint: %s %s", c.r.Method, c.r.URL.Path), Rule: "route"}
+			Message: fmt.Sprintf("no such endpoint: %s %s", c.r.Method, c.r.URL.Path)}
 	})
 	r.MethodNotAllowedHandler = s.adapt("", func(c *call) (any, error) {
-		return nil, &Error{Status: http.StatusMethodNotAllowed, Code: CodeMalformed,
-			Message: fmt.Sprintf("method %s is not allowed on %s", c.r.Method, c.r.URL.Path), Rule: "route"}
+		c.rule = "route"
+		allow := allowedMethods(r, c.r)
+		return &reply{status: http.StatusMethodNotAllowed, header: http.Header{"Allow": {strings.Join(allow, ", ")}},
+			body: newError(http.StatusMethodNotAllowed, CodeMalformed, "method %s is not allowed on %s (allowed: %s)",
+				c.r.Method, c.r.URL.Path, strings.Join(allow, ", "))}, nil
 	})
 	return s.cors(r)
+}
+
+// allowedMethods lists the methods the router serves for the request's path.
+func allowedMethods(r *mux.Router, req *http.Request) []string {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodPatch} {
+		probe := req.Clone(req.Context())
+		probe.Method = m
+		var match mux.RouteMatch
+		if r.Match(probe, &match) && match.MatchErr == nil {
+			allow = append(allow, m)
+		}
+	}
+	return allow
 }
 
 // resetStateLocked empties every run-time state. The caller holds s.mu (or

@@ -92,7 +92,7 @@ var _ = Describe("Server", func() {
 				expectError(c.send(http.MethodPost, "/v3/start", "application/json", `{}`),
 					http.StatusUnauthorized, mockprove.CodeUnauthorized, "Authorization header is missing")
 				expectError(c.send(http.MethodGet, "/v3/nowhere", "", ""),
-					http.StatusNotFound, mockprove.CodeMalformed, "no such endpoint: GET /v3/nowhere")
+					http.StatusForbidden, mockprove.CodeMalformed, "no such endpoint: GET /v3/nowhere")
 			})
 		})
 	}

@@ -81,7 +81,9 @@ var _ = Describe("Identity Manager webhooks", func() {
 		rc  *receiver
 		pid string
 	)
-	opts := mockprove.Options{WebhookRetryDelay: time.Millisecond, WebhookTimeout: 200 * time.Millisecond}
+	// A receiver that answers gets far more time than it needs; the one that
+	// must time out never answers (no race between the two).
+	opts := mockprove.Options{WebhookRetryDelay: time.Millisecond, WebhookTimeout: 30 * time.Second}
 
 	enrolMerla := func() string {
 		GinkgoHelper()
@@ -143,6 +145,10 @@ var _ = Describe("Identity Manager webhooks", func() {
 		rc = newReceiver()
 		rc.block = make(chan struct{})
 		DeferCleanup(func() { close(rc.block) })
+		o := opts
+		o.WebhookTimeout = 50 * time.Millisecond
+		c = inMemory(o).login(unifyID, unifySecret)
+		pid = enrolMerla()
 		Expect(c.srv.SetWebhook(unifyID, rc.URL, "k")).To(Succeed())
 		d, err := trigger(mockprove.EventPort)
 		Expect(err).NotTo(HaveOccurred())
