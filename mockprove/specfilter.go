@@ -139,11 +139,16 @@ const (
 )
 
 // sourceExtension is the schema extension that says who set each constraint
-// of the schema. Its value is either one source for every constraint of the
-// schema, or a map from a keyword (pattern, minLength, maxLength, enum,
-// format, additionalProperties, required) to its source. "required" is marked on the property's
-// own schema: it says who made the property required in its parent.
+// of the schema. Its value is either one source for every constraint keyword
+// of the schema (constraintKeywords), or a map from a keyword (those, and
+// "required") to its source. "required" is marked on the property's own
+// schema: it says who made the property required in its parent. Types are
+// Prove's (its SDK models declare them) and are never marked.
 const sourceExtension = "x-mockprove-source"
+
+// constraintKeywords are the keywords a single x-mockprove-source covers.
+var constraintKeywords = map[string]bool{"pattern": true, "minLength": true, "maxLength": true,
+	"enum": true, "format": true, "additionalProperties": true}
 
 // ownRuleNote ends the message of an 8001 refusal that comes from a
 // constraint mockprove chose itself.
@@ -176,8 +181,8 @@ func constraintSource(s *openapi3.Schema, keyword string) string {
 	}
 	switch v := s.Extensions[sourceExtension].(type) {
 	case string:
-		if keyword == "required" {
-			return "" // a single source covers the schema's own constraints only
+		if !constraintKeywords[keyword] {
+			return ""
 		}
 		return v
 	case map[string]any:

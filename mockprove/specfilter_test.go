@@ -82,6 +82,10 @@ var _ = Describe("8001 refusals say whose rule was broken", func() {
 			`{"flowType":"mobile",`+phone+`,"smsMessage":"`+strings.Repeat("#", 161)+`"}`,
 			"field 'smsMessage' must be at most 160 characters"),
 		Entry("correlationId missing", "/v3/validate", `{}`, "field 'correlationId' is missing"),
+		Entry("ssn of the wrong type (the type is Prove's, the pattern mockprove's)", "/v3/start",
+			`{"flowType":"mobile",`+phone+`,"ssn":596}`, "field 'ssn' must be a string"),
+		Entry("phoneNumber of the wrong type", "/v3/start", `{"flowType":"mobile","phoneNumber":2001001695}`,
+			"field 'phoneNumber' must be a string"),
 	)
 
 	It("words a grant_type other than client_credentials as Prove's rule", func() {

@@ -509,7 +509,7 @@ func checkSourceValue(v any) error {
 func sourceOf(s *openapi3.Schema, keyword string) string {
 	switch v := s.Extensions["x-mockprove-source"].(type) {
 	case string:
-		if keyword != "required" {
+		if keyword != "required" && sourceKeywords[keyword] {
 			return v
 		}
 	case map[string]any:
