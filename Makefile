@@ -5,8 +5,9 @@ BIN      := bin
 ADDR     ?= 127.0.0.1:8080
 APP_ADDR ?= 127.0.0.1:3000
 PKGS     := ./...
-# Folders whose package.json pulls Prove's web SDK from npm (never committed).
-NPM_DIRS := flowapp/web mockprove/browsertest
+# Folders whose package.json pulls from npm (never committed): Prove's web SDK, and the
+# OpenAPI linter (Redocly CLI) in specs/lint.
+NPM_DIRS := flowapp/web mockprove/browsertest specs/lint
 
 .PHONY: all build run test lint vet fmt-check bench deps npm clean
 
@@ -38,7 +39,13 @@ build: deps
 run: build npm
 	@scripts/run.sh "$(BIN)" "$(ADDR)" "$(APP_ADDR)"
 
-lint: vet fmt-check
+# go vet, gofmt, and Redocly's recommended ruleset (warnings as errors) on every OpenAPI
+# document in specs/ (specs/lint/redocly.yaml lists them, and why a rule is off where it is).
+# Offline after the first `make npm`; Redocly's telemetry and update check are off.
+lint: vet fmt-check npm
+	@cd specs && out=$$(REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true \
+	  lint/node_modules/.bin/redocly lint --config lint/redocly.yaml --format=stylish 2>&1); rc=$$?; \
+	  printf '%s\n' "$$out" | grep -v '[║╔╚]' | grep -v '^ *$$'; exit $$rc
 
 vet: deps
 	$(GO) vet $(PKGS)

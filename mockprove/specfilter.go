@@ -121,8 +121,81 @@ func schemaErrorMessage(se *openapi3.SchemaError) string {
 }
 
 // schemaErrorMessageAt words the error for the field at ptr; root names the
-// whole document, for errors about the document itself (ptr empty).
+// whole document, for errors about the document itself (ptr empty). A
+// constraint the document marks as mockprove's own choice (see
+// constraintSource) says so, so that nobody takes it for Prove's.
 func schemaErrorMessageAt(se *openapi3.SchemaError, ptr []string, root string) string {
+	msg := schemaErrorSentence(se, ptr, root)
+	if ruleSource(se, ptr) == sourceMockprove {
+		msg += ownRuleNote
+	}
+	return msg
+}
+
+// Values of the x-mockprove-source extension: who set a request constraint
+// (a pattern, a length, an enum, a required field) of an emulated Prove API.
+const (
+	sourceProveDocs = "prove-docs" // Prove's documentation states it
+	sourceProveSDK  = "prove-sdk"  // Prove's SDK models carry it
+	sourceMockprove = "mockprove"  // mockprove's own choice, stricter than Prove's documentation
+)
+
+// sourceExtension is the schema extension that says who set each constraint
+// of the schema. Its value is either one source for every constraint keyword
+// of the schema (constraintKeywords), or a map from a keyword (those, and
+// "required") to its source. "required" is marked on the property's own
+// schema: it says who made the property required in its parent. Types are
+// Prove's (its SDK models declare them) and are never marked.
+const sourceExtension = "x-mockprove-source"
+
+// constraintKeywords are the keywords a single x-mockprove-source covers.
+var constraintKeywords = map[string]bool{"pattern": true, "minLength": true, "maxLength": true,
+	"enum": true, "format": true, "additionalProperties": true}
+
+// ownRuleNote ends the message of an 8001 refusal that comes from a
+// constraint mockprove chose itself.
+const ownRuleNote = " (mockprove's own rule, stricter than Prove's documentation)"
+
+// ruleSource is the source of the constraint a schema error broke, or "" when
+// the document does not say.
+func ruleSource(se *openapi3.SchemaError, ptr []string) string {
+	if se.SchemaField == "required" {
+		if se.Schema == nil || len(ptr) == 0 {
+			return ""
+		}
+		prop := se.Schema.Properties[ptr[len(ptr)-1]]
+		if prop == nil {
+			return ""
+		}
+		return constraintSource(prop.Value, "required")
+	}
+	keyword := se.SchemaField
+	if keyword == "properties" {
+		keyword = "additionalProperties" // kin-openapi reports an unknown field under "properties"
+	}
+	return constraintSource(se.Schema, keyword)
+}
+
+// constraintSource reads the sourceExtension of s for one keyword.
+func constraintSource(s *openapi3.Schema, keyword string) string {
+	if s == nil {
+		return ""
+	}
+	switch v := s.Extensions[sourceExtension].(type) {
+	case string:
+		if !constraintKeywords[keyword] {
+			return ""
+		}
+		return v
+	case map[string]any:
+		src, _ := v[keyword].(string)
+		return src
+	}
+	return ""
+}
+
+// schemaErrorSentence is the sentence of schemaErrorMessageAt.
+func schemaErrorSentence(se *openapi3.SchemaError, ptr []string, root string) string {
 	field := fieldPath(ptr)
 	s := se.Schema
 	if field == "" {

@@ -46,11 +46,12 @@ func (n Next) Done() bool {
 	return true
 }
 
-// StartRequest is V3StartRequest. Only FlowType is required by the schema;
-// FinalTargetURL is required when FlowType is "desktop".
+// StartRequest is V3StartRequest. FlowType is required by Prove, PhoneNumber
+// by mockprove (Prove can discover it with Mobile Auth); FinalTargetURL is
+// required when FlowType is "desktop".
 type StartRequest struct {
 	FlowType       string `json:"flowType"`
-	PhoneNumber    string `json:"phoneNumber,omitempty"`
+	PhoneNumber    string `json:"phoneNumber"`
 	FinalTargetURL string `json:"finalTargetUrl,omitempty"`
 	SSN            string `json:"ssn,omitempty"`
 	DOB            string `json:"dob,omitempty"`
