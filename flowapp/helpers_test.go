@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -55,6 +56,11 @@ type worldOptions struct {
 	publicURL        string
 	devHints         *bool
 	proveBaseURL     string // default: mockprove's URL
+	startsPerPhone   flowapp.Limit
+	startsPerIP      flowapp.Limit
+	throttleKeys     int
+	trustedProxies   []netip.Prefix
+	maxSessions      int
 }
 
 func newWorld(o worldOptions) *world {
@@ -82,6 +88,8 @@ func newWorld(o worldOptions) *world {
 		ProveHTTP: &http.Client{Transport: proveRT}, ProveTimeout: o.proveTimeout,
 		WebFS: o.webFS, WebDir: o.webDir, FinalTargetURL: o.finalTargetURL, PublicURL: o.publicURL, DevHints: o.devHints,
 		Logger: logger, Now: s.Clock().Now,
+		StartsPerPhone: o.startsPerPhone, StartsPerIP: o.startsPerIP, ThrottleKeys: o.throttleKeys,
+		TrustedProxies: o.trustedProxies, MaxSessions: o.maxSessions,
 	})
 	Expect(err).NotTo(HaveOccurred())
 	Expect(app.StartAddr("127.0.0.1:0")).To(Succeed())
