@@ -122,17 +122,17 @@ var _ = Describe("the command line", func() {
 		go func() {
 			done <- flowapp.Main(ctx, []string{"-addr", "127.0.0.1:0"}, envOf(map[string]string{"PROVE_BASE_URL": s.URL()}), stdout, stderr)
 		}()
-		Eventually(stdout).Should(gbytes.Say(`flowapp listening on http://127\.0\.0\.1:\d+ \(Prove at ` + regexp.QuoteMeta(s.URL()) + `\)\n`))
+		Eventually(stdout).WithTimeout(30 * time.Second).Should(gbytes.Say(`flowapp listening on http://127\.0\.0\.1:\d+ \(Prove at ` + regexp.QuoteMeta(s.URL()) + `\)\n`))
 		url := regexp.MustCompile(`http://127\.0\.0\.1:\d+`).FindString(string(stdout.Contents()))
 
 		resp, err := http.Get(url + "/healthz")
 		Expect(err).NotTo(HaveOccurred())
 		resp.Body.Close()
 		Expect(resp.StatusCode).To(Equal(200))
-		Eventually(stderr).Should(gbytes.Say(`path=/healthz status=200`))
+		Eventually(stderr).WithTimeout(30 * time.Second).Should(gbytes.Say(`path=/healthz status=200`))
 
 		cancel()
-		Eventually(done).Should(Receive(BeNil()), "Main returns once the app has closed")
+		Eventually(done).WithTimeout(30 * time.Second).Should(Receive(BeNil()), "Main returns once the app has closed")
 		Expect(stdout).To(gbytes.Say("flowapp shutting down"))
 	})
 })

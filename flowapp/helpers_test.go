@@ -44,6 +44,7 @@ type world struct {
 	c    *http.Client
 	spec *contracts.SpecTransport
 	logs *testkit.SyncBuffer
+	gate *gate // with worldOptions.gated
 }
 
 type worldOptions struct {
@@ -61,6 +62,7 @@ type worldOptions struct {
 	throttleKeys     int
 	trustedProxies   []netip.Prefix
 	maxSessions      int
+	gated            bool // a gate between flowapp and mockprove (w.gate)
 }
 
 func newWorld(o worldOptions) *world {
@@ -81,6 +83,10 @@ func newWorld(o worldOptions) *world {
 	}
 	if o.proveBaseURL == "" {
 		o.proveBaseURL = s.URL()
+	}
+	if o.gated {
+		w.gate = newGate(o.proveBaseURL)
+		o.proveBaseURL = w.gate.URL
 	}
 	logger := slog.New(slog.NewTextHandler(io.MultiWriter(w.logs, GinkgoWriter), &slog.HandlerOptions{Level: slog.LevelDebug}))
 	app, err := flowapp.New(flowapp.Options{
@@ -209,6 +215,17 @@ func (w *world) initialize(phone, flowType string) string {
 	tok := r.Str("authToken")
 	Expect(tok).To(HavePrefix("eyJ"))
 	return tok
+}
+
+// postAsync posts v as JSON in the background; the answer arrives on the
+// channel.
+func (w *world) postAsync(path string, v any) <-chan result {
+	out := make(chan result, 1)
+	go func() {
+		defer GinkgoRecover()
+		out <- w.post(path, v)
+	}()
+	return out
 }
 
 // verify expects /verify to answer 200 and returns the answer.
