@@ -185,6 +185,11 @@ func (w *window) record(key string, now time.Time, at time.Duration) {
 		return
 	}
 	if e := w.t.get(key, now); e != nil {
+		if len(e.val) == cap(e.val) { // grow up to N, never past it
+			grown := make([]time.Duration, len(e.val), min(2*cap(e.val), w.limit.N))
+			copy(grown, e.val)
+			e.val = grown
+		}
 		e.val = append(e.val, at)
 		w.t.touch(e, now)
 		return
