@@ -58,7 +58,7 @@ var _ = Describe("the command line", func() {
 			WebDir: "/srv/web", ProveTimeout: 10 * time.Second, LogLevel: "info",
 			SessionTTL: 20 * time.Minute, MaxSessions: 5000,
 			StartsPerPhone: flowapp.Limit{N: 2, Per: 15 * time.Minute}, StartsPerIP: flowapp.Limit{Off: true},
-			ThrottleKeys: 1000,
+			ThrottleKeys:   1000,
 			TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.1.2.3/32"), netip.MustParsePrefix("2001:db8::/32")},
 		}))
 		opts, err := cfg.Options(io.Discard)
@@ -132,7 +132,7 @@ var _ = Describe("the command line", func() {
 		Eventually(stderr).WithTimeout(30 * time.Second).Should(gbytes.Say(`path=/healthz status=200`))
 
 		cancel()
-		Eventually(done).WithTimeout(30 * time.Second).Should(Receive(BeNil()), "Main returns once the app has closed")
+		Eventually(done).WithTimeout(30*time.Second).Should(Receive(BeNil()), "Main returns once the app has closed")
 		Expect(stdout).To(gbytes.Say("flowapp shutting down"))
 	})
 })

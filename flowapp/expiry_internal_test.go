@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"testing"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -78,7 +79,7 @@ var _ = Describe("the session store", func() {
 		s, dropped, err := st.create("one-more", "2001004000", "mobile", nil)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(dropped).To(BeNil())
-		Expect(st.m.looked - before).To(Equal(1), "only the oldest session is looked at, and it is alive")
+		Expect(st.m.looked-before).To(Equal(1), "only the oldest session is looked at, and it is alive")
 		Expect(st.count()).To(Equal(100_001))
 		Expect(st.alive(s)).To(BeTrue())
 
@@ -151,7 +152,7 @@ var _ = Describe("the start throttle's tables", func() {
 		Expect(t.phone.t.len()).To(Equal(100))
 		before := t.ip.t.looked + t.phone.t.looked
 		Expect(t.allow(request("10.9.9.9"), "2009990039")).To(BeNil())
-		Expect(t.ip.t.looked + t.phone.t.looked - before).To(Equal(2), "one look at the head of each table")
+		Expect(t.ip.t.looked+t.phone.t.looked-before).To(Equal(2), "one look at the head of each table")
 	})
 
 	It("forgets a key once its newest start has left the window", func() {
@@ -177,3 +178,17 @@ var _ = Describe("the start throttle's tables", func() {
 		Expect(len(t.phone.t.get("12001004000", now).val)).To(BeNumerically("<=", 3))
 	})
 })
+
+// BenchmarkSessionCreate100k creates sessions with 100,000 already stored
+// (issue 8: creation walked them all).
+func BenchmarkSessionCreate100k(b *testing.B) {
+	now := testkit.T0
+	st := newSessionStore([]byte("0123456789abcdef"), 30*time.Minute, 10_000_000, func() time.Time { return now }, false)
+	for i := 0; i < 100_000; i++ {
+		st.create("c", "2001004000", "mobile", nil)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		st.create("c", "2001004000", "mobile", nil)
+	}
+}
