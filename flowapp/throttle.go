@@ -202,6 +202,7 @@ func (w *window) record(key string, now time.Time, at time.Duration) {
 // refusal is a start the throttle refused.
 type refusal struct {
 	which string // "phone" or "ip"
+	who   string // for the log: the masked number or the address
 	limit Limit
 	wait  time.Duration
 }
@@ -218,9 +219,9 @@ func (t *throttle) allow(r *http.Request, phone string) *refusal {
 	wIP, wPhone := t.ip.wait(ip, now, at), t.phone.wait(pk, now, at)
 	switch {
 	case wPhone > 0 && wPhone >= wIP:
-		return &refusal{which: "phone", limit: t.phone.limit, wait: wPhone}
+		return &refusal{which: "phone", who: maskPhone(pk), limit: t.phone.limit, wait: wPhone}
 	case wIP > 0:
-		return &refusal{which: "ip", limit: t.ip.limit, wait: wIP}
+		return &refusal{which: "ip", who: ip, limit: t.ip.limit, wait: wIP}
 	}
 	t.ip.record(ip, now, at)
 	t.phone.record(pk, now, at)
@@ -313,7 +314,7 @@ func errThrottled(rf *refusal) *apiError {
 	return &apiError{
 		Status: http.StatusTooManyRequests, Code: codeRateLimited, Message: msg,
 		retryAfter: rf.wait,
-		note:       fmt.Sprintf("start throttle per %s (%s) refused a start", rf.which, rf.limit),
+		note:       fmt.Sprintf("start throttle per %s (%s) refused a start for %s", rf.which, rf.limit, rf.who),
 	}
 }
 

@@ -41,7 +41,7 @@ var _ = Describe("throttling /initialize (SMS pumping)", func() {
 		Expect(r.Header.Get("Retry-After")).To(Equal("600"))
 		Expect(r.Header.Get("Set-Cookie")).To(BeEmpty())
 		Expect(starts(w)).To(Equal(3), "the refused start never reached Prove")
-		Expect(w.logs.String()).To(ContainSubstring(`level=WARN msg="request failed" path=/initialize status=429 code=rate_limited hint="start throttle per phone (3/10m) refused a start"`))
+		Expect(w.logs.String()).To(ContainSubstring(`level=WARN msg="request failed" path=/initialize status=429 code=rate_limited hint="start throttle per phone (3/10m) refused a start for ******4000"`))
 
 		By("the same number written another way is the same phone")
 		expectError(start(w, "+1"+testkit.Martina, ""), 429, "rate_limited")
@@ -75,6 +75,7 @@ var _ = Describe("throttling /initialize (SMS pumping)", func() {
 		Expect(r.Message()).To(Equal("Too many verification attempts from your network. Please try again in 30 seconds."))
 		Expect(r.Header.Get("Retry-After")).To(Equal("30"))
 		Expect(starts(w)).To(Equal(20))
+		Expect(w.logs.String()).To(ContainSubstring(`hint="start throttle per ip (20/1m) refused a start for 127.0.0.1"`))
 
 		w.s.FastForward(30 * time.Second)
 		w.initialize(testkit.Martina, "mobile")
