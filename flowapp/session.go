@@ -62,13 +62,14 @@ func (st *sessionStore) create(correlationID, phone, flowType string, next prove
 	if _, err := rand.Read(b); err != nil {
 		return nil, nil, err
 	}
-	now := st.now()
 	s = &session{
-		id: base64.RawURLEncoding.EncodeToString(b), expires: now.Add(st.ttl),
+		id:            base64.RawURLEncoding.EncodeToString(b),
 		correlationID: correlationID, phone: phone, flowType: flowType, next: next,
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	now := st.now() // under the lock: deadlines are queued in order
+	s.expires = now.Add(st.ttl)
 	st.m.expire(now)
 	if _, d := st.m.put(s.id, s, now); d != nil {
 		dropped = d.val

@@ -212,10 +212,10 @@ type refusal struct {
 // to be counted.
 func (t *throttle) allow(r *http.Request, phone string) *refusal {
 	ip, pk := t.clientKey(r), phoneKey(phone)
-	now := t.now()
-	at := now.Sub(t.epoch)
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	now := t.now() // under the lock: start times are recorded in order
+	at := now.Sub(t.epoch)
 	wIP, wPhone := t.ip.wait(ip, now, at), t.phone.wait(pk, now, at)
 	switch {
 	case wPhone > 0 && wPhone >= wIP:
