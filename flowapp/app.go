@@ -28,6 +28,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"sync"
@@ -46,6 +47,7 @@ const (
 	DefaultClientSecret = "identity-secret"
 	DefaultAddr         = "127.0.0.1:3000" // the binary's listen address
 	DefaultSessionTTL   = 30 * time.Minute
+	DefaultMaxSessions  = 100_000       // sessions kept at most; the oldest goes first
 	DefaultWebDir       = "flowapp/web" // where node_modules (the SDK) lives
 	MaxBodyBytes        = 16 << 10      // request body limit of the JSON API
 )
@@ -101,6 +103,28 @@ type Options struct {
 	SessionSecret []byte
 	// SessionTTL is how long a flow's session lives; default 30 minutes.
 	SessionTTL time.Duration
+	// MaxSessions caps the sessions kept in memory; default
+	// DefaultMaxSessions. When full, a new session drops the oldest one
+	// (its customer gets no_session and starts again).
+	MaxSessions int
+
+	// StartsPerPhone and StartsPerIP throttle POST /initialize, whose every
+	// accepted call makes Prove text a phone (SMS pumping): at most N starts
+	// per phone number, and per client address (IPv6: per /64), in any
+	// window of Per; a refused start gets 429 rate_limited with
+	// Retry-After. Zero values mean DefaultStartsPerPhone and
+	// DefaultStartsPerIP; Limit{Off: true} turns a throttle off.
+	StartsPerPhone Limit
+	StartsPerIP    Limit
+	// ThrottleKeys caps how many phone numbers, and how many addresses, the
+	// throttles remember; default DefaultThrottleKeys. When a table is full
+	// the key closest to leaving its window is forgotten.
+	ThrottleKeys int
+	// TrustedProxies are the reverse proxies (addresses or CIDR prefixes)
+	// whose X-Forwarded-For is believed when finding the client's address.
+	// Default none: the peer's address is the client's, and
+	// X-Forwarded-For is ignored.
+	TrustedProxies []netip.Prefix
 
 	// WebFS holds index.html, landing.html, app.js and app.css; default
 	// web.FS (flowapp/web, embedded).
@@ -121,6 +145,7 @@ type App struct {
 	opts         Options
 	prove        *prove.Client
 	sessions     *sessionStore
+	throttle     *throttle
 	log          *slog.Logger
 	web          fs.FS
 	phoneURL     string // mockprove's virtual phone, when developer hints are on
@@ -170,6 +195,30 @@ func New(opts Options) (*App, error) {
 	if opts.SessionTTL <= 0 {
 		opts.SessionTTL = DefaultSessionTTL
 	}
+	if opts.MaxSessions < 0 {
+		return nil, fmt.Errorf("flowapp: the session cap %d must not be negative", opts.MaxSessions)
+	}
+	if opts.MaxSessions == 0 {
+		opts.MaxSessions = DefaultMaxSessions
+	}
+	if opts.StartsPerPhone == (Limit{}) {
+		opts.StartsPerPhone = DefaultStartsPerPhone
+	}
+	if opts.StartsPerIP == (Limit{}) {
+		opts.StartsPerIP = DefaultStartsPerIP
+	}
+	if err := opts.StartsPerPhone.check(); err != nil {
+		return nil, fmt.Errorf("flowapp: starts per phone: %w", err)
+	}
+	if err := opts.StartsPerIP.check(); err != nil {
+		return nil, fmt.Errorf("flowapp: starts per IP: %w", err)
+	}
+	if opts.ThrottleKeys < 0 {
+		return nil, fmt.Errorf("flowapp: the throttle table size %d must not be negative", opts.ThrottleKeys)
+	}
+	if opts.ThrottleKeys == 0 {
+		opts.ThrottleKeys = DefaultThrottleKeys
+	}
 	if opts.WebDir == "" {
 		opts.WebDir = DefaultWebDir
 	}
@@ -217,7 +266,8 @@ func New(opts Options) (*App, error) {
 			return nil, fmt.Errorf("flowapp: session secret: %w", err)
 		}
 	}
-	a.sessions = newSessionStore(secret, opts.SessionTTL, opts.Now, strings.HasPrefix(a.opts.PublicURL, "https://"))
+	a.sessions = newSessionStore(secret, opts.SessionTTL, opts.MaxSessions, opts.Now, strings.HasPrefix(a.opts.PublicURL, "https://"))
+	a.throttle = newThrottle(opts.StartsPerPhone, opts.StartsPerIP, opts.ThrottleKeys, opts.TrustedProxies, opts.Now)
 	a.handler = a.routes()
 	return a, nil
 }

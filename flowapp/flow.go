@@ -65,6 +65,11 @@ func (a *App) initialize(r *http.Request) (*reply, error) {
 	if c.err != nil {
 		return nil, c.err
 	}
+	// Counted before Prove is called: a start Prove refuses may still have
+	// cost a text.
+	if rf := a.throttle.allow(r, req.PhoneNumber); rf != nil {
+		return nil, errThrottled(rf)
+	}
 	start := prove.StartRequest{FlowType: req.FlowType, PhoneNumber: req.PhoneNumber, AllowOTPRetry: true}
 	if req.FlowType == prove.FlowDesktop {
 		start.FinalTargetURL = a.finalTarget(r)
@@ -79,9 +84,13 @@ func (a *App) initialize(r *http.Request) (*reply, error) {
 	if old := a.sessions.fromRequest(r); old != nil {
 		a.sessions.end(old)
 	}
-	s, err := a.sessions.create(rsp.CorrelationID, req.PhoneNumber, req.FlowType, rsp.Next)
+	s, dropped, err := a.sessions.create(rsp.CorrelationID, req.PhoneNumber, req.FlowType, rsp.Next)
 	if err != nil {
 		return nil, err
+	}
+	if dropped != nil {
+		a.log.Warn("session store full: dropped the oldest session", "max", a.opts.MaxSessions,
+			"droppedCorrelationId", dropped.correlationID, "expiresIn", dropped.expires.Sub(a.opts.Now()).Round(time.Second))
 	}
 	a.log.Info("flow started", "correlationId", rsp.CorrelationID, "phone", maskPhone(req.PhoneNumber), "flowType", req.FlowType)
 	return &reply{

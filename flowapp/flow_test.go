@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -162,14 +161,17 @@ var _ = Describe("POST /initialize", func() {
 	})
 
 	It("maps a Prove that answers too late to 504 prove_timeout", func() {
-		w = newWorld(worldOptions{proveTimeout: 200 * time.Millisecond})
+		// The gate holds /v3/start until the spec ends: Prove never answers
+		// in time, whatever the machine's load.
+		w = newWorld(worldOptions{proveTimeout: 2 * time.Second, gated: true})
 		w.initialize(testkit.Martina, "mobile") // the token is cached now
-		_, err := w.s.AddFault(mockprove.FaultSpec{Step: "/v3/start", Kind: mockprove.FaultDelay, Delay: "2s", Count: 1})
-		Expect(err).NotTo(HaveOccurred())
+		w.gate.hold("/v3/start")
 		r := w.post("/initialize", map[string]any{"phoneNumber": testkit.Martina, "flowType": "mobile"})
 		expectError(r, 504, "prove_timeout")
 		Expect(r.Message()).To(Equal("Identity verification took too long to answer. Please try again."))
-		Expect(w.logs.String()).To(ContainSubstring("op=/v3/start failure=timeout after=200ms"))
+		Expect(w.gate.arrived).To(Receive(Equal("/v3/start")))
+		Expect(w.logs.String()).To(ContainSubstring("op=/v3/start failure=timeout after=2s"))
+		Expect(w.proveCalls()).To(Equal([]string{"/token 200", "/v3/start 200"}), "the held start never reached Prove")
 	})
 
 	It("maps a malformed Prove answer to 502 prove_unavailable", func() {
@@ -310,16 +312,19 @@ var _ = Describe("POST /verify", func() {
 		Expect(w.s.Journal(mockprove.JournalFilter{Step: "/v3/validate"})).To(HaveLen(1))
 	})
 
-	It("still works with 300 ms of latency on /v3/validate, and waits for it", func() {
+	It("waits for a slow /v3/validate (held until the test releases it) and still works", func() {
+		w = newWorld(worldOptions{gated: true})
 		w.initialize(testkit.Martina, "mobile")
-		_, err := w.s.AddFault(mockprove.FaultSpec{Step: "/v3/validate", Kind: mockprove.FaultDelay, Delay: "300ms", Count: 1})
-		Expect(err).NotTo(HaveOccurred())
-		began := time.Now()
-		Expect(w.verify().Str("next")).To(Equal("complete"))
-		Expect(time.Since(began)).To(BeNumerically(">=", 300*time.Millisecond), "the answer came after the delay")
-		es := w.s.Journal(mockprove.JournalFilter{Step: "/v3/validate"})
-		Expect(es).To(HaveLen(1))
-		Expect(es[0].Fault).NotTo(BeEmpty(), "the delay fault was hit")
+		w.gate.hold("/v3/validate")
+		answer := w.postAsync("/verify", map[string]any{})
+		Eventually(w.gate.arrived).WithTimeout(time.Minute).Should(Receive(Equal("/v3/validate")))
+		Expect(answer).NotTo(Receive(), "no answer while Prove has not answered")
+		w.gate.release()
+		var r result
+		Eventually(answer).WithTimeout(time.Minute).Should(Receive(&r))
+		Expect(r.Status).To(Equal(200), "%s", r)
+		Expect(r.Str("next")).To(Equal("complete"))
+		Expect(w.s.Journal(mockprove.JournalFilter{Step: "/v3/validate"})).To(HaveLen(1))
 	})
 
 	It("keeps the session after a Prove 500, so that /verify can be retried", func() {
@@ -379,26 +384,21 @@ var _ = Describe("POST /verify", func() {
 	})
 
 	It("serializes concurrent calls of one session: one /v3/validate, the other call is a wrong_step", func() {
+		w = newWorld(worldOptions{gated: true})
 		w.initialize(testkit.Martina, "mobile")
-		_, err := w.s.AddFault(mockprove.FaultSpec{Step: "/v3/validate", Kind: mockprove.FaultDelay, Delay: "200ms", Count: 1})
-		Expect(err).NotTo(HaveOccurred())
-		var wg sync.WaitGroup
-		statuses := make(chan int, 2)
-		for i := 0; i < 2; i++ {
-			wg.Add(1)
-			go func() {
-				defer GinkgoRecover()
-				defer wg.Done()
-				statuses <- w.post("/verify", map[string]any{}).Status
-			}()
-		}
-		wg.Wait()
-		close(statuses)
-		var got []int
-		for s := range statuses {
-			got = append(got, s)
-		}
-		Expect(got).To(ConsistOf(200, 409))
+		w.gate.hold("/v3/validate")
+		first := w.postAsync("/verify", map[string]any{})
+		Eventually(w.gate.arrived).WithTimeout(time.Minute).Should(Receive())
+		// The first call holds the session while Prove (the gate) has not
+		// answered: the second waits for it and must not reach Prove.
+		second := w.postAsync("/verify", map[string]any{})
+		Consistently(w.gate.arrived).WithTimeout(100 * time.Millisecond).ShouldNot(Receive())
+		w.gate.release()
+		var r1, r2 result
+		Eventually(first).WithTimeout(time.Minute).Should(Receive(&r1))
+		Eventually(second).WithTimeout(time.Minute).Should(Receive(&r2))
+		Expect(r1.Status).To(Equal(200), "%s", r1)
+		expectError(r2, 409, "wrong_step")
 		Expect(w.s.Journal(mockprove.JournalFilter{Step: "/v3/validate"})).To(HaveLen(1))
 	})
 })
@@ -638,13 +638,18 @@ var _ = Describe("Pre-Fill (a prefill client)", func() {
 		Expect(r.Message()).To(ContainSubstring("/finish"))
 	})
 
-	It("still works with 300 ms of latency on /v3/validate, and waits for it", func() {
+	It("waits for a slow /v3/validate (held until the test releases it) and still works", func() {
+		w = newWorld(worldOptions{clientID: "prefill-client", secret: "prefill-secret", gated: true})
 		w.initialize(testkit.Milo, "mobile")
-		_, err := w.s.AddFault(mockprove.FaultSpec{Step: "/v3/validate", Kind: mockprove.FaultDelay, Delay: "300ms", Count: 1})
-		Expect(err).NotTo(HaveOccurred())
-		began := time.Now()
-		Expect(w.verify().Str("next")).To(Equal("challenge"))
-		Expect(time.Since(began)).To(BeNumerically(">=", 300*time.Millisecond))
+		w.gate.hold("/v3/validate")
+		answer := w.postAsync("/verify", map[string]any{})
+		Eventually(w.gate.arrived).WithTimeout(time.Minute).Should(Receive(Equal("/v3/validate")))
+		Expect(answer).NotTo(Receive(), "no answer while Prove has not answered")
+		w.gate.release()
+		var r result
+		Eventually(answer).WithTimeout(time.Minute).Should(Receive(&r))
+		Expect(r.Status).To(Equal(200), "%s", r)
+		Expect(r.Str("next")).To(Equal("challenge"))
 	})
 })
 

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -43,6 +44,7 @@ type world struct {
 	c    *http.Client
 	spec *contracts.SpecTransport
 	logs *testkit.SyncBuffer
+	gate *gate // with worldOptions.gated
 }
 
 type worldOptions struct {
@@ -55,6 +57,12 @@ type worldOptions struct {
 	publicURL        string
 	devHints         *bool
 	proveBaseURL     string // default: mockprove's URL
+	startsPerPhone   flowapp.Limit
+	startsPerIP      flowapp.Limit
+	throttleKeys     int
+	trustedProxies   []netip.Prefix
+	maxSessions      int
+	gated            bool // a gate between flowapp and mockprove (w.gate)
 }
 
 func newWorld(o worldOptions) *world {
@@ -76,12 +84,18 @@ func newWorld(o worldOptions) *world {
 	if o.proveBaseURL == "" {
 		o.proveBaseURL = s.URL()
 	}
+	if o.gated {
+		w.gate = newGate(o.proveBaseURL)
+		o.proveBaseURL = w.gate.URL
+	}
 	logger := slog.New(slog.NewTextHandler(io.MultiWriter(w.logs, GinkgoWriter), &slog.HandlerOptions{Level: slog.LevelDebug}))
 	app, err := flowapp.New(flowapp.Options{
 		ProveBaseURL: o.proveBaseURL, ClientID: o.clientID, ClientSecret: o.secret,
 		ProveHTTP: &http.Client{Transport: proveRT}, ProveTimeout: o.proveTimeout,
 		WebFS: o.webFS, WebDir: o.webDir, FinalTargetURL: o.finalTargetURL, PublicURL: o.publicURL, DevHints: o.devHints,
 		Logger: logger, Now: s.Clock().Now,
+		StartsPerPhone: o.startsPerPhone, StartsPerIP: o.startsPerIP, ThrottleKeys: o.throttleKeys,
+		TrustedProxies: o.trustedProxies, MaxSessions: o.maxSessions,
 	})
 	Expect(err).NotTo(HaveOccurred())
 	Expect(app.StartAddr("127.0.0.1:0")).To(Succeed())
@@ -201,6 +215,17 @@ func (w *world) initialize(phone, flowType string) string {
 	tok := r.Str("authToken")
 	Expect(tok).To(HavePrefix("eyJ"))
 	return tok
+}
+
+// postAsync posts v as JSON in the background; the answer arrives on the
+// channel.
+func (w *world) postAsync(path string, v any) <-chan result {
+	out := make(chan result, 1)
+	go func() {
+		defer GinkgoRecover()
+		out <- w.post(path, v)
+	}()
+	return out
 }
 
 // verify expects /verify to answer 200 and returns the answer.

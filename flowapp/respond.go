@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,6 +25,7 @@ const (
 	codeProveRejected    = "prove_rejected"     // 400/403/422: Prove refused the customer's request
 	codeProveUnavailable = "prove_unavailable"  // 502: Prove 5xx, unreachable, malformed, or flowapp misconfigured
 	codeProveTimeout     = "prove_timeout"      // 504: Prove did not answer in time
+	codeRateLimited      = "rate_limited"       // 429: too many starts for this phone or from this client (Retry-After)
 	codeNotFound         = "not_found"          // 404
 	codeMethodNotAllowed = "method_not_allowed" // 405
 	codeInternal         = "internal"           // 500: a bug
@@ -38,6 +40,9 @@ type apiError struct {
 	ProveCode int
 	cause     error  // logged (op, status, code), never sent
 	note      string // logged: what an operator should know
+	// retryAfter, when set, is sent as Retry-After (whole seconds, rounded
+	// up).
+	retryAfter time.Duration
 }
 
 func (e *apiError) Error() string { return e.Code + ": " + e.Message }
@@ -177,6 +182,7 @@ type reply struct {
 	status  int
 	body    any
 	cookies []*http.Cookie
+	header  http.Header // extra headers
 }
 
 func ok(body any) *reply { return &reply{status: http.StatusOK, body: body} }
@@ -200,6 +206,9 @@ func (a *App) api(h handlerFunc) http.Handler {
 			ae := a.toAPIError(err)
 			a.logError(r, ae)
 			rep = &reply{status: ae.Status, body: errorBody{Error: errorDetail{Code: ae.Code, Message: ae.Message, ProveCode: ae.ProveCode}}}
+			if ae.retryAfter > 0 {
+				rep.header = http.Header{"Retry-After": {strconv.Itoa(retryAfterSeconds(ae.retryAfter))}}
+			}
 			if note := noteFrom(r); note != nil {
 				note.code = ae.Code
 			}
@@ -214,6 +223,9 @@ func (a *App) api(h handlerFunc) http.Handler {
 			http.SetCookie(w, c)
 		}
 		h := w.Header()
+		for k, v := range rep.header {
+			h[k] = v
+		}
 		h.Set("Content-Type", "application/json")
 		h.Set("Cache-Control", "no-store")
 		h.Set("X-Content-Type-Options", "nosniff")
@@ -244,7 +256,7 @@ func (a *App) logError(r *http.Request, ae *apiError) {
 	switch {
 	case ae.Status >= 500:
 		level = slog.LevelError
-	case ae.Code == codeProveRejected:
+	case ae.Code == codeProveRejected, ae.Code == codeRateLimited:
 		level = slog.LevelWarn
 	}
 	attrs := []slog.Attr{slog.String("path", r.URL.Path), slog.Int("status", ae.Status), slog.String("code", ae.Code)}

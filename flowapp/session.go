@@ -35,7 +35,11 @@ type session struct {
 }
 
 // sessionStore keeps sessions in memory, keyed by id, until they expire or
-// their flow ends.
+// their flow ends. Sessions expire on a deadline-ordered queue (expiring):
+// creating one costs O(1) whatever the number stored, and the expired ones
+// are removed as the clock passes their deadline, never by a walk over all
+// sessions. At most max are kept: when full, creating a session drops the
+// oldest one (the one closest to its end).
 type sessionStore struct {
 	key    []byte
 	ttl    time.Duration
@@ -43,34 +47,34 @@ type sessionStore struct {
 	secure bool // the public URL is https: the cookie is Secure
 
 	mu sync.Mutex
-	m  map[string]*session
+	m  *expiring[*session]
 }
 
-func newSessionStore(key []byte, ttl time.Duration, now func() time.Time, secure bool) *sessionStore {
-	return &sessionStore{key: key, ttl: ttl, now: now, secure: secure, m: map[string]*session{}}
+func newSessionStore(key []byte, ttl time.Duration, max int, now func() time.Time, secure bool) *sessionStore {
+	return &sessionStore{key: key, ttl: ttl, now: now, secure: secure, m: newExpiring[*session](ttl, max)}
 }
 
 // create opens a session for a flow Prove started, and forgets expired
-// sessions.
-func (st *sessionStore) create(correlationID, phone, flowType string, next prove.Next) (*session, error) {
+// sessions. It returns the session dropped to make room, if the store was
+// full.
+func (st *sessionStore) create(correlationID, phone, flowType string, next prove.Next) (s, dropped *session, err error) {
 	b := make([]byte, 24)
 	if _, err := rand.Read(b); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	now := st.now()
-	s := &session{
-		id: base64.RawURLEncoding.EncodeToString(b), expires: now.Add(st.ttl),
+	s = &session{
+		id:            base64.RawURLEncoding.EncodeToString(b),
 		correlationID: correlationID, phone: phone, flowType: flowType, next: next,
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	for id, old := range st.m {
-		if !now.Before(old.expires) {
-			delete(st.m, id)
-		}
+	now := st.now() // under the lock: deadlines are queued in order
+	s.expires = now.Add(st.ttl)
+	st.m.expire(now)
+	if _, d := st.m.put(s.id, s, now); d != nil {
+		dropped = d.val
 	}
-	st.m[s.id] = s
-	return s, nil
+	return s, dropped, nil
 }
 
 // fromRequest returns the live session the request's cookie names, or nil.
@@ -85,39 +89,36 @@ func (st *sessionStore) fromRequest(r *http.Request) *session {
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	s := st.m[id]
-	if s == nil {
+	e := st.m.get(id, st.now())
+	if e == nil {
 		return nil
 	}
-	if !st.now().Before(s.expires) {
-		delete(st.m, id)
-		return nil
-	}
-	return s
+	return e.val
 }
 
 // alive reports whether s is still stored and unexpired.
 func (st *sessionStore) alive(s *session) bool {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	return st.m[s.id] == s && st.now().Before(s.expires)
+	e := st.m.get(s.id, st.now())
+	return e != nil && e.val == s
 }
 
 // end forgets a session: its flow is over or replaced.
 func (st *sessionStore) end(s *session) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if st.m[s.id] == s {
-		delete(st.m, s.id)
+	if e := st.m.m[s.id]; e != nil && e.val == s {
+		st.m.remove(e)
 	}
 }
 
 // count is the number of sessions stored (expired ones included until the
-// next create).
+// clock has passed them and a session is created).
 func (st *sessionStore) count() int {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	return len(st.m)
+	return st.m.len()
 }
 
 // cookie is the Set-Cookie for s: "<id>.<HMAC-SHA256(id)>". It is Secure

@@ -26,6 +26,7 @@ type fixture struct {
 	s    *mockprove.Server
 	spec *contracts.SpecTransport
 	c    *prove.Client
+	gate *gate // with setup.gated
 }
 
 type setup struct {
@@ -33,6 +34,7 @@ type setup struct {
 	timeout          time.Duration
 	unchecked        bool // plain transport: for answers the spec forbids (malformed)
 	realClock        bool // the client measures token expiry on time.Now, not mockprove's clock
+	gated            bool // a gate between the client and mockprove (f.gate)
 }
 
 func newFixture(o setup) *fixture {
@@ -49,8 +51,13 @@ func newFixture(o setup) *fixture {
 	if o.clientID == "" {
 		o.clientID, o.secret = "identity-client", "identity-secret"
 	}
+	base := s.URL()
+	if o.gated {
+		f.gate = newGate(base)
+		base = f.gate.URL
+	}
 	cfg := prove.Config{
-		BaseURL: s.URL(), ClientID: o.clientID, ClientSecret: o.secret,
+		BaseURL: base, ClientID: o.clientID, ClientSecret: o.secret,
 		HTTP: &http.Client{Transport: rt}, Timeout: o.timeout, Now: s.Clock().Now,
 	}
 	if o.realClock {
@@ -315,11 +322,14 @@ var _ = Describe("Client", func() {
 		})
 
 		It("reports a timeout when Prove answers too late", func() {
-			f := newFixture(setup{timeout: 200 * time.Millisecond})
+			// The gate holds /v3/validate until the spec ends: Prove never
+			// answers in time, whatever the machine's load; the 2 s timeout
+			// only has to be long enough for /token and /v3/start.
+			f := newFixture(setup{timeout: 2 * time.Second, gated: true})
 			st := f.start(testkit.Martina)
-			_, err := f.s.AddFault(mockprove.FaultSpec{Step: "/v3/validate", Kind: mockprove.FaultDelay, Delay: "2s", Count: 1})
-			Expect(err).NotTo(HaveOccurred())
-			_, err = f.c.Validate(ctx, st.CorrelationID)
+			f.gate.hold("/v3/validate")
+			_, err := f.c.Validate(ctx, st.CorrelationID)
+			Expect(f.gate.arrived).To(Receive(Equal("/v3/validate")), "the call was held, not refused")
 			Expect(err).To(HaveOccurred())
 			Expect(errors.Is(err, context.DeadlineExceeded)).To(BeTrue(), "%v", err)
 			Expect(prove.IsTimeout(err)).To(BeTrue())
@@ -327,19 +337,30 @@ var _ = Describe("Client", func() {
 			Expect(errors.As(err, &te)).To(BeTrue())
 			Expect(te.Timeout()).To(BeTrue())
 			Expect(te.Op).To(Equal("/v3/validate"))
-			Expect(te.After).To(Equal(200 * time.Millisecond))
+			Expect(te.After).To(Equal(2 * time.Second))
+			Expect(f.s.Journal(mockprove.JournalFilter{Step: "/v3/validate"})).To(BeEmpty(), "the held call never reached Prove")
 		})
 
 		It("waits for an answer slower than usual but within the timeout", func() {
-			f := newFixture(setup{timeout: 2 * time.Second})
+			f := newFixture(setup{timeout: time.Minute, gated: true})
 			st := f.start(testkit.Martina)
-			_, err := f.s.AddFault(mockprove.FaultSpec{Step: "/v3/validate", Kind: mockprove.FaultDelay, Delay: "100ms", Count: 1})
-			Expect(err).NotTo(HaveOccurred())
-			began := time.Now()
-			v, err := f.c.Validate(ctx, st.CorrelationID)
-			Expect(err).NotTo(HaveOccurred())
-			Expect(time.Since(began)).To(BeNumerically(">=", 100*time.Millisecond), "the answer came after the injected delay")
-			Expect(v.Success).To(BeTrue())
+			f.gate.hold("/v3/validate")
+			type answer struct {
+				v   *prove.ValidateResponse
+				err error
+			}
+			done := make(chan answer, 1)
+			go func() {
+				v, err := f.c.Validate(ctx, st.CorrelationID)
+				done <- answer{v, err}
+			}()
+			Eventually(f.gate.arrived).WithTimeout(time.Minute).Should(Receive(Equal("/v3/validate")))
+			Expect(done).NotTo(Receive(), "the client waits while Prove has not answered")
+			f.gate.release()
+			var a answer
+			Eventually(done).WithTimeout(time.Minute).Should(Receive(&a))
+			Expect(a.err).NotTo(HaveOccurred())
+			Expect(a.v.Success).To(BeTrue())
 		})
 
 		It("reports a malformed answer clearly", func() {

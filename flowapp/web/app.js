@@ -16,12 +16,13 @@
   // {"error":{"code","message","proveCode"?}}).
 
   class ApiError extends Error {
-    constructor(status, code, message, proveCode) {
+    constructor(status, code, message, proveCode, retryAfter) {
       super(message);
       this.name = 'ApiError';
       this.status = status;
       this.code = code;
       this.proveCode = proveCode;
+      this.retryAfter = retryAfter; // seconds (a 429's Retry-After), or undefined
     }
   }
 
@@ -46,8 +47,10 @@
     }
     if (!res.ok) {
       const err = (data && data.error) || {};
+      const retryAfter = parseInt(res.headers.get('Retry-After') || '', 10);
       throw new ApiError(res.status, err.code || 'http_' + res.status,
-        err.message || `The server answered ${res.status} ${res.statusText}.`, err.proveCode);
+        err.message || `The server answered ${res.status} ${res.statusText}.`, err.proveCode,
+        retryAfter > 0 ? retryAfter : undefined);
     }
     if (data === null || typeof data !== 'object') {
       throw new ApiError(res.status, 'bad_response', 'The server sent an answer we could not read.');
@@ -106,6 +109,18 @@
       return 'Too many incorrect codes were entered.';
     }
     return '';
+  }
+
+  // waitWords says a Retry-After as the customer reads it.
+  function waitWords(seconds) {
+    if (!(seconds > 0)) {
+      return 'a few minutes';
+    }
+    if (seconds < 60) {
+      return seconds === 1 ? '1 second' : `${seconds} seconds`;
+    }
+    const m = Math.ceil(seconds / 60);
+    return m === 1 ? '1 minute' : `${m} minutes`;
   }
 
   function minutes(seconds) {
@@ -339,6 +354,13 @@
         return fail('Your session has ended', 'Your application timed out or was started elsewhere. Please start again.', detail);
       case 'wrong_step':
         return fail('Please start again', 'Your application got out of step. Please start again.', detail);
+      case 'rate_limited':
+        // 429 from /initialize: too many texts to this number, or attempts
+        // from this network (SMS-pumping defence). flowapp's message says
+        // which and how long; Retry-After says it in seconds.
+        return fail('Please wait before trying again',
+          err.message || `Too many verification attempts. Please try again in ${waitWords(err.retryAfter)}.`,
+          err.retryAfter ? `rate_limited (Retry-After: ${err.retryAfter} s)` : 'rate_limited');
       case 'network':
         return fail('Connection problem', err.message);
       default:
