@@ -222,8 +222,6 @@ func (t *target) verifyExchange(req *http.Request) (*Resp, []Violation, error) {
 	return out, []Violation{schemaViolation(operationOf(req.Method, req.URL.Path), slot.status, err)}, nil
 }
 
-var missingProp = regexp.MustCompile(`property "([^"]+)" is missing`)
-
 // schemaViolation words one SpecTransport error as one Violation.
 func schemaViolation(op string, status int, err error) Violation {
 	v := Violation{Side: SidePlatform, Operation: op, Where: fmt.Sprintf("response %d", status), Rule: "schema"}
@@ -231,10 +229,7 @@ func schemaViolation(op string, status int, err error) Violation {
 	var re *openapi3filter.ResponseError
 	switch {
 	case errors.As(err, &se):
-		path := se.JSONPointer()
-		if m := missingProp.FindStringSubmatch(se.Reason); se.SchemaField == "required" && m != nil {
-			path = append(path, m[1])
-		}
+		path := se.JSONPointer() // for "required", it ends with the missing field
 		v.Where = fmt.Sprintf("response %d body", status)
 		if len(path) > 0 {
 			v.Where += " " + strings.Join(path, ".")
