@@ -84,11 +84,11 @@ func init() {
 				x.Advance(longWait)
 				x.Error(x.Validate(f), http.StatusBadRequest, 8008)
 			}},
-		Scenario{Area: "order", Name: "flow-alive", Doc: "a flow still answers just before 15 minutes",
+		Scenario{Area: "order", Name: "flow-alive", Doc: "a flow still answers within 15 minutes",
 			Needs: []Need{NeedIdentity, NeedClock},
 			Body: func(x *X) {
 				f := x.Start(Identity, Mobile(martina))
-				x.Advance(15*time.Minute - time.Second)
+				x.Advance(15*time.Minute - 10*time.Second) // margin for a target on a running clock
 				x.Validated(f, false, "v3-complete")
 			}},
 		Scenario{Area: "order", Name: "auth-token-expired", Doc: "the device API refuses an authToken 15 minutes after start: 401 code 8002",
