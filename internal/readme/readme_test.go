@@ -3,18 +3,20 @@
 package readme_test
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/mockprove/mockprove/contracts"
 	"github.com/mockprove/mockprove/internal/browser"
 	"github.com/mockprove/mockprove/mockprove"
 )
 
 // sections whose ```sh blocks are run, in order, as one script.
-var sections = []string{"## Walk a flow with curl", "## The control API"}
+var sections = []string{"## Walk a flow with curl", "## The control API", "## Contract testing"}
 
 func TestREADMEExamples(t *testing.T) {
 	for _, tool := range []string{"bash", "curl", "jq"} {
@@ -32,6 +34,7 @@ func TestREADMEExamples(t *testing.T) {
 	s := mockprove.RunT(t)
 	script := "set -euo pipefail\n" + strings.ReplaceAll(shellBlocks(t, string(readme)), "http://127.0.0.1:8080", s.URL())
 	cmd := exec.Command("bash", "-c", script)
+	cmd.Dir = "../.." // the repository root: "go run ./contracts/cmd/contracts"
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("README examples failed: %v\nscript:\n%s\noutput:\n%s", err, script, out)
@@ -45,6 +48,17 @@ func TestREADMEExamples(t *testing.T) {
 		if !strings.Contains(got, want) && !strings.Contains(strings.ReplaceAll(got, " ", ""), want) {
 			t.Errorf("README walkthrough output lacks %s:\n%s", want, got)
 		}
+	}
+	// The contract testing section: the whole suite passes, as the README says.
+	summary := fmt.Sprintf("%d passed, 0 failed, 0 skipped", len(contracts.Scenarios()))
+	for _, want := range []string{summary, "PASS otp/expired\n", "2 passed, 0 failed, 0 skipped",
+		"no differences between inprocess.json and mockprove.json", contracts.ErrNoSandboxCredentials.Error()} {
+		if !strings.Contains(got, want) {
+			t.Errorf("README contract testing output lacks %q:\n%s", want, got)
+		}
+	}
+	if !strings.Contains(string(readme), "# "+summary+"\n") {
+		t.Errorf("README should show the summary line of the whole suite: # %s", summary)
 	}
 	if strings.Contains(got, `"success":false`) {
 		t.Errorf("a README walkthrough step failed:\n%s", got)
