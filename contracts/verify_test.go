@@ -385,6 +385,19 @@ var _ = Describe("contracts verify", func() {
 	})
 })
 
+var _ = Describe("docs/contracts.md", func() {
+	It("lists every scenario with what it checks", func() {
+		doc, err := os.ReadFile("../docs/contracts.md")
+		Expect(err).NotTo(HaveOccurred())
+		for _, s := range contracts.Scenarios() {
+			Expect(string(doc)).To(ContainSubstring("| `%s` | %s |", s.ID(), s.Doc))
+		}
+		_, table, found := strings.Cut(string(doc), "## The scenarios")
+		Expect(found).To(BeTrue())
+		Expect(strings.Count(table, "\n| `")).To(Equal(len(contracts.Scenarios())), "no scenario listed that the suite does not have")
+	})
+})
+
 type junitSuites struct {
 	Tests    int `xml:"tests,attr"`
 	Failures int `xml:"failures,attr"`
