@@ -97,12 +97,12 @@ func DiffMain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: contracts diff A.json B.json (two reports of contracts verify -json)")
 		return 2
 	}
-	a, err := ReadReport(args[0])
+	a, err := ReadVerifyReport(args[0])
 	if err != nil {
 		fmt.Fprintf(stderr, "contracts diff: %v\n", err)
 		return 2
 	}
-	b, err := ReadReport(args[1])
+	b, err := ReadVerifyReport(args[1])
 	if err != nil {
 		fmt.Fprintf(stderr, "contracts diff: %v\n", err)
 		return 2

@@ -219,11 +219,11 @@ func (t *target) verifyExchange(req *http.Request) (*Resp, []Violation, error) {
 	if err == nil {
 		return out, nil, nil
 	}
-	return out, []Violation{schemaViolation(operationOf(req.Method, req.URL.Path), slot.status, err)}, nil
+	return out, []Violation{specViolation(operationOf(req.Method, req.URL.Path), slot.status, err)}, nil
 }
 
-// schemaViolation words one SpecTransport error as one Violation.
-func schemaViolation(op string, status int, err error) Violation {
+// specViolation words one SpecTransport error as one Violation.
+func specViolation(op string, status int, err error) Violation {
 	v := Violation{Side: SidePlatform, Operation: op, Where: fmt.Sprintf("response %d", status), Rule: "schema"}
 	var se *openapi3.SchemaError
 	var re *openapi3filter.ResponseError

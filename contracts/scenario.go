@@ -118,8 +118,8 @@ func (r Result) Line() string {
 	return "FAIL " + r.ID() + ": " + msg
 }
 
-// Report is a whole verify run.
-type Report struct {
+// VerifyReport is a whole verify run.
+type VerifyReport struct {
 	Target     string      `json:"target"`
 	StartedAt  time.Time   `json:"startedAt"`
 	DurationMs float64     `json:"durationMs"`
@@ -131,11 +131,11 @@ type Report struct {
 }
 
 // Summary is exactly "N passed, M failed, K skipped".
-func (r *Report) Summary() string {
+func (r *VerifyReport) Summary() string {
 	return fmt.Sprintf("%d passed, %d failed, %d skipped", r.Passed, r.Failed, r.Skipped)
 }
 
-func (r *Report) add(res Result) {
+func (r *VerifyReport) add(res Result) {
 	switch res.Verdict {
 	case VerdictPass:
 		r.Passed++

@@ -68,13 +68,13 @@ type target struct {
 }
 
 // Verify runs the scenarios against the target and reports.
-func Verify(ctx context.Context, opts VerifyOptions) (*Report, error) {
+func Verify(ctx context.Context, opts VerifyOptions) (*VerifyReport, error) {
 	t, err := openTarget(opts)
 	if err != nil {
 		return nil, err
 	}
 	defer t.close()
-	rep := &Report{Target: t.name, StartedAt: time.Now().UTC(), Results: []Result{}, Violations: []Violation{}}
+	rep := &VerifyReport{Target: t.name, StartedAt: time.Now().UTC(), Results: []Result{}, Violations: []Violation{}}
 	for _, sc := range Select(Scenarios(), opts.Run) {
 		res := t.run(ctx, sc)
 		rep.add(res)

@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"testing"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -23,11 +22,6 @@ import (
 	"github.com/mockprove/mockprove/contracts"
 	"github.com/mockprove/mockprove/mockprove"
 )
-
-func TestContracts(t *testing.T) {
-	RegisterFailHandler(Fail)
-	RunSpecs(t, "contracts")
-}
 
 var noEnv = func(string) string { return "" }
 
@@ -67,7 +61,7 @@ func rewrite(path string, change func(status int, body map[string]any) int) func
 	}
 }
 
-func resultOf(rep *contracts.Report, id string) contracts.Result {
+func resultOf(rep *contracts.VerifyReport, id string) contracts.Result {
 	for _, r := range rep.Results {
 		if r.ID() == id {
 			return r
@@ -79,7 +73,7 @@ func resultOf(rep *contracts.Report, id string) contracts.Result {
 
 var _ = Describe("contracts verify", func() {
 	Describe("in process", func() {
-		var rep *contracts.Report
+		var rep *contracts.VerifyReport
 		BeforeEach(func() {
 			var err error
 			rep, err = contracts.Verify(context.Background(), contracts.VerifyOptions{})
@@ -304,7 +298,7 @@ var _ = Describe("contracts verify", func() {
 		})
 
 		It("names a changed verdict, a missing field, an added field and a changed type", func() {
-			rep, err := contracts.ReadReport(b)
+			rep, err := contracts.ReadVerifyReport(b)
 			Expect(err).NotTo(HaveOccurred())
 			for i := range rep.Results {
 				r := &rep.Results[i]

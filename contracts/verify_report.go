@@ -12,19 +12,19 @@ import (
 
 // WriteJSON writes the report as JSON (results with their violations and
 // shapes, and every violation).
-func (r *Report) WriteJSON(w io.Writer) error {
+func (r *VerifyReport) WriteJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(r)
 }
 
-// ReadReport reads a report written by WriteJSON.
-func ReadReport(path string) (*Report, error) {
+// ReadVerifyReport reads a report written by WriteJSON.
+func ReadVerifyReport(path string) (*VerifyReport, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	var r Report
+	var r VerifyReport
 	if err := json.Unmarshal(data, &r); err != nil {
 		return nil, fmt.Errorf("%s: not a contracts verify -json report: %w", path, err)
 	}
@@ -33,59 +33,59 @@ func ReadReport(path string) (*Report, error) {
 
 // JUnit XML, in the form GitHub Actions, GitLab and Jenkins read:
 // testsuites > testsuite (one per area) > testcase (failure | skipped).
-type junitSuites struct {
-	XMLName  xml.Name     `xml:"testsuites"`
-	Name     string       `xml:"name,attr"`
-	Tests    int          `xml:"tests,attr"`
-	Failures int          `xml:"failures,attr"`
-	Skipped  int          `xml:"skipped,attr"`
-	Time     string       `xml:"time,attr"`
-	Suites   []junitSuite `xml:"testsuite"`
+type verifyJUnit struct {
+	XMLName  xml.Name           `xml:"testsuites"`
+	Name     string             `xml:"name,attr"`
+	Tests    int                `xml:"tests,attr"`
+	Failures int                `xml:"failures,attr"`
+	Skipped  int                `xml:"skipped,attr"`
+	Time     string             `xml:"time,attr"`
+	Suites   []verifyJUnitSuite `xml:"testsuite"`
 }
 
-type junitSuite struct {
-	Name     string      `xml:"name,attr"`
-	Tests    int         `xml:"tests,attr"`
-	Failures int         `xml:"failures,attr"`
-	Errors   int         `xml:"errors,attr"`
-	Skipped  int         `xml:"skipped,attr"`
-	Time     string      `xml:"time,attr"`
-	Cases    []junitCase `xml:"testcase"`
+type verifyJUnitSuite struct {
+	Name     string            `xml:"name,attr"`
+	Tests    int               `xml:"tests,attr"`
+	Failures int               `xml:"failures,attr"`
+	Errors   int               `xml:"errors,attr"`
+	Skipped  int               `xml:"skipped,attr"`
+	Time     string            `xml:"time,attr"`
+	Cases    []verifyJUnitCase `xml:"testcase"`
 }
 
-type junitCase struct {
-	Name      string        `xml:"name,attr"`
-	Classname string        `xml:"classname,attr"`
-	Time      string        `xml:"time,attr"`
-	Failure   *junitFailure `xml:"failure,omitempty"`
-	Skipped   *junitSkipped `xml:"skipped,omitempty"`
+type verifyJUnitCase struct {
+	Name      string              `xml:"name,attr"`
+	Classname string              `xml:"classname,attr"`
+	Time      string              `xml:"time,attr"`
+	Failure   *verifyJUnitFailure `xml:"failure,omitempty"`
+	Skipped   *verifyJUnitSkipped `xml:"skipped,omitempty"`
 }
 
-type junitFailure struct {
+type verifyJUnitFailure struct {
 	Message string `xml:"message,attr"`
 	Type    string `xml:"type,attr"`
 	Text    string `xml:",chardata"`
 }
 
-type junitSkipped struct {
+type verifyJUnitSkipped struct {
 	Message string `xml:"message,attr"`
 }
 
 func secs(ms float64) string { return fmt.Sprintf("%.3f", ms/1000) }
 
 // WriteJUnit writes the report as JUnit XML, one test suite per area.
-func (r *Report) WriteJUnit(w io.Writer) error {
-	out := junitSuites{Name: "contracts verify " + r.Target, Time: secs(r.DurationMs)}
-	byArea := map[string]*junitSuite{}
+func (r *VerifyReport) WriteJUnit(w io.Writer) error {
+	out := verifyJUnit{Name: "contracts verify " + r.Target, Time: secs(r.DurationMs)}
+	byArea := map[string]*verifyJUnitSuite{}
 	var order []string
 	for _, res := range r.Results {
 		s := byArea[res.Area]
 		if s == nil {
-			s = &junitSuite{Name: "contracts/" + res.Area}
+			s = &verifyJUnitSuite{Name: "contracts/" + res.Area}
 			byArea[res.Area] = s
 			order = append(order, res.Area)
 		}
-		c := junitCase{Name: res.ID(), Classname: "contracts." + res.Area, Time: secs(res.DurationMs)}
+		c := verifyJUnitCase{Name: res.ID(), Classname: "contracts." + res.Area, Time: secs(res.DurationMs)}
 		switch res.Verdict {
 		case VerdictFail:
 			lines := make([]string, len(res.Violations))
@@ -96,11 +96,11 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 			if len(lines) > 0 {
 				msg = lines[0]
 			}
-			c.Failure = &junitFailure{Message: msg, Type: "contract", Text: strings.Join(lines, "\n")}
+			c.Failure = &verifyJUnitFailure{Message: msg, Type: "contract", Text: strings.Join(lines, "\n")}
 			s.Failures++
 			out.Failures++
 		case VerdictSkip:
-			c.Skipped = &junitSkipped{Message: res.Skipped}
+			c.Skipped = &verifyJUnitSkipped{Message: res.Skipped}
 			s.Skipped++
 			out.Skipped++
 		}
@@ -134,7 +134,7 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 // Diff compares two runs scenario by scenario: verdicts, and the response
 // shapes (per operation and status, fields added, missing or of another
 // type). Each difference is one line; none means the runs agree.
-func Diff(a, b *Report) []string {
+func Diff(a, b *VerifyReport) []string {
 	var out []string
 	ra, rb := index(a), index(b)
 	ids := map[string]bool{}
@@ -176,7 +176,7 @@ func Diff(a, b *Report) []string {
 	return out
 }
 
-func index(r *Report) map[string]Result {
+func index(r *VerifyReport) map[string]Result {
 	m := map[string]Result{}
 	for _, res := range r.Results {
 		m[res.ID()] = res
