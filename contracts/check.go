@@ -45,6 +45,7 @@ type Checker struct {
 
 type docRouter struct {
 	name   string
+	doc    *openapi3.T
 	router routers.Router
 }
 
@@ -74,7 +75,7 @@ func NewChecker(opts CheckerOptions) (*Checker, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", n, err)
 		}
-		c.docs = append(c.docs, docRouter{name: n, router: r})
+		c.docs = append(c.docs, docRouter{name: n, doc: &cp, router: r})
 	}
 	return c, nil
 }
