@@ -317,6 +317,7 @@ func explain(side Side, r *Route, body []byte, err error) []Violation {
 		}
 	}
 	walk(err, part+" body")
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Where < out[j].Where })
 	return out
 }
 

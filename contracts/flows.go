@@ -169,8 +169,8 @@ func (f *Flows) Observe(ex Exchange) Observation {
 		}
 	}
 	// The same request again after a 4xx.
-	key := requestKey(caller, op, ex.RequestBody)
-	if status, ok := f.failed[key]; ok {
+	key := requestKey(caller, req.Method+" "+req.URL.RequestURI(), ex.RequestBody)
+	if status, ok := f.failed[key]; ok && req.Method == http.MethodPost {
 		add("request body", "retry.same-4xx", fmt.Sprintf("a corrected request after the %d answer", status), "the same request again")
 	}
 	// One OAuth token per client until it expires.
@@ -253,7 +253,7 @@ func (f *Flows) learn(ex Exchange, fl *flowState, caller string, key [32]byte, n
 			secs = 1
 		}
 		f.remember(func() { f.waits[caller] = now.Add(time.Duration(secs) * time.Second) }, len(f.waits), func() { clear(f.waits) })
-	case status >= 400 && status < 500:
+	case status >= 400 && status < 500 && req.Method == http.MethodPost:
 		if _, ok := f.failed[key]; !ok {
 			if len(f.failedQ) >= maxRemembered {
 				delete(f.failed, f.failedQ[0])
