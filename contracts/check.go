@@ -143,7 +143,8 @@ func routable(req *http.Request) *http.Request {
 // Check validates the request and, when resp is not nil, the response.
 // reqBody and respBody are the bodies' bytes (req.Body and resp.Body are
 // not read). Exchanges no document describes give no violation.
-func (c *Checker) Check(req *http.Request, reqBody []byte, resp *http.Response, respBody []byte) []Violation {
+func (c *Checker) Check(req *http.Request, reqBody []byte, resp *http.Response, respBody []byte) (vs []Violation) {
+	defer guard(req, &vs)
 	r := c.Find(req)
 	if r == nil {
 		return nil
@@ -156,7 +157,8 @@ func (c *Checker) Check(req *http.Request, reqBody []byte, resp *http.Response, 
 }
 
 // CheckRequest validates a request only: the client's side.
-func (c *Checker) CheckRequest(req *http.Request, body []byte) []Violation {
+func (c *Checker) CheckRequest(req *http.Request, body []byte) (vs []Violation) {
+	defer guard(req, &vs)
 	r := c.Find(req)
 	if r == nil {
 		return nil
@@ -165,7 +167,8 @@ func (c *Checker) CheckRequest(req *http.Request, body []byte) []Violation {
 }
 
 // CheckResponse validates a response only: the platform's side.
-func (c *Checker) CheckResponse(req *http.Request, reqBody []byte, resp *http.Response, body []byte) []Violation {
+func (c *Checker) CheckResponse(req *http.Request, reqBody []byte, resp *http.Response, body []byte) (vs []Violation) {
+	defer guard(req, &vs)
 	r := c.Find(req)
 	if r == nil {
 		return nil
@@ -173,9 +176,29 @@ func (c *Checker) CheckResponse(req *http.Request, reqBody []byte, resp *http.Re
 	return c.checkResponse(r, req, reqBody, resp, body)
 }
 
+// checkExchange checks both sides of an exchange whose route is known.
+func (c *Checker) checkExchange(r *Route, ex Exchange) (vs []Violation) {
+	defer guard(ex.Request, &vs)
+	vs = c.checkRequest(r, ex.Request, ex.RequestBody)
+	if ex.Response != nil {
+		vs = append(vs, c.checkResponse(r, ex.Request, ex.RequestBody, ex.Response, ex.ResponseBody)...)
+	}
+	return vs
+}
+
+// guard turns a panic of the validator (on input nobody foresaw) into a
+// violation, so that a check never takes a proxy down.
+func guard(req *http.Request, vs *[]Violation) {
+	if p := recover(); p != nil {
+		*vs = append(*vs, Violation{Side: SideClient, Operation: req.Method + " " + req.URL.Path, Where: "exchange",
+			Rule: "checker.internal", Expected: "an exchange the checker can read", Got: fmt.Sprintf("checker panic: %v", p)})
+	}
+}
+
 func (c *Checker) input(r *Route, req *http.Request, body []byte) *openapi3filter.RequestValidationInput {
 	check := routable(req).Clone(context.Background())
 	check.Body = io.NopCloser(bytes.NewReader(body))
+	check.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 	check.ContentLength = int64(len(body))
 	return &openapi3filter.RequestValidationInput{Request: check, PathParams: r.params, Route: r.route, Options: c.opts}
 }
@@ -206,6 +229,12 @@ func (c *Checker) checkResponse(r *Route, req *http.Request, reqBody []byte, res
 		case vs[i].Where == "status":
 			vs[i].Expected = documentedStatuses(r.route.Operation)
 			vs[i].Got = strconv.Itoa(resp.StatusCode)
+		case vs[i].Rule == "body.content-type":
+			if ref := r.route.Operation.Responses.Status(resp.StatusCode); ref != nil && ref.Value != nil {
+				vs[i].Expected = mediaTypes(ref.Value.Content)
+			} else if ref := r.route.Operation.Responses.Default(); ref != nil && ref.Value != nil {
+				vs[i].Expected = mediaTypes(ref.Value.Content)
+			}
 		case vs[i].Rule == "header.invalid":
 			vs[i].Got = strconv.Quote(resp.Header.Get(strings.TrimPrefix(vs[i].Where, "response header ")))
 		}
@@ -224,6 +253,9 @@ func explain(side Side, r *Route, body []byte, err error) []Violation {
 	var out []Violation
 	var walk func(err error, where string)
 	walk = func(err error, where string) {
+		if err == nil {
+			return
+		}
 		var (
 			me   openapi3.MultiError
 			se   *openapi3.SchemaError
@@ -255,7 +287,7 @@ func explain(side Side, r *Route, body []byte, err error) []Violation {
 				v.Rule, v.Expected, v.Got = "parameter.invalid", "a valid value", reqE.Reason
 			}
 			out = append(out, v)
-		case errors.As(err, &reqE) && reqE.Err != nil && !errors.As(reqE.Err, &se) && !errors.As(reqE.Err, &me):
+		case errors.As(err, &reqE) && (reqE.Err == nil || (!errors.As(reqE.Err, &se) && !errors.As(reqE.Err, &me))):
 			v := base
 			v.Where = "request body"
 			switch {
@@ -263,9 +295,12 @@ func explain(side Side, r *Route, body []byte, err error) []Violation {
 				v.Rule, v.Expected, v.Got = "body.required", "a body", "nothing"
 			case errors.As(reqE.Err, &pe) || strings.Contains(reqE.Reason, "decode"):
 				v.Rule, v.Expected, v.Got = "body.json", "valid JSON", snippet(body)
-			case strings.Contains(reqE.Reason, "content type"):
+			case strings.Contains(reqE.Reason, "Content-Type") || strings.Contains(reqE.Reason, "content type"):
 				v.Where, v.Rule = "request header Content-Type", "body.content-type"
-				v.Expected, v.Got = "a documented media type", reqE.Reason
+				v.Expected, v.Got = "a documented media type", lastQuoted(reqE.Reason)
+				if reqE.RequestBody != nil {
+					v.Expected = mediaTypes(reqE.RequestBody.Content)
+				}
 			default:
 				v.Rule, v.Expected, v.Got = "body.invalid", "a valid body", reqE.Reason
 			}
@@ -295,7 +330,7 @@ func explain(side Side, r *Route, body []byte, err error) []Violation {
 			case strings.Contains(resE.Reason, "header Content-Type"):
 				v := base
 				v.Where, v.Rule = "response header Content-Type", "body.content-type"
-				v.Expected, v.Got = "a documented media type", resE.Reason
+				v.Expected, v.Got = "a documented media type", lastQuoted(resE.Reason)
 				out = append(out, v)
 			case strings.Contains(resE.Reason, "decode"):
 				v := base
@@ -392,6 +427,32 @@ func quoted(s string) string {
 	}
 	name, _, _ := strings.Cut(rest, `"`)
 	return name
+}
+
+// lastQuoted is the last double-quoted string of s, quotes included.
+func lastQuoted(s string) string {
+	j := strings.LastIndex(s, `"`)
+	if j <= 0 {
+		return s
+	}
+	i := strings.LastIndex(s[:j], `"`)
+	if i < 0 {
+		return s
+	}
+	return s[i : j+1]
+}
+
+// mediaTypes lists the media types of a content map.
+func mediaTypes(c openapi3.Content) string {
+	if len(c) == 0 {
+		return "no body"
+	}
+	out := make([]string, 0, len(c))
+	for k := range c {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return strings.Join(out, " or ")
 }
 
 // headerName is the header a kin-openapi reason names.

@@ -76,6 +76,21 @@ var _ = Describe("Checker", func() {
 			`client POST /v3/validate request body [body.json]: expected valid JSON, got "{\"correlationId\":"`))
 	})
 
+	It("names a wrong media type or a missing body", func() {
+		req := request("/v3/start", "")
+		req.Header.Set("Content-Type", "text/plain")
+		resp := response(200)
+		resp.Header.Set("Content-Type", "text/html")
+		var lines []string
+		for _, v := range ch.Check(req, []byte(`{"flowType":"mobile"}`), resp, []byte("<html>")) {
+			lines = append(lines, v.String())
+		}
+		Expect(lines).To(ConsistOf(
+			`client POST /v3/start request header Content-Type [body.content-type]: expected application/json, got "text/plain"`,
+			`platform POST /v3/start response header Content-Type [body.content-type]: expected application/json, got "text/html"`))
+		Expect(check("/v3/start", "", nil, "")).To(ConsistOf("client POST /v3/start request body [body.required]: expected a body, got nothing"))
+	})
+
 	It("masks the digits of an SSN or a DOB", func() {
 		Expect(check("/v3/challenge", `{"correlationId":"c","ssn":"12-345"}`, nil, "")).To(ConsistOf(
 			`client POST /v3/challenge request body ssn [schema.pattern]: expected a string matching ^([0-9]{4}|[0-9]{9})$, got "##-###"`))

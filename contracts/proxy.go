@@ -80,11 +80,7 @@ func NewProxy(opts ProxyOptions) (*Proxy, error) {
 	p := &Proxy{opts: opts, upstream: u, rec: rec}
 	p.rp = &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
-			pr.SetURL(u)
-			pr.Out.Host = pr.In.Host // Prove sees the host the integration called, like a transparent proxy
-			if u.Scheme == "https" {
-				pr.Out.Host = u.Host // a TLS upstream needs its own name
-			}
+			pr.SetURL(u) // path and query kept; Host becomes the upstream's
 		},
 		Transport:     rec,
 		FlushInterval: -1,
@@ -277,10 +273,15 @@ func RunProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			_ = rep.WriteText(stderr)
 			return 2
 		}
-		defer f.Close()
 		out = f
 	}
-	if err := rep.Write(out, *format); err != nil {
+	err = rep.Write(out, *format)
+	if f, ok := out.(*os.File); ok && f != stdout {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
 		fmt.Fprintf(stderr, "contracts proxy: writing the report: %v\n", err)
 		return 2
 	}

@@ -146,13 +146,10 @@ func (r *Recorder) Observe(ex Exchange) []Violation {
 	route := r.checker.Find(ex.Request)
 	var vs []Violation
 	if route != nil {
-		vs = r.checker.checkRequest(route, ex.Request, ex.RequestBody)
+		vs = r.checker.checkExchange(route, ex)
 		if route.Spec == specs.ProveV3 && len(ex.RequestBody) >= ProveMaxBody {
 			vs = append(vs, Violation{Side: SideClient, Operation: route.Operation, Where: "request body", Rule: "limit.body-size",
 				Expected: fmt.Sprintf("under %d bytes (Prove answers 8001)", ProveMaxBody), Got: fmt.Sprintf("%d bytes", len(ex.RequestBody))})
-		}
-		if ex.Response != nil {
-			vs = append(vs, r.checker.checkResponse(route, ex.Request, ex.RequestBody, ex.Response, ex.ResponseBody)...)
 		}
 	}
 	obs := r.flows.Observe(ex)
