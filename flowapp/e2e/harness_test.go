@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -17,6 +18,8 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/mockprove/mockprove/contracts"
+	"github.com/mockprove/mockprove/flowapp"
 	"github.com/mockprove/mockprove/internal/browser"
 	"github.com/mockprove/mockprove/internal/testkit"
 	"github.com/mockprove/mockprove/mockprove"
@@ -49,17 +52,21 @@ type envOptions struct {
 	ClientSecret string
 }
 
-// env is one spec's world: mockprove, flowapp and a fresh browser.
+// env is one spec's world: mockprove, the contract kit's proxy, flowapp and
+// a fresh browser.
 type env struct {
 	prove  *mockprove.Server
+	kit    *contracts.Proxy // between flowapp and mockprove
 	appURL string
 	ctx    context.Context // the customer's browser tab
 	mobile bool
 }
 
-// newEnv starts mockprove (frozen clock), flowapp pointed at it, and a
-// headless Chromium with a fresh profile. Everything stops when the spec ends;
-// the final page is saved as a screenshot first.
+// newEnv starts mockprove (frozen clock), the contract kit's proxy in front
+// of it, flowapp pointed at mockprove through the proxy, and a headless
+// Chromium with a fresh profile. Everything stops when the spec ends; the
+// final page is saved as a screenshot first, and the spec fails if the kit
+// saw flowapp (the client) or mockprove (the platform) break a rule.
 func newEnv(o envOptions) *env {
 	GinkgoHelper()
 	s := testkit.Mock(GinkgoT(), mockprove.Options{StrictResponses: true})
@@ -67,7 +74,9 @@ func newEnv(o envOptions) *env {
 		o.ClientID, o.ClientSecret = "identity-client", "identity-secret"
 	}
 	e := &env{prove: s, mobile: o.Mobile}
-	e.appURL = startFlowapp(s, o.ClientID, o.ClientSecret)
+	e.kit = startKit(s)
+	e.appURL = startFlowappThrough(e.kit, s, o.ClientID, o.ClientSecret)
+	DeferCleanup(e.expectNoViolations)
 	ctx, cancel := browser.NewContext(GinkgoTB(), browser.Options{Mobile: o.Mobile, Timeout: browserTimeout})
 	e.ctx = ctx
 	DeferCleanup(func() {
@@ -86,6 +95,63 @@ func newEnv(o envOptions) *env {
 		Expect(csp).To(BeEmpty(), "the page's Content-Security-Policy blocked something")
 	})
 	return e
+}
+
+// startKit starts the contract kit's proxy (contracts.Proxy) on a loopback
+// port in front of s. It judges lifetimes on s's clock.
+func startKit(s *mockprove.Server) *contracts.Proxy {
+	GinkgoHelper()
+	p, err := contracts.NewProxy(contracts.ProxyOptions{
+		Upstream: s.URL(),
+		Recorder: contracts.RecorderOptions{Flows: contracts.FlowOptions{Now: s.Clock().Now}},
+	})
+	Expect(err).NotTo(HaveOccurred())
+	Expect(p.Start()).To(Succeed())
+	DeferCleanup(p.Close)
+	return p
+}
+
+// startFlowappThrough runs flowapp in-process on a free loopback port and
+// returns its URL. flowapp's Prove base URL is mockprove's (so its page's
+// Content-Security-Policy and developer hints name mockprove, where the
+// browser's SDK goes), but its Prove client sends every request through
+// the kit's proxy, over a real socket, as through an HTTP proxy. flowapp
+// reads the time from s's clock (its access-token cache and sessions), so
+// that advancing mockprove's clock is seen by both. It stops when the spec
+// ends.
+func startFlowappThrough(kit *contracts.Proxy, s *mockprove.Server, clientID, secret string) string {
+	GinkgoHelper()
+	via, err := url.Parse(kit.URL())
+	Expect(err).NotTo(HaveOccurred())
+	app, err := flowapp.New(flowapp.Options{
+		ProveBaseURL: s.URL(),
+		ProveHTTP:    &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(via)}},
+		ClientID:     clientID,
+		ClientSecret: secret,
+		WebDir:       "../web", // node_modules with Prove's web SDK (BeforeSuite installs it)
+		Now:          s.Clock().Now,
+	})
+	Expect(err).NotTo(HaveOccurred())
+	Expect(app.Start()).To(Succeed())
+	DeferCleanup(app.Close)
+	return app.URL()
+}
+
+// expectNoViolations fails the spec when the kit saw a violation: flowapp
+// breaking Prove's contract or its flow rules (client), or mockprove
+// answering outside its spec (platform). One line each.
+func (e *env) expectNoViolations() {
+	rep := e.kit.Report()
+	Expect(rep.Exchanges).To(Equal(len(e.proveCalls())), "every call flowapp made to Prove went through the kit's proxy")
+	lines := func(side contracts.Side) []string {
+		var out []string
+		for _, v := range rep.Of(side) {
+			out = append(out, v.String())
+		}
+		return out
+	}
+	Expect(lines(contracts.SideClient)).To(BeEmpty(), "flowapp broke Prove's contract")
+	Expect(lines(contracts.SidePlatform)).To(BeEmpty(), "mockprove answered outside its spec")
 }
 
 // run runs browser actions with the UI timeout.
