@@ -5,20 +5,12 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"regexp"
 	"sort"
 	"strings"
-	"sync"
-
-	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
-
-	"github.com/mockprove/mockprove/specs"
 )
 
 // Resp is one answer the platform gave, as a scenario sees it.
@@ -83,6 +75,10 @@ type Request struct {
 	// ContentType overrides the Content-Type header.
 	ContentType string
 	Control     bool // a /_mock/ call: carries the control token
+	// Invalid says the request breaks the spec on purpose (bad input
+	// scenarios): it is sent unchecked. Every other request is checked,
+	// so that the suite itself keeps the contract it checks.
+	Invalid bool
 }
 
 // Do sends a request, validates the answer and records its shape. A
@@ -115,11 +111,11 @@ func (x *X) Do(rq Request) *Resp {
 			ctype = "application/json"
 		}
 	}
-	op := operationOf(rq.Method, rq.Path)
 	req, err := http.NewRequestWithContext(x.ctx, rq.Method, strings.TrimSuffix(base, "/")+rq.Path, bytes.NewReader(body))
 	if err != nil {
-		x.Fail(op, "request", "transport", "a request that can be built", err.Error())
+		x.Fail(rq.Method+" "+rq.Path, "request", "transport", "a request that can be built", err.Error())
 	}
+	op := x.t.operationOf(req)
 	if body == nil {
 		req.Body, req.ContentLength = http.NoBody, 0
 	}
@@ -132,7 +128,7 @@ func (x *X) Do(rq Request) *Resp {
 	case rq.Control && x.t.controlToken != "":
 		req.Header.Set("Authorization", "Bearer "+x.t.controlToken)
 	}
-	resp, vs, err := x.t.verifyExchange(req)
+	resp, vs, err := x.t.verifyExchange(req, body, !rq.Invalid)
 	if err != nil {
 		x.Fail(op, "response", "transport", "an HTTP answer", err.Error())
 	}
@@ -140,7 +136,6 @@ func (x *X) Do(rq Request) *Resp {
 		v.CorrelationID = x.cid
 		x.violations = append(x.violations, v)
 	}
-	resp.Op = op
 	x.recordShape(resp)
 	return resp
 }
@@ -164,107 +159,41 @@ func (x *X) Cleanup(f func()) { x.cleanups = append(x.cleanups, f) }
 
 // ---- the schema check -------------------------------------------------
 
-// captured is what the platform answered, kept by captureTransport even
-// when SpecTransport refuses the answer.
-type captured struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
-type captureKey struct{}
-
-// captureTransport keeps a copy of every answer in the slot that the
-// request's context carries.
-type captureTransport struct{ base http.RoundTripper }
-
-func (c captureTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	resp, err := c.base.RoundTrip(r)
-	if err != nil {
-		return resp, err
+// verifyExchange sends req and checks the exchange with the kit's Checker:
+// the answer against its response in specs/ (platform violations) and,
+// unless the request breaks the spec on purpose, the request too (a client
+// violation there is a bug of the scenario, not of the platform). It is
+// the one place where verify meets the schema check.
+func (t *target) verifyExchange(req *http.Request, reqBody []byte, checkRequest bool) (*Resp, []Violation, error) {
+	var vs []Violation
+	if checkRequest {
+		vs = t.checker.CheckRequest(req, reqBody)
 	}
-	body, rerr := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	_ = resp.Body.Close()
-	if rerr != nil {
-		return nil, rerr
-	}
-	resp.Body = io.NopCloser(bytes.NewReader(body))
-	if slot, ok := r.Context().Value(captureKey{}).(*captured); ok {
-		slot.status, slot.header, slot.body = resp.StatusCode, resp.Header.Clone(), body
-	}
-	return resp, nil
-}
-
-// verifyExchange sends req and checks the answer against specs/ with
-// SpecTransport, turning its refusal into Violations. It is the one place
-// where verify meets the schema check.
-func (t *target) verifyExchange(req *http.Request) (*Resp, []Violation, error) {
-	slot := &captured{}
-	req = req.WithContext(context.WithValue(req.Context(), captureKey{}, slot))
 	resp, err := t.client.Do(req)
-	if resp != nil {
-		_ = resp.Body.Close()
-	}
-	if slot.header == nil { // no answer at all
-		if err == nil {
-			err = errors.New("no answer")
-		}
+	if err != nil {
 		return nil, nil, err
 	}
-	out := &Resp{Status: slot.status, Header: slot.header, Body: slot.body}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	_ = resp.Body.Close()
+	if err != nil {
+		return nil, nil, err
+	}
+	vs = append(vs, t.checker.CheckResponse(req, reqBody, resp, body)...)
+	out := &Resp{Op: t.operationOf(req), Status: resp.StatusCode, Header: resp.Header, Body: body}
 	var m map[string]any
-	if json.Unmarshal(slot.body, &m) == nil {
+	if json.Unmarshal(body, &m) == nil {
 		out.JSON = m
 	}
-	if err == nil {
-		return out, nil, nil
-	}
-	return out, []Violation{specViolation(operationOf(req.Method, req.URL.Path), slot.status, err)}, nil
+	return out, vs, nil
 }
 
-// specViolation words one SpecTransport error as one Violation.
-func specViolation(op string, status int, err error) Violation {
-	v := Violation{Side: SidePlatform, Operation: op, Where: fmt.Sprintf("response %d", status), Rule: "schema"}
-	var se *openapi3.SchemaError
-	var re *openapi3filter.ResponseError
-	switch {
-	case errors.As(err, &se):
-		path := se.JSONPointer() // for "required", it ends with the missing field
-		v.Where = fmt.Sprintf("response %d body", status)
-		if len(path) > 0 {
-			v.Where += " " + strings.Join(path, ".")
-		}
-		v.Rule = "schema." + se.SchemaField
-		v.Expected, v.Got = schemaExpectation(se)
-	case errors.As(err, &re):
-		v.Expected, v.Got = re.Reason, "a body that does not match"
-	default:
-		v.Expected, v.Got = "an answer that conforms to the spec", err.Error()
+// operationOf names a request after the spec's path template
+// ("GET /v1/link/{token}"), or its raw path when no document has it.
+func (t *target) operationOf(req *http.Request) string {
+	if r := t.checker.Find(req); r != nil {
+		return r.Operation
 	}
-	return v
-}
-
-func schemaExpectation(se *openapi3.SchemaError) (expected, got string) {
-	got = short(se.Value)
-	switch se.SchemaField {
-	case "required":
-		return "the field (required)", "nothing"
-	case "type":
-		if se.Schema != nil && se.Schema.Type != nil {
-			return strings.Join(se.Schema.Type.Slice(), " or "), got
-		}
-	case "pattern":
-		if se.Schema != nil {
-			return "a value matching " + se.Schema.Pattern, got
-		}
-	case "enum":
-		if se.Schema != nil {
-			return "one of " + short(se.Schema.Enum), got
-		}
-	case "additionalProperties":
-		return "no other field", se.Reason
-	}
-	return se.Reason, got
+	return req.Method + " " + req.URL.Path
 }
 
 func short(v any) string {
@@ -275,41 +204,7 @@ func short(v any) string {
 	return string(b)
 }
 
-// ---- operations and shapes ---------------------------------------------
-
-type opTemplate struct {
-	method, path string
-	re           *regexp.Regexp
-}
-
-var (
-	opsOnce sync.Once
-	ops     []opTemplate
-)
-
-// operationOf names a request after the spec's path template
-// ("GET /v1/link/{token}"), or the raw path when no document has it.
-func operationOf(method, rawPath string) string {
-	opsOnce.Do(func() {
-		for _, name := range []string{specs.ProveV3, specs.Device, specs.Control} {
-			doc, err := specs.Load(name)
-			if err != nil {
-				continue
-			}
-			for _, p := range doc.Paths.InMatchingOrder() {
-				pat := "^" + regexp.MustCompile(`\\\{[^}]+\\\}`).ReplaceAllString(regexp.QuoteMeta(p), `[^/]+`) + "$"
-				ops = append(ops, opTemplate{path: p, re: regexp.MustCompile(pat)})
-			}
-		}
-	})
-	path, _, _ := strings.Cut(rawPath, "?")
-	for _, o := range ops {
-		if o.re.MatchString(path) {
-			return method + " " + o.path
-		}
-	}
-	return method + " " + path
-}
+// ---- shapes ----------------------------------------------------------------
 
 func (x *X) recordShape(r *Resp) {
 	key := fmt.Sprintf("%s %d", r.Op, r.Status)

@@ -162,31 +162,31 @@ func init() {
 			Needs: []Need{NeedIdentity},
 			Body: func(x *X) {
 				raw := []byte(`{"flowType":"mobile","phoneNumber":"` + milo + `","smsMessage":"` + strings.Repeat("a", 4200) + `"}`)
-				r := x.Do(Request{Method: http.MethodPost, Path: "/v3/start", Bearer: x.Token(Identity), Raw: raw})
+				r := x.Do(Request{Method: http.MethodPost, Path: "/v3/start", Bearer: x.Token(Identity), Raw: raw, Invalid: true})
 				x.Error(r, http.StatusBadRequest, 8001, "4 KB")
 			}},
 		Scenario{Area: "input", Name: "malformed-json", Doc: "a body that is not JSON: 400 code 8001",
 			Needs: []Need{NeedIdentity},
 			Body: func(x *X) {
-				r := x.Do(Request{Method: http.MethodPost, Path: "/v3/start", Bearer: x.Token(Identity), Raw: []byte(`{"flowType":"mobile",`)})
+				r := x.Do(Request{Method: http.MethodPost, Path: "/v3/start", Bearer: x.Token(Identity), Raw: []byte(`{"flowType":"mobile",`), Invalid: true})
 				x.Error(r, http.StatusBadRequest, 8001)
 			}},
 		Scenario{Area: "input", Name: "validate-without-id", Doc: "validate without correlationId: 400 code 8001 naming it",
 			Needs: []Need{NeedIdentity},
 			Body: func(x *X) {
-				x.Error(x.API(Identity, "/v3/validate", map[string]any{}), http.StatusBadRequest, 8001, "correlationId")
+				x.Error(x.BadAPI(Identity, "/v3/validate", map[string]any{}), http.StatusBadRequest, 8001, "correlationId")
 			}},
 		Scenario{Area: "input", Name: "correlation-id-too-long", Doc: "a correlationId over 64 characters: 400 code 8001",
 			Needs: []Need{NeedIdentity},
 			Body: func(x *X) {
-				x.Error(x.API(Identity, "/v3/validate", map[string]any{"correlationId": strings.Repeat("a", 65)}), http.StatusBadRequest, 8001, "correlationId")
+				x.Error(x.BadAPI(Identity, "/v3/validate", map[string]any{"correlationId": strings.Repeat("a", 65)}), http.StatusBadRequest, 8001, "correlationId")
 			}},
 		Scenario{Area: "input", Name: "complete-without-individual", Doc: "complete without individual: 400 code 8001 naming it",
 			Needs: []Need{NeedIdentity},
 			Body: func(x *X) {
 				f := x.Start(Identity, Mobile(martina))
 				x.Validated(f, false, "v3-complete")
-				x.Error(x.API(Identity, "/v3/complete", map[string]any{"correlationId": f.CorrelationID}), http.StatusBadRequest, 8001, "individual")
+				x.Error(x.BadAPI(Identity, "/v3/complete", map[string]any{"correlationId": f.CorrelationID}), http.StatusBadRequest, 8001, "individual")
 			}},
 		Scenario{Area: "input", Name: "complete-without-names", Doc: "an individual with neither first + last name nor SSN: 400 code 8001",
 			Needs: []Need{NeedIdentity},
@@ -200,7 +200,8 @@ func init() {
 			Body: func(x *X) {
 				f := x.Start(Identity, Mobile(martina))
 				x.Validated(f, false, "v3-complete")
-				x.Error(x.Complete(f, Person("Martina", "Goodram", "dob", "1995/07/26")), http.StatusBadRequest, 8001, "dob")
+				bad := map[string]any{"correlationId": f.CorrelationID, "individual": Person("Martina", "Goodram", "dob", "1995/07/26")}
+				x.Error(x.BadAPI(Identity, "/v3/complete", bad), http.StatusBadRequest, 8001, "dob")
 			}},
 		Scenario{Area: "input", Name: "complete-bad-postal-code", Doc: "an address postalCode in the wrong format: 400 code 8001",
 			Needs: []Need{NeedIdentity},
@@ -208,19 +209,21 @@ func init() {
 				f := x.Start(Identity, Mobile(martina))
 				x.Validated(f, false, "v3-complete")
 				addr := []any{map[string]any{"address": "1 Main St", "city": "Denver", "region": "CO", "postalCode": "ABCDE"}}
-				x.Error(x.Complete(f, Person("Martina", "Goodram", "addresses", addr)), http.StatusBadRequest, 8001, "postalCode")
+				bad := map[string]any{"correlationId": f.CorrelationID, "individual": Person("Martina", "Goodram", "addresses", addr)}
+				x.Error(x.BadAPI(Identity, "/v3/complete", bad), http.StatusBadRequest, 8001, "postalCode")
 			}},
 		Scenario{Area: "input", Name: "otp-finish-without-otp", Doc: "otp/finish without otp: 400 code 8001 naming it",
 			Needs: []Need{NeedIdentity, NeedPersonas},
 			Body: func(x *X) {
 				f := x.Start(Identity, Mobile(jordan))
-				x.Error(x.Device(f, otpFinish, map[string]any{}), http.StatusBadRequest, 8001, "otp")
+				r := x.Do(Request{Method: http.MethodPost, Base: f.Endp, Path: otpFinish, Bearer: f.AuthToken, JSON: map[string]any{}, Invalid: true})
+				x.Error(r, http.StatusBadRequest, 8001, "otp")
 			}},
 		Scenario{Area: "input", Name: "device-malformed-json", Doc: "a device call whose body is not JSON: 400 code 8001",
 			Needs: []Need{NeedIdentity, NeedPersonas},
 			Body: func(x *X) {
 				f := x.Start(Identity, Mobile(jordan))
-				r := x.Do(Request{Method: http.MethodPost, Base: f.Endp, Path: otpFinish, Bearer: f.AuthToken, Raw: []byte(`{"otp":`)})
+				r := x.Do(Request{Method: http.MethodPost, Base: f.Endp, Path: otpFinish, Bearer: f.AuthToken, Raw: []byte(`{"otp":`), Invalid: true})
 				x.Error(r, http.StatusBadRequest, 8001)
 			}},
 	)
@@ -263,9 +266,11 @@ func personaError(name, product, phone, step string, status, code int) Scenario 
 // badStart is a scenario of a /v3/start body that breaks the spec: 400
 // code 8001 with a message naming the field.
 func badStart(name string, body map[string]any, field string) Scenario {
+	invalid := name != "desktop-without-target" // the one rule the schema cannot say
 	return Scenario{Area: "input", Name: "start-" + name, Doc: "/v3/start with " + name + ": 400 code 8001 naming " + field,
 		Needs: []Need{NeedIdentity},
 		Body: func(x *X) {
-			x.Error(x.API(Identity, "/v3/start", body), http.StatusBadRequest, 8001, field)
+			x.Error(x.Do(Request{Method: http.MethodPost, Path: "/v3/start", Bearer: x.Token(Identity), JSON: body, Invalid: invalid}),
+				http.StatusBadRequest, 8001, field)
 		}}
 }

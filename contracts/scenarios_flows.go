@@ -66,14 +66,15 @@ func init() {
 			Needs: []Need{NeedIdentity},
 			Body: func(x *X) {
 				c := x.Client(Identity)
-				r := x.TokenRequest(url.Values{"grant_type": {"password"}, "client_id": {c.ID}, "client_secret": {c.Secret}})
+				r := x.Do(Request{Method: http.MethodPost, Path: "/token", Invalid: true,
+					Form: url.Values{"grant_type": {"password"}, "client_id": {c.ID}, "client_secret": {c.Secret}}})
 				x.Error(r, http.StatusBadRequest, 8001, "grant_type")
 			}},
 		Scenario{Area: "oauth", Name: "missing-grant", Doc: "no grant_type answers 400 code 8001",
 			Needs: []Need{NeedIdentity},
 			Body: func(x *X) {
 				c := x.Client(Identity)
-				r := x.TokenRequest(url.Values{"client_id": {c.ID}, "client_secret": {c.Secret}})
+				r := x.Do(Request{Method: http.MethodPost, Path: "/token", Invalid: true, Form: url.Values{"client_id": {c.ID}, "client_secret": {c.Secret}}})
 				x.Error(r, http.StatusBadRequest, 8001)
 			}},
 		Scenario{Area: "oauth", Name: "no-authorization", Doc: "/v3/start without a token answers 401 code 8002",

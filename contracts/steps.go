@@ -58,6 +58,11 @@ func (x *X) API(product, path string, body any) *Resp {
 	return x.Do(Request{Method: http.MethodPost, Path: path, Bearer: x.Token(product), JSON: body})
 }
 
+// BadAPI is API for a body that breaks the spec on purpose (sent unchecked).
+func (x *X) BadAPI(product, path string, body any) *Resp {
+	return x.Do(Request{Method: http.MethodPost, Path: path, Bearer: x.Token(product), JSON: body, Invalid: true})
+}
+
 // Start posts /v3/start and asserts a flow began: 200, a correlationId and
 // next exactly {v3-validate}.
 func (x *X) Start(product string, body map[string]any) *Flow {

@@ -64,6 +64,7 @@ type target struct {
 	clients      map[string]Credentials // product -> client
 	has          map[Need]bool
 	client       *http.Client
+	checker      *Checker
 	close        func()
 }
 
@@ -127,13 +128,14 @@ func openTarget(opts VerifyOptions) (*target, error) {
 	if timeout <= 0 {
 		timeout = 10 * time.Second
 	}
-	spec, err := NewSpecTransport(captureTransport{base: http.DefaultTransport}, specs.ProveV3, specs.Device, specs.Control)
+	checker, err := NewChecker(CheckerOptions{Specs: []string{specs.ProveV3, specs.Device, specs.Control}, NoAuth: true})
 	if err != nil {
 		return nil, err
 	}
 	t := &target{
 		controlToken: opts.ControlToken,
-		client: &http.Client{Transport: spec, Timeout: timeout,
+		checker:      checker,
+		client: &http.Client{Timeout: timeout,
 			// An Instant Link answers 302 to the customer's page: verify looks
 			// at the redirect, it does not follow it.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
