@@ -62,6 +62,9 @@ func VerifyMain(ctx context.Context, args []string, getenv func(string) string, 
 		return 2
 	}
 	fmt.Fprintln(stdout, rep.Summary())
+	if ctx.Err() != nil {
+		fmt.Fprintln(stderr, "contracts verify: interrupted; the summary counts the scenarios that ran")
+	}
 	for path, write := range map[string]func(io.Writer) error{junit: rep.WriteJUnit, jsonOut: rep.WriteJSON} {
 		if path == "" {
 			continue
@@ -71,7 +74,7 @@ func VerifyMain(ctx context.Context, args []string, getenv func(string) string, 
 			return 2
 		}
 	}
-	if rep.Failed > 0 {
+	if rep.Failed > 0 || ctx.Err() != nil {
 		return 1
 	}
 	return 0

@@ -77,6 +77,9 @@ func Verify(ctx context.Context, opts VerifyOptions) (*VerifyReport, error) {
 	defer t.close()
 	rep := &VerifyReport{Target: t.name, StartedAt: time.Now().UTC(), Results: []Result{}, Violations: []Violation{}}
 	for _, sc := range Select(Scenarios(), opts.Run) {
+		if ctx.Err() != nil { // interrupted: report what ran
+			break
+		}
 		res := t.run(ctx, sc)
 		rep.add(res)
 		if opts.Progress != nil {

@@ -230,6 +230,37 @@ var _ = Describe("contracts verify", func() {
 				`platform POST /token response body expires_in [schema.type]: expected integer, got string "3600"`))
 		})
 
+		It("names a wrong next step of the device API", func() {
+			rep, err := contracts.Verify(context.Background(), contracts.VerifyOptions{Run: regexp.MustCompile(`^otp/right$`),
+				Wrap: rewrite("/v1/client/mobile/otp/finish", func(st int, b map[string]any) int {
+					if b["next"] == "done" {
+						b["next"] = "mobile/otp"
+					}
+					return st
+				})})
+			Expect(err).NotTo(HaveOccurred())
+			Expect(resultOf(rep, "otp/right").Line()).To(MatchRegexp(
+				`^FAIL otp/right: platform POST /v1/client/mobile/otp/finish response body next \[device\.next\]: expected "done", got "mobile/otp" \(correlationId [0-9a-f-]{36}\)$`))
+		})
+
+		It("stops when interrupted and reports what ran", func() {
+			ctx, cancel := context.WithCancel(context.Background())
+			var out, errOut bytes.Buffer
+			n := 0
+			opts := contracts.VerifyOptions{Progress: func(contracts.Result) {
+				if n++; n == 3 {
+					cancel()
+				}
+			}}
+			rep, err := contracts.Verify(ctx, opts)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(rep.Results).To(HaveLen(3))
+			cancel()
+			Expect(contracts.VerifyMain(ctx, nil, noEnv, &out, &errOut)).To(Equal(1))
+			Expect(out.String()).To(Equal("0 passed, 0 failed, 0 skipped\n"))
+			Expect(errOut.String()).To(ContainSubstring("interrupted"))
+		})
+
 		It("exits 1 and writes a JUnit report that counts the failures", func() {
 			s, err := mockprove.New(mockprove.Options{})
 			Expect(err).NotTo(HaveOccurred())
