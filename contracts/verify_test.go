@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -18,6 +17,8 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/gbytes"
+	"github.com/onsi/gomega/gexec"
 
 	"github.com/mockprove/mockprove/contracts"
 	"github.com/mockprove/mockprove/mockprove"
@@ -369,25 +370,12 @@ var _ = Describe("contracts verify", func() {
 		})
 
 		start := func(args ...string) string {
-			l, err := net.Listen("tcp", "127.0.0.1:0")
+			cmd := exec.Command(bin, append([]string{"-addr", "127.0.0.1:0"}, args...)...)
+			session, err := gexec.Start(cmd, GinkgoWriter, GinkgoWriter)
 			Expect(err).NotTo(HaveOccurred())
-			addr := l.Addr().String()
-			Expect(l.Close()).To(Succeed())
-			cmd := exec.Command(bin, append([]string{"-addr", addr}, args...)...)
-			cmd.Stdout, cmd.Stderr = GinkgoWriter, GinkgoWriter
-			Expect(cmd.Start()).To(Succeed())
-			DeferCleanup(func() {
-				_ = cmd.Process.Kill()
-				_ = cmd.Wait()
-			})
-			Eventually(func() error {
-				c, err := net.Dial("tcp", addr)
-				if err == nil {
-					_ = c.Close()
-				}
-				return err
-			}).WithTimeout(10 * time.Second).WithPolling(20 * time.Millisecond).Should(Succeed())
-			return "http://" + addr
+			DeferCleanup(func() { session.Kill().Wait(5 * time.Second) })
+			Eventually(session.Out).WithTimeout(10 * time.Second).Should(gbytes.Say(`mockprove listening on http://\S+`))
+			return regexp.MustCompile(`mockprove listening on (http://\S+)`).FindStringSubmatch(string(session.Out.Contents()))[1]
 		}
 
 		It("passes every scenario with -target URL", func() {

@@ -6,7 +6,6 @@ package ci_test
 import (
 	"debug/elf"
 	"encoding/json"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +16,8 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/gbytes"
+	"github.com/onsi/gomega/gexec"
 	"sigs.k8s.io/yaml"
 )
 
@@ -103,13 +104,6 @@ func execForm(args string) []string {
 	return out
 }
 
-func freeAddr() string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	Expect(err).NotTo(HaveOccurred())
-	defer l.Close()
-	return l.Addr().String()
-}
-
 var _ = Describe("the Dockerfile", Ordered, func() {
 	var (
 		stages      []stage
@@ -186,14 +180,11 @@ var _ = Describe("the Dockerfile", Ordered, func() {
 	It("serves with its default command, and its health check passes", func() {
 		args := execForm(last.last("CMD"))
 		Expect(args).To(Equal([]string{"-addr", "0.0.0.0:8080"}))
-		addr := freeAddr()
-		srv := exec.Command(filepath.Join(out, "mockprove"), "-addr", addr)
-		srv.Stdout, srv.Stderr = GinkgoWriter, GinkgoWriter
-		Expect(srv.Start()).To(Succeed())
-		DeferCleanup(func() {
-			_ = srv.Process.Kill()
-			_ = srv.Wait()
-		})
+		session, err := gexec.Start(exec.Command(filepath.Join(out, "mockprove"), "-addr", "127.0.0.1:0"), GinkgoWriter, GinkgoWriter)
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(func() { session.Kill().Wait(5 * time.Second) })
+		Eventually(session.Out).WithTimeout(10 * time.Second).Should(gbytes.Say(`mockprove listening on http://\S+`))
+		addr := regexp.MustCompile(`mockprove listening on http://(\S+)`).FindStringSubmatch(string(session.Out.Contents()))[1]
 		hc := last.last("HEALTHCHECK")
 		check := execForm(hc[strings.Index(hc, "CMD ")+4:])
 		run := func() error {
@@ -203,8 +194,7 @@ var _ = Describe("the Dockerfile", Ordered, func() {
 			return c.Run()
 		}
 		Eventually(run).WithTimeout(10 * time.Second).WithPolling(50 * time.Millisecond).Should(Succeed())
-		Expect(srv.Process.Kill()).To(Succeed())
-		_ = srv.Wait()
+		Eventually(session.Kill()).WithTimeout(5 * time.Second).Should(gexec.Exit())
 		Expect(run()).NotTo(Succeed(), "the health check fails when mockprove is down")
 	})
 })
