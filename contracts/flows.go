@@ -252,7 +252,10 @@ func (f *Flows) learn(ex Exchange, fl *flowState, caller string, key [32]byte, n
 		if err != nil || secs < 0 {
 			secs = 1
 		}
-		f.remember(func() { f.waits[caller] = now.Add(time.Duration(secs) * time.Second) }, len(f.waits), func() { clear(f.waits) })
+		if len(f.waits) >= maxRemembered {
+			clear(f.waits) // a bound, not an eviction policy: the waits are seconds long
+		}
+		f.waits[caller] = now.Add(time.Duration(secs) * time.Second)
 	case status >= 400 && status < 500 && req.Method == http.MethodPost:
 		if _, ok := f.failed[key]; !ok {
 			if len(f.failedQ) >= maxRemembered {
@@ -323,15 +326,6 @@ func (f *Flows) learn(ex Exchange, fl *flowState, caller string, key [32]byte, n
 		fl.ilStarts++
 	}
 	return ""
-}
-
-// remember runs set, first emptying the map (through reset) when it is at
-// its bound.
-func (f *Flows) remember(set func(), size int, reset func()) {
-	if size >= maxRemembered {
-		reset()
-	}
-	set()
 }
 
 // flowOf finds the flow a request belongs to: its body's correlationId
