@@ -71,6 +71,7 @@ type flowState struct {
 	done      bool
 	validated bool
 	validates int // validate answers, successful or not
+	version   int // answers that moved the flow on: a 4xx before one may be retried
 	otpStarts int
 	ilStarts  int
 }
@@ -144,11 +145,11 @@ func (f *Flows) Observe(ex Exchange) Observation {
 	if strings.HasPrefix(path, "/v1/link/") {
 		op = req.Method + " /v1/link/{token}"
 	}
-	caller := callerKey(req, ex.RequestBody)
 
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.expire(now)
+	caller := f.callerKey(req, ex.RequestBody)
 
 	fl := f.flowOf(req, ex.RequestBody)
 	if fl != nil {
@@ -169,7 +170,11 @@ func (f *Flows) Observe(ex Exchange) Observation {
 		}
 	}
 	// The same request again after a 4xx.
-	key := requestKey(caller, req.Method+" "+req.URL.RequestURI(), ex.RequestBody)
+	version := 0
+	if fl != nil {
+		version = fl.version
+	}
+	key := requestKey(caller, fmt.Sprintf("%s %s %d", req.Method, req.URL.RequestURI(), version), ex.RequestBody)
 	if status, ok := f.failed[key]; ok && req.Method == http.MethodPost {
 		add("request body", "retry.same-4xx", fmt.Sprintf("a corrected request after the %d answer", status), "the same request again")
 	}
@@ -252,7 +257,17 @@ func (f *Flows) learn(ex Exchange, fl *flowState, caller string, key [32]byte, n
 		if err != nil || secs < 0 {
 			secs = 1
 		}
-		f.remember(func() { f.waits[caller] = now.Add(time.Duration(secs) * time.Second) }, len(f.waits), func() { clear(f.waits) })
+		if len(f.waits) >= maxRemembered {
+			clear(f.waits) // a bound, not an eviction policy: the waits are seconds long
+		}
+		f.waits[caller] = now.Add(time.Duration(secs) * time.Second)
+	case status == http.StatusUnauthorized:
+		// Prove's SDKs drop a refused token and retry with a new one.
+		if id, ok := f.access[bearer(req)]; ok {
+			if t := f.tokens[id]; t != nil {
+				t.refused = true
+			}
+		}
 	case status >= 400 && status < 500 && req.Method == http.MethodPost:
 		if _, ok := f.failed[key]; !ok {
 			if len(f.failedQ) >= maxRemembered {
@@ -262,13 +277,6 @@ func (f *Flows) learn(ex Exchange, fl *flowState, caller string, key [32]byte, n
 			f.failedQ = append(f.failedQ, key)
 		}
 		f.failed[key] = status
-		if status == http.StatusUnauthorized {
-			if id, ok := f.access[bearer(req)]; ok {
-				if t := f.tokens[id]; t != nil {
-					t.refused = true
-				}
-			}
-		}
 	}
 	if status != http.StatusOK {
 		return ""
@@ -305,6 +313,7 @@ func (f *Flows) learn(ex Exchange, fl *flowState, caller string, key [32]byte, n
 		f.add(nf)
 		return id
 	case fl != nil && steps[path] != "":
+		fl.version++
 		if next := stringMap(body["next"]); next != nil {
 			fl.next = next
 			if _, done := next["done"]; done {
@@ -319,19 +328,14 @@ func (f *Flows) learn(ex Exchange, fl *flowState, caller string, key [32]byte, n
 		}
 	case fl != nil && path == "/v1/client/mobile/otp/start":
 		fl.otpStarts++
+		fl.version++
 	case fl != nil && path == "/v1/client/mobile/instantlink/start":
 		fl.ilStarts++
+		fl.version++
+	case fl != nil:
+		fl.version++
 	}
 	return ""
-}
-
-// remember runs set, first emptying the map (through reset) when it is at
-// its bound.
-func (f *Flows) remember(set func(), size int, reset func()) {
-	if size >= maxRemembered {
-		reset()
-	}
-	set()
 }
 
 // flowOf finds the flow a request belongs to: its body's correlationId
@@ -400,10 +404,15 @@ func (f *Flows) expire(now time.Time) {
 	f.order = f.order[n:]
 }
 
-// callerKey identifies who sent a request: its bearer token, or the
-// client_id of a /token request, or its address.
-func callerKey(req *http.Request, body []byte) string {
+// callerKey identifies who sent a request: the OAuth client whose access
+// token it carries (or whose client_id a /token request names), else its
+// bearer token (an authToken), else its address. The client, not the
+// token: a client that takes a new token per call is still one caller.
+func (f *Flows) callerKey(req *http.Request, body []byte) string {
 	if t := bearer(req); t != "" {
+		if id, ok := f.access[t]; ok {
+			return "client " + id
+		}
 		return "bearer " + t
 	}
 	if req.URL.Path == "/token" {

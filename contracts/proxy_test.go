@@ -138,6 +138,46 @@ var _ = Describe("the proxy in front of a running mockprove", func() {
 				"client POST /v3/start request header Authorization [auth.bearer]: expected Authorization: Bearer <token>, got no bearer token"))
 		})
 
+		It("makes every planted mistake in one run, and the report lists each on one line", func() {
+			// The bad client takes a new token for every call.
+			call := func(path, body string) answer {
+				GinkgoHelper()
+				Expect(c.token("identity-client", "identity-secret").Status).To(Equal(http.StatusOK))
+				return c.post(path, body)
+			}
+			martina := `{"flowType":"mobile","phoneNumber":"` + testkit.Martina + `"`
+			Expect(call("/v3/start", martina+`,"color":"blue"}`).Status).To(Equal(http.StatusBadRequest)) // an unknown field
+			call("/v3/start", martina+`,"color":"blue"}`)                                                 // the same 4xx again
+			cid := call("/v3/start", martina+"}").Str("correlationId")
+			Expect(call("/v3/complete", cidBody(cid, martinaIndividual)).Status).To(Equal(http.StatusForbidden)) // validate skipped
+			call("/v3/validate", cidBody(cid, `,"dob":"1985-04-12"`))                                            // a DOB where none is allowed
+			Expect(call("/v3/validate", cidBody(cid)).Body).To(HaveKeyWithValue("success", true))
+			Expect(call("/v3/complete", cidBody(cid, martinaIndividual)).Status).To(Equal(http.StatusOK)) // the same body, after validate: fine
+			call("/v3/complete", cidBody(cid, martinaIndividual))                                         // complete twice
+			Expect(w.prove.FailNext("/v3/start", http.StatusTooManyRequests)).To(Succeed())
+			Expect(call("/v3/start", martina+"}").Status).To(Equal(http.StatusTooManyRequests))
+			call("/v3/start", martina+"}") // Retry-After ignored (the token request too)
+
+			rep := w.proxy.Report()
+			for _, v := range rep.Violations {
+				Expect(v.String()).To(oneLine())
+				GinkgoWriter.Println(v.String())
+			}
+			Expect(rules(rep.Violations)).To(Equal([]string{
+				"token.reuse", "schema.unknown-field", // (BeforeEach took the first token)
+				"token.reuse", "schema.unknown-field", "retry.same-4xx",
+				"token.reuse",
+				"token.reuse", "flow.validate-first",
+				"token.reuse", "pii.placement",
+				"token.reuse",
+				"token.reuse",
+				"token.reuse", "flow.after-done",
+				"token.reuse",
+				"rate.retry-after", "token.reuse", "rate.retry-after",
+			}))
+			Expect(rep.Of(contracts.SidePlatform)).To(BeEmpty())
+		})
+
 		It("reports every violation on one line, with the correlationId when the flow is known", func() {
 			cid, _ := c.start(`{"flowType":"mobile","phoneNumber":"` + testkit.Martina + `"}`)
 			c.post("/v3/complete", cidBody(cid, martinaIndividual))

@@ -24,6 +24,9 @@ type RecorderOptions struct {
 	// MaxViolations bounds the violations and warnings kept (default
 	// 10000 each); beyond, they are only counted (Report.Dropped).
 	MaxViolations int
+	// NoFlowRules checks the documents only: no Flows, no Prove body
+	// limit. For an API that is not Prove's, such as flowapp's.
+	NoFlowRules bool
 }
 
 // Defaults of RecorderOptions.
@@ -147,12 +150,15 @@ func (r *Recorder) Observe(ex Exchange) []Violation {
 	var vs []Violation
 	if route != nil {
 		vs = r.checker.checkExchange(route, ex)
-		if route.Spec == specs.ProveV3 && len(ex.RequestBody) >= ProveMaxBody {
+		if !r.opts.NoFlowRules && route.Spec == specs.ProveV3 && len(ex.RequestBody) >= ProveMaxBody {
 			vs = append(vs, Violation{Side: SideClient, Operation: route.Operation, Where: "request body", Rule: "limit.body-size",
 				Expected: fmt.Sprintf("under %d bytes (Prove answers 8001)", ProveMaxBody), Got: fmt.Sprintf("%d bytes", len(ex.RequestBody))})
 		}
 	}
-	obs := r.flows.Observe(ex)
+	var obs Observation
+	if !r.opts.NoFlowRules {
+		obs = r.flows.Observe(ex)
+	}
 	// A misplaced SSN or DOB is one violation (pii.placement), not also an
 	// unknown field.
 	pii := map[string]bool{}

@@ -71,6 +71,19 @@ var _ = Describe("Recorder", func() {
 		Expect(rec.Report().Exchanges).To(Equal(1))
 	})
 
+	It("keeps at most MaxViolations, and counts the rest", func() {
+		small, err := contracts.NewRecorder(nil, contracts.RecorderOptions{MaxViolations: 1})
+		Expect(err).NotTo(HaveOccurred())
+		hc = &http.Client{Transport: small}
+		post("/v3/validate", "", `{"correlationId":"a"}`)
+		post("/v3/validate", "", `{"correlationId":"b"}`)
+		rep := small.Report()
+		Expect(rep.Violations).To(HaveLen(1))
+		Expect(rep.Dropped).To(Equal(1))
+		Expect(rep.Exchanges).To(Equal(2))
+		Expect(rep.Fails(contracts.FailOnAny)).To(BeTrue())
+	})
+
 	It("keeps SpecTransport's behaviour available: a failing response check fails the call", func() {
 		st, err := contracts.NewSpecTransport(rec)
 		Expect(err).NotTo(HaveOccurred())
