@@ -34,7 +34,12 @@ func VerifyMain(ctx context.Context, args []string, getenv func(string) string, 
 	fs.StringVar(&junit, "junit", "", "write a JUnit XML report to this file")
 	fs.StringVar(&jsonOut, "json", "", "write a JSON report (results, violations, response shapes) to this file")
 	fs.DurationVar(&opts.Timeout, "timeout", 10*time.Second, "timeout of each request")
+	fs.IntVar(&opts.Rate, "rate", 0, "at most this many requests per second (0: no cap; the sandbox target defaults to 20)")
 	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if opts.Rate < 0 {
+		fmt.Fprintln(stderr, "contracts verify: -rate must be 0 or more")
 		return 2
 	}
 	if fs.NArg() > 0 {

@@ -169,6 +169,7 @@ func (t *target) verifyExchange(req *http.Request, reqBody []byte, checkRequest 
 	if checkRequest {
 		vs = t.checker.CheckRequest(req, reqBody)
 	}
+	t.pace(req.Context())
 	resp, err := t.client.Do(req)
 	if err != nil {
 		return nil, nil, err

@@ -48,6 +48,9 @@ type VerifyOptions struct {
 	Wrap func(http.Handler) http.Handler
 	// Timeout bounds each request (default 10s).
 	Timeout time.Duration
+	// Rate caps the requests per second (0: no cap; the sandbox target
+	// defaults to 20, under Prove's 25 per second).
+	Rate int
 	// Progress, when set, gets each result as soon as it is known.
 	Progress func(Result)
 }
@@ -66,6 +69,23 @@ type target struct {
 	client       *http.Client
 	checker      *Checker
 	close        func()
+
+	gap  time.Duration // at least this between two requests (Rate)
+	last time.Time
+}
+
+// pace waits, when a rate is set, until the next request may go.
+func (t *target) pace(ctx context.Context) {
+	if t.gap <= 0 {
+		return
+	}
+	if wait := time.Until(t.last.Add(t.gap)); wait > 0 {
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+		}
+	}
+	t.last = time.Now()
 }
 
 // Verify runs the scenarios against the target and reports.
@@ -150,6 +170,9 @@ func openTarget(opts VerifyOptions) (*target, error) {
 		has: map[Need]bool{NeedPhone: true, NeedClock: true, NeedFaults: true, NeedControl: true, NeedPersonas: true,
 			NeedIdentity: true, NeedPrefill: true},
 	}
+	if opts.Rate > 0 {
+		t.gap = time.Second / time.Duration(opts.Rate)
+	}
 	switch target := opts.Target; {
 	case target == "" || target == TargetInProcess:
 		return t, t.startInProcess(opts.Wrap)
@@ -172,6 +195,9 @@ func openTarget(opts VerifyOptions) (*target, error) {
 		t.name, t.base = "sandbox "+base, strings.TrimSuffix(base, "/")
 		t.clients = map[string]Credentials{product: {id, secret}}
 		t.has = map[Need]bool{Need(product + "-client"): true}
+		if opts.Rate == 0 {
+			t.gap = time.Second / sandboxRate
+		}
 		return t, nil
 	case strings.HasPrefix(target, "http://") || strings.HasPrefix(target, "https://"):
 		t.name, t.base = target, strings.TrimSuffix(target, "/")
@@ -211,6 +237,9 @@ func (t *target) probeControl() {
 		}
 	}
 }
+
+// sandboxRate is the default cap of requests per second on Prove's sandbox.
+const sandboxRate = 20
 
 // inProcessStart is the frozen time an in-process mockprove starts at.
 var inProcessStart = time.Date(2026, 1, 15, 10, 0, 0, 0, time.UTC)
