@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Resp is one answer the platform gave, as a scenario sees it.
@@ -260,23 +261,30 @@ func walkShape(path string, v any, out map[string]string) {
 	}
 }
 
-// endpOf reads auth.endp from an authToken (a JWT whose signature the web
-// SDK never checks), the base URL of the device API, as the SDK does.
-func endpOf(authToken string) string {
-	parts := strings.Split(authToken, ".")
+// FlowLifetime is Prove's: a correlationId and its authToken live 15
+// minutes from /v3/start.
+const FlowLifetime = 15 * time.Minute
+
+// jwtClaims decodes the claims of a JWT without checking its signature,
+// as the web SDK does with the authToken.
+func jwtClaims(token string, v any) bool {
+	parts := strings.Split(token, ".")
 	if len(parts) != 3 {
-		return ""
+		return false
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
-	if err != nil {
-		return ""
-	}
+	return err == nil && json.Unmarshal(raw, v) == nil
+}
+
+// endpOf reads auth.endp from an authToken, the base URL of the device
+// API, as the SDK does.
+func endpOf(authToken string) string {
 	var claims struct {
 		Auth struct {
 			Endp string `json:"endp"`
 		} `json:"auth"`
 	}
-	if json.Unmarshal(raw, &claims) != nil {
+	if !jwtClaims(authToken, &claims) {
 		return ""
 	}
 	return claims.Auth.Endp

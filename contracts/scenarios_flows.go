@@ -116,6 +116,20 @@ func init() {
 				x.Field(r, "idv.multiCIPConfidence", "high")
 				x.Number(r, "kyc.totalHits", 0)
 			}},
+		Scenario{Area: "identity", Name: "auth-token-lifetime", Doc: "the authToken of /v3/start expires 15 minutes after it was issued",
+			Needs: []Need{NeedIdentity},
+			Body: func(x *X) {
+				f := x.Start(Identity, Mobile(martina))
+				var claims struct {
+					IssuedAt  int64 `json:"iat"`
+					ExpiresAt int64 `json:"exp"`
+				}
+				ok := jwtClaims(f.AuthToken, &claims)
+				life := time.Duration(claims.ExpiresAt-claims.IssuedAt) * time.Second
+				// exp may be rounded up to the next second
+				x.Check(ok && life >= FlowLifetime && life <= FlowLifetime+time.Second, &Resp{Op: "POST /v3/start"},
+					"response body authToken", "lifetime.authToken", "exp = iat + 15m0s", life.String())
+			}},
 		Scenario{Area: "identity", Name: "pre-fill-user", Doc: "a sandbox user of both products passes Identity without the challenge",
 			Needs: []Need{NeedIdentity},
 			Body: func(x *X) {

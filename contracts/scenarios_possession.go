@@ -158,6 +158,15 @@ func init() {
 				ok := len(sms.Code) == 6 && sms.Body == "Your code is "+sms.Code+"."
 				x.Check(ok, &Resp{Op: "GET /_mock/sms"}, "response body body", "phone.smsMessage", "Your code is NNNNNN.", sms.Body)
 			}},
+		Scenario{Area: "otp", Name: "sms-lifetime", Doc: "the OTP SMS says the code lives 2 minutes",
+			Needs: phoneNeeds(NeedIdentity),
+			Body: func(x *X) {
+				f := x.Start(Identity, Mobile(jordan))
+				x.OTPSent(f)
+				sms := x.LastSMS(f)
+				life := sms.ExpiresAt.Sub(sms.SentAt)
+				x.Check(life == 2*time.Minute, &Resp{Op: "GET /_mock/sms"}, "response body expiresAt", "lifetime.otp", "sentAt + 2m0s", life.String())
+			}},
 		Scenario{Area: "otp", Name: "phone-rejected", Doc: "a number that cannot get SMS: data 1001, no next",
 			Needs: phoneNeeds(NeedIdentity),
 			Body: func(x *X) {
@@ -258,6 +267,15 @@ func init() {
 				x.Status(x.OpenLink(old), http.StatusGone)
 				x.Status(x.OpenLink(latest), http.StatusFound)
 				x.Validated(f, false, "v3-complete")
+			}},
+		Scenario{Area: "instantlink", Name: "sms-lifetime", Doc: "the Instant Link SMS says the link lives 3 minutes",
+			Needs: phoneNeeds(NeedIdentity),
+			Body: func(x *X) {
+				f := x.Start(Identity, Desktop(jordan))
+				x.DeviceNext(x.Device(f, linkStart, desktopLink), "")
+				sms := x.LastSMS(f)
+				life := sms.ExpiresAt.Sub(sms.SentAt)
+				x.Check(life == 3*time.Minute, &Resp{Op: "GET /_mock/sms"}, "response body expiresAt", "lifetime.instantlink", "sentAt + 3m0s", life.String())
 			}},
 		Scenario{Area: "instantlink", Name: "unknown-link", Doc: "a link mockprove never sent answers 404",
 			Needs: phoneNeeds(NeedIdentity),
