@@ -165,6 +165,18 @@ func init() {
 				r := x.Do(Request{Method: http.MethodPost, Path: "/v3/start", Bearer: x.Token(Identity), Raw: raw, Invalid: true})
 				x.Error(r, http.StatusBadRequest, 8001, "4 KB")
 			}},
+		Scenario{Area: "input", Name: "body-size-limit", Doc: "a 4000-byte body is taken, a 4097-byte one (valid JSON, padded) answers 400 code 8001",
+			Needs: []Need{NeedIdentity},
+			Body: func(x *X) {
+				padded := func(n int) []byte {
+					b := []byte(`{"flowType":"mobile","phoneNumber":"` + martina + `"`)
+					return append(append(b, strings.Repeat(" ", n-len(b)-1)...), '}')
+				}
+				r := x.Do(Request{Method: http.MethodPost, Path: "/v3/start", Bearer: x.Token(Identity), Raw: padded(4000)})
+				x.Status(r, http.StatusOK)
+				r = x.Do(Request{Method: http.MethodPost, Path: "/v3/start", Bearer: x.Token(Identity), Raw: padded(4097)})
+				x.Error(r, http.StatusBadRequest, 8001, "4 KB")
+			}},
 		Scenario{Area: "input", Name: "malformed-json", Doc: "a body that is not JSON: 400 code 8001",
 			Needs: []Need{NeedIdentity},
 			Body: func(x *X) {
