@@ -1,4 +1,4 @@
-# mockprove: make run · make test · make build · make lint · make bench
+# mockprove: make run · make test · make build · make lint · make bench · make contracts
 GO       ?= go
 NPM      ?= npm
 BIN      := bin
@@ -9,7 +9,7 @@ PKGS     := ./...
 # OpenAPI linter (Redocly CLI) in specs/lint.
 NPM_DIRS := flowapp/web mockprove/browsertest specs/lint
 
-.PHONY: all build run test lint vet fmt-check bench deps npm clean
+.PHONY: all build run test lint vet fmt-check bench deps npm clean contracts
 
 all: lint test build
 
@@ -58,6 +58,12 @@ fmt-check:
 test: lint npm
 	$(GO) test -race -count=1 $(PKGS)
 	$(GO) test -run '^$$' -bench . -benchtime=1x ./mockprove/ >/dev/null
+
+# contracts verify against a freshly started mockprove binary (a free loopback
+# port); CONTRACTS_FLAGS adds flags, e.g. CONTRACTS_FLAGS="-junit verify.xml".
+contracts: deps
+	$(GO) build -o $(BIN)/mockprove ./mockprove/cmd/mockprove
+	@GO="$(GO)" scripts/contracts.sh "$(BIN)" $(CONTRACTS_FLAGS)
 
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem ./mockprove/

@@ -5,16 +5,11 @@ package contracts
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
-
-	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"github.com/mockprove/mockprove/specs"
 )
@@ -22,13 +17,15 @@ import (
 // SpecTransport is an http.RoundTripper that validates every response (and,
 // with CheckRequests, every request) against OpenAPI documents. A response
 // that does not conform makes RoundTrip fail, so that any test using the
-// client fails with the violation named. Requests to paths no document
-// describes pass through unchecked.
+// client fails with the violations named, one line each. Requests to paths
+// no document describes pass through unchecked. It checks schemas only (no
+// flow rules, no Authorization header): Recorder checks everything and
+// never fails a call.
 type SpecTransport struct {
 	Base          http.RoundTripper
 	CheckRequests bool
 
-	routers []routers.Router
+	checker *Checker
 	mu      sync.Mutex
 	checked int
 }
@@ -42,21 +39,11 @@ func NewSpecTransport(base http.RoundTripper, names ...string) (*SpecTransport, 
 	if len(names) == 0 {
 		names = []string{specs.ProveV3}
 	}
-	t := &SpecTransport{Base: base}
-	for _, n := range names {
-		doc, err := specs.Load(n)
-		if err != nil {
-			return nil, err
-		}
-		cp := *doc
-		cp.Servers = openapi3.Servers{{URL: "/"}}
-		r, err := gorillamux.NewRouter(&cp)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", n, err)
-		}
-		t.routers = append(t.routers, r)
+	c, err := NewChecker(CheckerOptions{Specs: names, NoAuth: true})
+	if err != nil {
+		return nil, err
 	}
-	return t, nil
+	return &SpecTransport{Base: base, checker: c}, nil
 }
 
 // Checked is the number of responses validated so far.
@@ -66,41 +53,18 @@ func (t *SpecTransport) Checked() int {
 	return t.checked
 }
 
-var checkOpts = &openapi3filter.Options{
-	AuthenticationFunc:    openapi3filter.NoopAuthenticationFunc,
-	IncludeResponseStatus: true,
-	SkipSettingDefaults:   true,
-}
-
 // RoundTrip implements http.RoundTripper. It does not modify req: the base
 // transport gets a clone carrying a copy of the body, and req.Body is read
 // and closed (as a RoundTripper must, even on error).
 func (t *SpecTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	var reqBody []byte
-	if req.Body != nil {
-		b, err := io.ReadAll(req.Body)
-		_ = req.Body.Close()
-		if err != nil {
-			return nil, err
-		}
-		reqBody = b
+	out, reqBody, err := cloneWithBody(req)
+	if err != nil {
+		return nil, err
 	}
-	out := req.Clone(req.Context())
-	switch {
-	case req.Body == nil:
-	case len(reqBody) == 0:
-		out.Body, out.GetBody = http.NoBody, func() (io.ReadCloser, error) { return http.NoBody, nil }
-	default:
-		out.Body = io.NopCloser(bytes.NewReader(reqBody))
-		out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(reqBody)), nil }
-	}
-	route, params := t.find(req)
+	route := t.checker.Find(req)
 	if route != nil && t.CheckRequests {
-		check := req.Clone(context.Background())
-		check.Body = io.NopCloser(bytes.NewReader(reqBody))
-		in := &openapi3filter.RequestValidationInput{Request: check, PathParams: params, Route: route, Options: checkOpts}
-		if err := openapi3filter.ValidateRequest(context.Background(), in); err != nil {
-			return nil, fmt.Errorf("request %s %s does not conform to the spec: %w", req.Method, req.URL.Path, err)
+		if vs := t.checker.checkRequest(route, req, reqBody); len(vs) > 0 {
+			return nil, fmt.Errorf("request %s does not conform to the spec: %s", route.Operation, joinViolations(vs))
 		}
 	}
 	resp, err := t.Base.RoundTrip(out)
@@ -116,17 +80,8 @@ func (t *SpecTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(body))
-	check := req.Clone(context.Background())
-	check.Body = io.NopCloser(bytes.NewReader(reqBody))
-	in := &openapi3filter.ResponseValidationInput{
-		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: check, PathParams: params, Route: route, Options: checkOpts},
-		Status:                 resp.StatusCode,
-		Header:                 resp.Header,
-		Options:                checkOpts,
-	}
-	in.SetBodyBytes(body)
-	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
-		return nil, fmt.Errorf("response %d to %s %s does not conform to the spec: %w\nbody: %s", resp.StatusCode, req.Method, req.URL.Path, err, body)
+	if vs := t.checker.checkResponse(route, req, reqBody, resp, body); len(vs) > 0 {
+		return nil, fmt.Errorf("response %d to %s does not conform to the spec: %s", resp.StatusCode, route.Operation, joinViolations(vs))
 	}
 	t.mu.Lock()
 	t.checked++
@@ -134,11 +89,35 @@ func (t *SpecTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-func (t *SpecTransport) find(req *http.Request) (*routers.Route, map[string]string) {
-	for _, r := range t.routers {
-		if route, params, err := r.FindRoute(req); err == nil {
-			return route, params
+// cloneWithBody reads and closes req.Body and returns a clone of req that
+// carries a copy of it, and the bytes.
+func cloneWithBody(req *http.Request) (*http.Request, []byte, error) {
+	var body []byte
+	if req.Body != nil {
+		b, err := io.ReadAll(req.Body)
+		_ = req.Body.Close()
+		if err != nil {
+			return nil, nil, err
 		}
+		body = b
 	}
-	return nil, nil
+	out := req.Clone(req.Context())
+	switch {
+	case req.Body == nil:
+	case len(body) == 0:
+		out.Body, out.GetBody = http.NoBody, func() (io.ReadCloser, error) { return http.NoBody, nil }
+	default:
+		out.Body = io.NopCloser(bytes.NewReader(body))
+		out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	}
+	return out, body, nil
+}
+
+// joinViolations is violations on one line, separated by "; ".
+func joinViolations(vs []Violation) string {
+	parts := make([]string, len(vs))
+	for i, v := range vs {
+		parts[i] = v.String()
+	}
+	return strings.Join(parts, "; ")
 }

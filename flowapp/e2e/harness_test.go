@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -17,9 +19,12 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/mockprove/mockprove/contracts"
+	"github.com/mockprove/mockprove/flowapp"
 	"github.com/mockprove/mockprove/internal/browser"
 	"github.com/mockprove/mockprove/internal/testkit"
 	"github.com/mockprove/mockprove/mockprove"
+	"github.com/mockprove/mockprove/specs"
 )
 
 // Timeouts of the UI waits (real time: they bound how long the browser may
@@ -49,17 +54,22 @@ type envOptions struct {
 	ClientSecret string
 }
 
-// env is one spec's world: mockprove, flowapp and a fresh browser.
+// env is one spec's world: mockprove, the contract kit's proxy, flowapp and
+// a fresh browser.
 type env struct {
 	prove  *mockprove.Server
-	appURL string
-	ctx    context.Context // the customer's browser tab
+	kit    *contracts.Proxy // between flowapp and mockprove (Prove's documents and flow rules)
+	site   *contracts.Proxy // between the browser and flowapp (specs/flowapp.yaml)
+	appURL string           // flowapp, as the browser reaches it: through site
+	ctx    context.Context  // the customer's browser tab
 	mobile bool
 }
 
-// newEnv starts mockprove (frozen clock), flowapp pointed at it, and a
-// headless Chromium with a fresh profile. Everything stops when the spec ends;
-// the final page is saved as a screenshot first.
+// newEnv starts mockprove (frozen clock), the contract kit's proxy in front
+// of it, flowapp pointed at mockprove through the proxy, and a headless
+// Chromium with a fresh profile. Everything stops when the spec ends; the
+// final page is saved as a screenshot first, and the spec fails if the kit
+// saw flowapp (the client) or mockprove (the platform) break a rule.
 func newEnv(o envOptions) *env {
 	GinkgoHelper()
 	s := testkit.Mock(GinkgoT(), mockprove.Options{StrictResponses: true})
@@ -67,7 +77,9 @@ func newEnv(o envOptions) *env {
 		o.ClientID, o.ClientSecret = "identity-client", "identity-secret"
 	}
 	e := &env{prove: s, mobile: o.Mobile}
-	e.appURL = startFlowapp(s, o.ClientID, o.ClientSecret)
+	e.kit = startKit(s)
+	e.appURL, e.site = startFlowappThrough(e.kit, s, o.ClientID, o.ClientSecret)
+	DeferCleanup(e.expectNoViolations)
 	ctx, cancel := browser.NewContext(GinkgoTB(), browser.Options{Mobile: o.Mobile, Timeout: browserTimeout})
 	e.ctx = ctx
 	DeferCleanup(func() {
@@ -86,6 +98,85 @@ func newEnv(o envOptions) *env {
 		Expect(csp).To(BeEmpty(), "the page's Content-Security-Policy blocked something")
 	})
 	return e
+}
+
+// startKit starts the contract kit's proxy (contracts.Proxy) on a loopback
+// port in front of s. It judges lifetimes on s's clock.
+func startKit(s *mockprove.Server) *contracts.Proxy {
+	GinkgoHelper()
+	p, err := contracts.NewProxy(contracts.ProxyOptions{
+		Upstream: s.URL(),
+		Recorder: contracts.RecorderOptions{Flows: contracts.FlowOptions{Now: s.Clock().Now}},
+	})
+	Expect(err).NotTo(HaveOccurred())
+	Expect(p.Start()).To(Succeed())
+	DeferCleanup(p.Close)
+	return p
+}
+
+// startFlowappThrough runs flowapp in-process on a free loopback port and
+// returns the URL the browser uses: a second kit proxy in front of
+// flowapp, which checks the page's calls and flowapp's answers against
+// specs/flowapp.yaml (flowapp's PublicURL, so that its Instant Link landing
+// page is reached through it too). flowapp's Prove base URL is mockprove's
+// (so its page's Content-Security-Policy and developer hints name
+// mockprove, where the browser's SDK goes), but its Prove client sends
+// every request through kit, over a real socket, as through an HTTP proxy.
+// flowapp reads the time from s's clock (its access-token cache and
+// sessions), so that advancing mockprove's clock is seen by both.
+// Everything stops when the spec ends.
+func startFlowappThrough(kit *contracts.Proxy, s *mockprove.Server, clientID, secret string) (string, *contracts.Proxy) {
+	GinkgoHelper()
+	via, err := url.Parse(kit.URL())
+	Expect(err).NotTo(HaveOccurred())
+	front, err := net.Listen("tcp", "127.0.0.1:0")
+	Expect(err).NotTo(HaveOccurred())
+	frontURL := "http://" + front.Addr().String()
+	app, err := flowapp.New(flowapp.Options{
+		ProveBaseURL: s.URL(),
+		ProveHTTP:    &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(via)}},
+		ClientID:     clientID,
+		ClientSecret: secret,
+		PublicURL:    frontURL,
+		WebDir:       "../web", // node_modules with Prove's web SDK (BeforeSuite installs it)
+		Now:          s.Clock().Now,
+	})
+	Expect(err).NotTo(HaveOccurred())
+	Expect(app.Start()).To(Succeed())
+	DeferCleanup(app.Close)
+	site, err := contracts.NewProxy(contracts.ProxyOptions{
+		Upstream: app.URL(),
+		Recorder: contracts.RecorderOptions{Checker: contracts.CheckerOptions{Specs: []string{specs.Flowapp}, NoAuth: true}, NoFlowRules: true},
+	})
+	Expect(err).NotTo(HaveOccurred())
+	Expect(site.Serve(front)).To(Succeed())
+	DeferCleanup(site.Close)
+	return frontURL, site
+}
+
+// expectNoViolations fails the spec when a kit proxy saw a violation:
+// flowapp breaking Prove's contract or its flow rules, or mockprove
+// answering outside its spec; the page breaking flowapp's API, or flowapp
+// answering outside specs/flowapp.yaml. One line each.
+func (e *env) expectNoViolations() {
+	rep, site := e.kit.Report(), e.site.Report()
+	Expect(rep.Exchanges).To(Equal(len(e.proveCalls())), "every call flowapp made to Prove went through the kit's proxy")
+	checked := 0
+	for _, o := range site.Coverage.Operations {
+		checked += o.Calls
+	}
+	Expect(checked).To(BeNumerically(">", 0), "the browser reached flowapp's API through the kit's proxy")
+	lines := func(r contracts.Report, side contracts.Side) []string {
+		var out []string
+		for _, v := range r.Of(side) {
+			out = append(out, v.String())
+		}
+		return out
+	}
+	Expect(lines(rep, contracts.SideClient)).To(BeEmpty(), "flowapp broke Prove's contract")
+	Expect(lines(rep, contracts.SidePlatform)).To(BeEmpty(), "mockprove answered outside its spec")
+	Expect(lines(site, contracts.SideClient)).To(BeEmpty(), "the page broke flowapp's API (specs/flowapp.yaml)")
+	Expect(lines(site, contracts.SidePlatform)).To(BeEmpty(), "flowapp answered outside specs/flowapp.yaml")
 }
 
 // run runs browser actions with the UI timeout.

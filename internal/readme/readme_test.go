@@ -3,18 +3,21 @@
 package readme_test
 
 import (
+	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/mockprove/mockprove/contracts"
 	"github.com/mockprove/mockprove/internal/browser"
 	"github.com/mockprove/mockprove/mockprove"
 )
 
 // sections whose ```sh blocks are run, in order, as one script.
-var sections = []string{"## Walk a flow with curl", "## The control API"}
+var sections = []string{"## Walk a flow with curl", "## The control API", "## Contract testing"}
 
 func TestREADMEExamples(t *testing.T) {
 	for _, tool := range []string{"bash", "curl", "jq"} {
@@ -30,8 +33,16 @@ func TestREADMEExamples(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := mockprove.RunT(t)
-	script := "set -euo pipefail\n" + strings.ReplaceAll(shellBlocks(t, string(readme)), "http://127.0.0.1:8080", s.URL())
+	l, err := net.Listen("tcp", "127.0.0.1:0") // a free port for the contracts proxy
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxyAddr := l.Addr().String()
+	_ = l.Close()
+	script := "set -euo pipefail\ntrap 'kill $(jobs -p) 2>/dev/null || true' EXIT\n" + strings.NewReplacer(
+		"http://127.0.0.1:8080", s.URL(), "127.0.0.1:9090", proxyAddr).Replace(shellBlocks(t, string(readme)))
 	cmd := exec.Command("bash", "-c", script)
+	cmd.Dir = "../.." // the repository root: "go run ./contracts/cmd/contracts"
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("README examples failed: %v\nscript:\n%s\noutput:\n%s", err, script, out)
@@ -45,6 +56,18 @@ func TestREADMEExamples(t *testing.T) {
 		if !strings.Contains(got, want) && !strings.Contains(strings.ReplaceAll(got, " ", ""), want) {
 			t.Errorf("README walkthrough output lacks %s:\n%s", want, got)
 		}
+	}
+	// The contract testing section: the whole suite passes, as the README says.
+	summary := fmt.Sprintf("%d passed, 0 failed, 0 skipped", len(contracts.Scenarios()))
+	for _, want := range []string{summary, "PASS otp/expired\n", "2 passed, 0 failed, 0 skipped",
+		"contracts report: 1 exchanges, 0 client violations, 0 platform violations, 0 warnings",
+		"no differences between inprocess.json and mockprove.json", contracts.ErrNoSandboxCredentials.Error()} {
+		if !strings.Contains(got, want) {
+			t.Errorf("README contract testing output lacks %q:\n%s", want, got)
+		}
+	}
+	if !strings.Contains(string(readme), "# "+summary+"\n") {
+		t.Errorf("README should show the summary line of the whole suite: # %s", summary)
 	}
 	if strings.Contains(got, `"success":false`) {
 		t.Errorf("a README walkthrough step failed:\n%s", got)
