@@ -185,7 +185,6 @@ func (f *Flows) Observe(ex Exchange) Observation {
 			add("request", "token.reuse", "one access token per client, reused until it expires (or is refused with 401)",
 				fmt.Sprintf("a new token for %s %s after the last one, which is valid until %s", id, now.Sub(t.at).Round(time.Millisecond), t.expires.UTC().Format(time.RFC3339)))
 		}
-
 	}
 	// The order of the steps.
 	if stepKey, ok := steps[path]; ok && fl != nil && req.Method == http.MethodPost {
@@ -214,11 +213,11 @@ func (f *Flows) Observe(ex Exchange) Observation {
 		_ = json.Unmarshal(ex.RequestBody, &body)
 		ua := req.Header.Get("User-Agent")
 		if body.IsMobile || isMobileUA(ua) {
-			got := `"isMobile": true`
+			where, got := "request body isMobile", `"isMobile": true`
 			if !body.IsMobile {
-				got = "User-Agent " + ua
+				where, got = "request header User-Agent", ua
 			}
-			warnings = append(warnings, Violation{Side: SideClient, Operation: op, Where: "request body isMobile", Rule: "instantlink.mobile-web",
+			warnings = append(warnings, Violation{Side: SideClient, Operation: op, Where: where, Rule: "instantlink.mobile-web",
 				Expected: "Instant Link from a desktop browser (Prove: Instant Link for mobile web isn't supported)", Got: got, CorrelationID: correlationID})
 		}
 	}

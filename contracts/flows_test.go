@@ -102,6 +102,7 @@ var _ = Describe("Flows", func() {
 			"User-Agent", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148"))
 		Expect(o.Violations).To(BeEmpty())
 		Expect(rules(o.Warnings)).To(Equal([]string{"instantlink.mobile-web"}))
-		Expect(o.Warnings[0].Got).To(HavePrefix("User-Agent Mozilla/5.0 (iPhone"))
+		Expect(o.Warnings[0].Where).To(Equal("request header User-Agent"))
+		Expect(o.Warnings[0].Got).To(HavePrefix("Mozilla/5.0 (iPhone"))
 	})
 })
