@@ -111,11 +111,11 @@ var _ = Describe("Checker", func() {
 		Expect(check("/v3/validate", `{"correlationId":"c"}`, response(200), `{"success":"yes","next":{}}`)).To(ConsistOf(
 			`platform POST /v3/validate response body success [schema.type]: expected boolean, got string "yes"`,
 			`platform POST /v3/validate response body challengeMissing [schema.required]: expected field challengeMissing, got nothing`))
-		Expect(check("/v3/start", `{"flowType":"mobile"}`, response(429), `{"message":"slow down"}`)).To(ConsistOf(
+		Expect(check("/v3/start", `{"flowType":"mobile","phoneNumber":"2009990039"}`, response(429), `{"message":"slow down"}`)).To(ConsistOf(
 			"platform POST /v3/start response header Retry-After [header.required]: expected the header Retry-After, got nothing"))
-		Expect(check("/v3/start", `{"flowType":"mobile"}`, response(429, "Retry-After", "soon"), `{"message":"slow down"}`)).To(ConsistOf(
+		Expect(check("/v3/start", `{"flowType":"mobile","phoneNumber":"2009990039"}`, response(429, "Retry-After", "soon"), `{"message":"slow down"}`)).To(ConsistOf(
 			`platform POST /v3/start response header Retry-After [header.invalid]: expected a valid Retry-After, got "soon"`))
-		Expect(check("/v3/start", `{"flowType":"mobile"}`, response(400), `{"code":8001}`)).To(ConsistOf(
+		Expect(check("/v3/start", `{"flowType":"mobile","phoneNumber":"2009990039"}`, response(400), `{"code":8001}`)).To(ConsistOf(
 			"platform POST /v3/start response body message [schema.required]: expected field message, got nothing"))
 		Expect(check("/v3/validate", `{"correlationId":"c"}`, response(200), `<html>`)).To(ConsistOf(
 			`platform POST /v3/validate response body [body.json]: expected valid JSON, got "<html>"`))

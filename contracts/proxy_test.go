@@ -133,7 +133,7 @@ var _ = Describe("the proxy in front of a running mockprove", func() {
 
 		It("leaves out the bearer token", func() {
 			c.bearer = ""
-			Expect(c.post("/v3/start", `{"flowType":"mobile"}`).Status).To(Equal(http.StatusUnauthorized))
+			Expect(c.post("/v3/start", `{"flowType":"mobile","phoneNumber":"2009990039"}`).Status).To(Equal(http.StatusUnauthorized))
 			Expect(w.lines(contracts.SideClient)).To(ConsistOf(
 				"client POST /v3/start request header Authorization [auth.bearer]: expected Authorization: Bearer <token>, got no bearer token"))
 		})

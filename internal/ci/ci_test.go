@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -117,12 +118,16 @@ var _ = Describe("the Dockerfile", Ordered, func() {
 		out = GinkgoT().TempDir()
 	})
 
-	It("builds with the Go of go.mod, in a named stage", func() {
+	It("builds with a Go at least as new as go.mod's, in a named stage", func() {
 		mod, err := os.ReadFile(filepath.Join(root, "go.mod"))
 		Expect(err).NotTo(HaveOccurred())
-		goLine := regexp.MustCompile(`(?m)^go (\d+\.\d+)`).FindSubmatch(mod)
+		goLine := regexp.MustCompile(`(?m)^go 1\.(\d+)`).FindSubmatch(mod)
 		Expect(goLine).NotTo(BeNil())
-		Expect(build.from).To(Equal("golang:" + string(goLine[1])))
+		from := regexp.MustCompile(`^golang:1\.(\d+)$`).FindStringSubmatch(build.from)
+		Expect(from).NotTo(BeNil(), "the build stage is FROM golang:1.N, got %s", build.from)
+		need, _ := strconv.Atoi(string(goLine[1]))
+		have, _ := strconv.Atoi(from[1])
+		Expect(have).To(BeNumerically(">=", need), "go.mod needs Go 1.%d", need)
 		Expect(build.name).NotTo(BeEmpty())
 	})
 

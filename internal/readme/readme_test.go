@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -112,7 +113,12 @@ func TestREADMEGoBlocksCompile(t *testing.T) {
 	if len(blocks) == 0 {
 		t.Fatal("the README has no Go block")
 	}
-	sources := []string{"../../mockprove/example_test.go"}
+	sources, err := filepath.Glob("../../mockprove/*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	more, _ := filepath.Glob("../../contracts/*.go")
+	sources = append(sources, more...)
 	var all strings.Builder
 	for _, p := range sources {
 		b, err := os.ReadFile(p)
@@ -121,9 +127,20 @@ func TestREADMEGoBlocksCompile(t *testing.T) {
 		}
 		all.Write(b)
 	}
+	code := indentless(all.String())
 	for _, m := range blocks {
-		if !strings.Contains(all.String(), m[1]) {
-			t.Errorf("this README Go block is not in %v verbatim, so nothing compiles it:\n%s", sources, m[1])
+		if !strings.Contains(code, indentless(m[1])) {
+			t.Errorf("this README Go block is in no Go file of mockprove/ or contracts/ (%d files), so nothing compiles it:\n%s", len(sources), m[1])
 		}
 	}
+}
+
+// indentless drops each line's leading white space, so that a block shown
+// at the left margin matches the same lines nested in a file.
+func indentless(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimLeft(l, " \t")
+	}
+	return strings.Join(lines, "\n")
 }
