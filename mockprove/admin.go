@@ -51,6 +51,7 @@ func (s *Server) registerControl(r *mux.Router) {
 	for _, rt := range routes {
 		r.Handle(rt.path, s.serve(endpoint{step: rt.path, auth: authControl, internal: true, h: rt.h})).Methods(rt.method)
 	}
+	s.registerUI(r) // the dashboard, /_mock/ui/ (ui.go)
 }
 
 // authorizeControl applies Options.ControlToken.
