@@ -177,11 +177,13 @@ func shutdownSignal(r *http.Request) <-chan struct{} {
 	if ch == nil {
 		ch = make(chan struct{})
 		uiShutdown.done[hs] = ch
-		hs.RegisterOnShutdown(func() {
+		hs.RegisterOnShutdown(func() { // once per Shutdown call: Close may be called twice
 			uiShutdown.Lock()
-			delete(uiShutdown.done, hs)
-			uiShutdown.Unlock()
-			close(ch)
+			defer uiShutdown.Unlock()
+			if uiShutdown.done[hs] == ch {
+				delete(uiShutdown.done, hs)
+				close(ch)
+			}
 		})
 	}
 	return ch
