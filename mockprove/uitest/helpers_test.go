@@ -162,7 +162,8 @@ func (e *env) open(view string) {
 	ctx, cancel := browser.NewContext(GinkgoTB(), browser.Options{Timeout: browserTimeout})
 	DeferCleanup(cancel)
 	e.ctx = ctx
-	e.run(chromedp.Navigate(e.base + "/_mock/ui/?token=" + ctlToken + "#/" + view))
+	e.run(chromedp.EmulateViewport(1280, 1000), // a laptop screen; the screenshots' size
+		chromedp.Navigate(e.base+"/_mock/ui/?token="+ctlToken+"#/"+view))
 	e.waitFor(`document.querySelector('#live').dataset.state`, Equal("live"))
 	e.run(chromedp.Evaluate(`window.__loadedOnce = true`, nil))
 }
@@ -258,7 +259,7 @@ func screenshotDir() string {
 // docsScreenshotDir holds the images of docs/dashboard.md.
 const docsScreenshotDir = "../../docs/screenshots"
 
-// shot saves what the window shows (1280×900, scrolled to the top) as name
+// shot saves what the window shows (1280×1000, scrolled to the top) as name
 // (dashboard-phone.png, …) in the test output, and in docs/screenshots
 // when UPDATE_SCREENSHOTS=1.
 func (e *env) shot(name string) {
