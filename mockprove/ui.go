@@ -26,9 +26,10 @@ import (
 // GET /_mock/ui/events is a server-sent event stream that tells the page
 // when something changed, so that it refetches through the control API
 // instead of reloading. The stream does not hook into the server's state:
-// it compares cheap change indicators (newest journal entry, outbox size
-// and newest SMS, clock, and digests of the flows, personas and faults)
-// every uiPollInterval.
+// one watcher per server compares cheap change indicators (newest journal
+// entry, outbox size and newest SMS, clock, and digests of the flows,
+// faults and, once a second, personas) every uiPollInterval while a stream
+// is open.
 
 //go:embed ui/index.html ui/app.js ui/app.css
 var uiFiles embed.FS
@@ -129,29 +130,108 @@ func uiAsset(name, contentType string) handlerFunc {
 	}
 }
 
-// uiStreams counts the open event streams of each server (a package-level
-// map, so that the Server type does not change; an entry goes when its
-// last stream ends).
-var uiStreams = struct {
+// One watcher per server polls for changes, however many streams are open,
+// and hands the topics that changed to each stream (uiSub). The registry is
+// package-level, so that the Server type does not change; a server's entry
+// goes when its last stream ends.
+var uiWatchers = struct {
 	sync.Mutex
-	open map[*Server]int
-}{open: map[*Server]int{}}
+	m map[*Server]*uiWatcher
+}{m: map[*Server]*uiWatcher{}}
 
-func (s *Server) acquireUIStream() bool {
-	uiStreams.Lock()
-	defer uiStreams.Unlock()
-	if uiStreams.open[s] >= MaxUIStreams {
-		return false
-	}
-	uiStreams.open[s]++
-	return true
+type uiWatcher struct {
+	subs map[*uiSub]struct{} // guarded by uiWatchers
+	stop chan struct{}
 }
 
-func (s *Server) releaseUIStream() {
-	uiStreams.Lock()
-	defer uiStreams.Unlock()
-	if uiStreams.open[s]--; uiStreams.open[s] <= 0 {
-		delete(uiStreams.open, s)
+// uiSub is one stream's pending topics; wake says there are some.
+type uiSub struct {
+	mu     sync.Mutex
+	topics map[string]bool
+	wake   chan struct{}
+}
+
+func (u *uiSub) add(topics []string) {
+	u.mu.Lock()
+	for _, t := range topics {
+		u.topics[t] = true
+	}
+	u.mu.Unlock()
+	select {
+	case u.wake <- struct{}{}:
+	default:
+	}
+}
+
+// take returns the pending topics (in allTopics order) and clears them.
+func (u *uiSub) take() []string {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	var out []string
+	for _, t := range allTopics {
+		if u.topics[t] {
+			out = append(out, t)
+		}
+	}
+	clear(u.topics)
+	return out
+}
+
+// subscribeUI adds a stream, or reports false when MaxUIStreams are open.
+func (s *Server) subscribeUI() (sub *uiSub, leave func(), ok bool) {
+	uiWatchers.Lock()
+	defer uiWatchers.Unlock()
+	w := uiWatchers.m[s]
+	if w == nil {
+		w = &uiWatcher{subs: map[*uiSub]struct{}{}, stop: make(chan struct{})}
+		uiWatchers.m[s] = w
+		// The first fingerprint is taken now, before the stream's first event
+		// (every topic): nothing that changes after it can be missed.
+		go s.watchUI(w, time.Duration(uiPollInterval.Load()), s.uiSnapshot(nil))
+	}
+	if len(w.subs) >= MaxUIStreams {
+		return nil, nil, false
+	}
+	sub = &uiSub{topics: map[string]bool{}, wake: make(chan struct{}, 1)}
+	w.subs[sub] = struct{}{}
+	return sub, func() {
+		uiWatchers.Lock()
+		defer uiWatchers.Unlock()
+		delete(w.subs, sub)
+		if len(w.subs) == 0 {
+			delete(uiWatchers.m, s)
+			close(w.stop)
+		}
+	}, true
+}
+
+// personasEvery: the personas are the dearest to fingerprint (a deep copy
+// of each), so they are compared on every 4th poll only (once a second).
+const personasEvery = 4
+
+// watchUI polls until the last stream of the server ends.
+func (s *Server) watchUI(w *uiWatcher, poll time.Duration, prev uiSnapshot) {
+	t := time.NewTicker(poll)
+	defer t.Stop()
+	for n := 1; ; n++ {
+		select {
+		case <-w.stop:
+			return
+		case <-t.C:
+		}
+		var keep *uiSnapshot
+		if n%personasEvery != 0 {
+			keep = &prev
+		}
+		cur := s.uiSnapshot(keep)
+		if topics := prev.changed(cur); len(topics) > 0 {
+			uiWatchers.Lock()
+			for sub := range w.subs {
+				sub.add(topics)
+			}
+			uiWatchers.Unlock()
+		}
+		prev = cur
 	}
 }
 
@@ -200,12 +280,13 @@ func (s *Server) uiEvents(w http.ResponseWriter, r *http.Request) {
 		refuse(err)
 		return
 	}
-	if !s.acquireUIStream() {
+	sub, leave, ok := s.subscribeUI()
+	if !ok {
 		refuse(&Error{Status: http.StatusServiceUnavailable, Code: CodeInternal, RetryAfter: 5,
 			Message: fmt.Sprintf("too many dashboard event streams are open (at most %d): close a dashboard tab", MaxUIStreams)})
 		return
 	}
-	defer s.releaseUIStream()
+	defer leave()
 
 	rc := http.NewResponseController(w)
 	h := uiHeaders("text/event-stream; charset=utf-8")
@@ -227,12 +308,9 @@ func (s *Server) uiEvents(w http.ResponseWriter, r *http.Request) {
 	}
 
 	closing := shutdownSignal(r)
-	prev := s.uiSnapshot()
 	if !send("retry: 2000\n\n") || !change(allTopics) {
 		return
 	}
-	poll := time.NewTicker(time.Duration(uiPollInterval.Load()))
-	defer poll.Stop()
 	beat := time.NewTicker(time.Duration(uiHeartbeat.Load()))
 	defer beat.Stop()
 	for {
@@ -246,20 +324,17 @@ func (s *Server) uiEvents(w http.ResponseWriter, r *http.Request) {
 			if !send(": heartbeat\n\n") {
 				return
 			}
-		case <-poll.C:
-			cur := s.uiSnapshot()
-			if topics := prev.changed(cur); len(topics) > 0 {
-				if !change(topics) {
-					return
-				}
+		case <-sub.wake:
+			if topics := sub.take(); len(topics) > 0 && !change(topics) {
+				return
 			}
-			prev = cur
 		}
 	}
 }
 
 // uiSnapshot is a cheap fingerprint of what the dashboard shows, read
-// through the Server's public methods.
+// through the Server's public methods. With keep, the personas are not read
+// again: keep's fingerprint of them is used.
 type uiSnapshot struct {
 	clock    string
 	sms      string
@@ -269,7 +344,7 @@ type uiSnapshot struct {
 	faults   uint64
 }
 
-func (s *Server) uiSnapshot() uiSnapshot {
+func (s *Server) uiSnapshot(keep *uiSnapshot) uiSnapshot {
 	var snap uiSnapshot
 	if s.clock.Frozen() {
 		snap.clock = "frozen " + s.clock.Now().Format(time.RFC3339Nano)
@@ -287,9 +362,13 @@ func (s *Server) uiSnapshot() uiSnapshot {
 		fmt.Fprintf(hf, "%s %s %t %v|", f.CorrelationID, f.State, f.PossessionPassed, f.Next)
 	}
 	snap.flows = hf.Sum64()
-	hp := fnv.New64a()
-	_ = json.NewEncoder(hp).Encode(s.Personas())
-	snap.personas = hp.Sum64()
+	if keep != nil {
+		snap.personas = keep.personas
+	} else {
+		hp := fnv.New64a()
+		_ = json.NewEncoder(hp).Encode(s.Personas())
+		snap.personas = hp.Sum64()
+	}
 	hq := fnv.New64a()
 	for _, f := range s.Faults() {
 		fmt.Fprintf(hq, "%s %d %d|", f.ID, f.Remaining, f.Hits)

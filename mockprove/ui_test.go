@@ -28,6 +28,10 @@ type eventStream struct {
 	cancel context.CancelFunc
 }
 
+// eventWait bounds the wait for an event: the streams of these specs poll
+// every 20 ms (personas every 80 ms), so this only absorbs a loaded machine.
+const eventWait = 5 * time.Second
+
 var allChanged = sse{"change", `{"topics":["clock","sms","flows","journal","personas","faults"]}`}
 
 // openEvents opens the stream at path (with its query) and sends header.
@@ -114,26 +118,26 @@ var _ = Describe("the dashboard", func() {
 		It("names every topic first, then the topics that changed", func() {
 			st := openEvents(s, "/_mock/ui/events", bearer)
 			Expect(st.resp.Header.Get("Content-Type")).To(Equal("text/event-stream; charset=utf-8"))
-			Eventually(st.events).Should(Receive(Equal(allChanged)))
+			Eventually(st.events, eventWait).Should(Receive(Equal(allChanged)))
 
 			_, err := s.AddFault(mockprove.FaultSpec{Step: "/v3/start"})
 			Expect(err).NotTo(HaveOccurred())
-			Eventually(st.events).Should(Receive(Equal(changed("faults"))))
+			Eventually(st.events, eventWait).Should(Receive(Equal(changed("faults"))))
 
 			s.FastForward(time.Minute)
-			Eventually(st.events).Should(Receive(Equal(changed("clock"))))
+			Eventually(st.events, eventWait).Should(Receive(Equal(changed("clock"))))
 
 			p, _ := s.Persona(testkit.Jordan)
 			p.Name = "Jordan Renamed"
 			_, err = s.SetPersona(p)
 			Expect(err).NotTo(HaveOccurred())
-			Eventually(st.events).Should(Receive(Equal(changed("personas"))))
+			Eventually(st.events, eventWait).Should(Receive(Equal(changed("personas"))))
 
 			resp, err := s.HTTPClient().PostForm(s.URL()+"/token", url.Values{"grant_type": {"client_credentials"},
 				"client_id": {"identity-client"}, "client_secret": {"identity-secret"}})
 			Expect(err).NotTo(HaveOccurred())
 			resp.Body.Close()
-			Eventually(st.events).Should(Receive(Equal(changed("journal"))))
+			Eventually(st.events, eventWait).Should(Receive(Equal(changed("journal"))))
 
 			s.Reset() // not atomic: the clock goes back first, so this may take two events
 			seen := map[string]bool{}
@@ -148,7 +152,7 @@ var _ = Describe("the dashboard", func() {
 				default:
 				}
 				return seen
-			}).Should(Equal(map[string]bool{"clock": true, "journal": true, "personas": true, "faults": true}))
+			}, eventWait).Should(Equal(map[string]bool{"clock": true, "journal": true, "personas": true, "faults": true}))
 			Consistently(st.events, 100*time.Millisecond).ShouldNot(Receive(), "nothing changed since")
 		})
 
@@ -161,7 +165,7 @@ var _ = Describe("the dashboard", func() {
 			Expect(openEvents(s, "/_mock/ui/events?token=wrong", nil).resp.StatusCode).To(Equal(http.StatusUnauthorized))
 			st := openEvents(s, "/_mock/ui/events?token="+tok, nil)
 			Expect(st.resp.StatusCode).To(Equal(http.StatusOK))
-			Eventually(st.events).Should(Receive(Equal(allChanged)))
+			Eventually(st.events, eventWait).Should(Receive(Equal(allChanged)))
 		})
 
 		It("refuses more than MaxUIStreams streams at once with 503, and takes one again when one ends", func() {
@@ -170,7 +174,7 @@ var _ = Describe("the dashboard", func() {
 			for range mockprove.MaxUIStreams {
 				st := openEvents(s, "/_mock/ui/events", bearer)
 				Expect(st.resp.StatusCode).To(Equal(http.StatusOK))
-				Eventually(st.events).Should(Receive(Equal(allChanged)))
+				Eventually(st.events, eventWait).Should(Receive(Equal(allChanged)))
 				open = append(open, st)
 			}
 			st := openEvents(s, "/_mock/ui/events", bearer)
@@ -185,24 +189,24 @@ var _ = Describe("the dashboard", func() {
 					st.resp.Body.Close()
 				}
 				return st.resp.StatusCode
-			}).Should(Equal(http.StatusOK))
+			}, eventWait).Should(Equal(http.StatusOK))
 		})
 
 		It("sends heartbeats", func() {
 			DeferCleanup(mockprove.SetUITiming(time.Hour, 10*time.Millisecond))
 			st := openEvents(s, "/_mock/ui/events", bearer)
-			Eventually(st.events).Should(Receive(Equal(allChanged)))
-			Eventually(st.events).Should(Receive(Equal(sse{":", "heartbeat"})))
+			Eventually(st.events, eventWait).Should(Receive(Equal(allChanged)))
+			Eventually(st.events, eventWait).Should(Receive(Equal(sse{":", "heartbeat"})))
 		})
 
 		It("says bye and ends when the server closes, so that Close does not wait for it", func() {
 			st := openEvents(s, "/_mock/ui/events", bearer)
-			Eventually(st.events).Should(Receive(Equal(allChanged)))
+			Eventually(st.events, eventWait).Should(Receive(Equal(allChanged)))
 			Expect(s.Close()).To(Succeed())
 			// Only the graceful end writes "bye": Close's forced path would cut the
 			// connection after its 5 s timeout without it.
-			Eventually(st.events).Should(Receive(Equal(sse{"bye", "{}"})))
-			Eventually(st.events).Should(BeClosed())
+			Eventually(st.events, eventWait).Should(Receive(Equal(sse{"bye", "{}"})))
+			Eventually(st.events, eventWait).Should(BeClosed())
 		})
 	})
 

@@ -327,7 +327,7 @@ function smsItem(m) {
     h('p', { class: 'sms-body', text: m.body }));
   if (m.code) {
     li.append(h('div', { class: 'sms-action' },
-      h('output', { class: 'otp-code', 'aria-label': 'One-time code' }, m.code),
+      h('span', { class: 'otp-code' }, m.code),
       h('button', { type: 'button', class: 'copy', 'aria-label': 'Copy code ' + m.code, onclick: (ev) => copy(m.code, ev.currentTarget) }, 'Copy code')));
   }
   if (m.link) {
