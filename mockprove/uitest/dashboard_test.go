@@ -35,6 +35,13 @@ var _ = Describe("the dashboard", func() {
 			e.waitFor(texts(".sms .otp-code"), Equal([]any{"654321", "1234"})) // newest first
 			e.waitFor(`getSelection().toString()`, Equal("1234"))
 			e.notReloaded()
+
+			By("showing an Instant Link as a button")
+			e.eval(`getSelection().removeAllRanges()`, nil)
+			f := e.start(testkit.Felix, map[string]any{"flowType": "desktop", "finalTargetUrl": landingURL})
+			e.device(f, "/v1/client/mobile/instantlink/start", `{"sourceIp":null,"isMobile":false}`)
+			e.waitFor(texts(".sms-meta strong"), Equal([]any{testkit.Felix, testkit.Abigail, testkit.Jordan}))
+			e.waitFor(`document.querySelector('.sms .open-link').href`, Equal(linkOf(e.s, f.id)))
 			e.shot("dashboard-phone.png")
 
 			By("filtering by number")

@@ -286,12 +286,18 @@ func chromedpSetRaw(text string) chromedp.Action {
 		ta.dispatchEvent(new Event('input', {bubbles: true})); return true })()`, nil)
 }
 
-// linkToken is the token of the flow's latest Instant Link.
-func linkToken(s *mockprove.Server, correlationID string) string {
+// linkOf is the flow's latest Instant Link.
+func linkOf(s *mockprove.Server, correlationID string) string {
 	GinkgoHelper()
 	msgs := s.Outbox(mockprove.SMSFilter{CorrelationID: correlationID, Kind: mockprove.SMSKindInstantLink})
 	Expect(msgs).NotTo(BeEmpty())
-	u, err := url.Parse(msgs[len(msgs)-1].Link)
+	return msgs[len(msgs)-1].Link
+}
+
+// linkToken is the token of the flow's latest Instant Link.
+func linkToken(s *mockprove.Server, correlationID string) string {
+	GinkgoHelper()
+	u, err := url.Parse(linkOf(s, correlationID))
 	Expect(err).NotTo(HaveOccurred())
 	return strings.TrimPrefix(u.Path, "/v1/link/")
 }
