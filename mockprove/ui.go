@@ -287,6 +287,8 @@ func (s *Server) uiEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer leave()
+	s.log.Debug("dashboard stream opened", "remote", r.RemoteAddr)
+	defer s.log.Debug("dashboard stream closed", "remote", r.RemoteAddr)
 
 	rc := http.NewResponseController(w)
 	h := uiHeaders("text/event-stream; charset=utf-8")

@@ -169,6 +169,20 @@ var _ = Describe("the dashboard", func() {
 			e.notReloaded()
 		})
 
+		It("saves a persona written as YAML in the raw editor", func() {
+			e.open("personas/new")
+			e.waitFor(`document.querySelector('#p-raw').value.includes('"phone": "2009990099"')`, BeTrue())
+			e.run(chromedpSetRaw("phone: \"2009990097\"\nname: Yara Yaml\nproducts: [identity]\nshortTerm: true\n" +
+				"individual: {firstName: Yara, lastName: Yaml, dob: \"1990-01-01\", ssn: \"900000002\"}\n"))
+			e.waitFor(`document.querySelector('#persona-fields').disabled`, BeTrue())
+			e.click("#persona-save")
+			e.waitFor(`location.hash`, Equal("#/personas"))
+			p, ok := e.s.Persona("2009990097")
+			Expect(ok).To(BeTrue())
+			Expect(p.Name).To(Equal("Yara Yaml"))
+			Expect(p.ShortTerm).To(BeTrue())
+		})
+
 		It("edits a persona and shows an error the schema finds in the raw editor", func() {
 			e.open("personas/edit/" + testkit.Jordan)
 			e.waitFor(`document.querySelector('#p-name').value`, Equal("Jordan Ellis"))
