@@ -108,6 +108,26 @@ var _ = Describe("the dashboard", func() {
 		})
 	})
 
+	Describe("accessibility", func() {
+		It("labels every control and works from the keyboard", func() {
+			e.sendOTP(testkit.Jordan)
+			e.open("controls")
+			e.waitFor(`[...document.querySelectorAll('input, select, textarea')]
+				.filter(el => el.labels.length === 0 && !el.getAttribute('aria-label')).map(el => el.id || el.name)`, BeEmpty())
+			e.waitFor(`[...document.querySelectorAll('[onclick], [tabindex]:not([tabindex="-1"])')].length`, BeNumerically("==", 0))
+
+			e.run(chromedp.Focus(`button[data-advance="30s"]`, chromedp.ByQuery), chromedp.KeyEvent("\r"))
+			e.waitFor(`document.querySelector('#ctl-now').textContent`, Equal("2026-03-02 09:30:30 UTC"))
+			e.run(chromedp.Focus(`nav a[href="#/phone"]`, chromedp.ByQuery), chromedp.KeyEvent("\r"))
+			e.waitFor(`location.hash`, Equal("#/phone"))
+			e.waitFor(`document.activeElement.id`, Equal("phone-title")) // the focus moves to the view's heading
+			e.run(chromedp.Focus(`.sms button.copy`, chromedp.ByQuery), chromedp.KeyEvent(" "))
+			e.waitFor(`document.querySelector('.sms button.copy').textContent`, Equal("Copied ✓"))
+			e.waitFor(`document.querySelector('#toast').textContent`, Equal("Code 1234 copied"))
+			e.notReloaded()
+		})
+	})
+
 	Describe("flows", func() {
 		It("lists the flows with their persona, client, product, type and state", func() {
 			e.open("flows")
