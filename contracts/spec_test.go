@@ -226,8 +226,11 @@ func TestControlSpecDescribesThePhonePage(t *testing.T) {
 		}
 		return resp
 	}
-	if ct := do(http.MethodGet, "/_mock/phone?token=tok&phone=2009990030", "", 200).Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
-		t.Errorf("GET /_mock/phone: Content-Type %q, want text/html", ct)
+	if loc := do(http.MethodGet, "/_mock/phone?token=tok&phone=2009990030", "", 302).Header.Get("Location"); loc != "/_mock/ui/?token=tok#/phone/2009990030" {
+		t.Errorf("GET /_mock/phone: Location %q, want the dashboard's phone view", loc)
+	}
+	if ct := do(http.MethodGet, "/_mock/ui/?token=tok", "", 200).Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
+		t.Errorf("GET /_mock/ui/: Content-Type %q, want text/html", ct)
 	}
 	do(http.MethodGet, "/_mock/phone", "", 401)
 	if loc := do(http.MethodPost, "/_mock/phone/advance?token=tok", "duration=2m1s", 303).Header.Get("Location"); loc != "/_mock/phone?token=tok" {
@@ -250,7 +253,7 @@ func TestControlSpecDescribesThePhonePage(t *testing.T) {
 	if _, err := client.Do(req); err == nil || !strings.Contains(err.Error(), "does not conform") {
 		t.Errorf("an unknown session state must not conform to the spec; got %v", err)
 	}
-	if n := tr.Checked(); n != 5 {
-		t.Errorf("Checked() = %d, want 5: every answer above is described by the control spec", n)
+	if n := tr.Checked(); n != 6 {
+		t.Errorf("Checked() = %d, want 6: every answer above is described by the control spec", n)
 	}
 }

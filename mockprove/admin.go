@@ -52,6 +52,7 @@ func (s *Server) registerControl(r *mux.Router) {
 		r.Handle(rt.path, s.serve(endpoint{step: rt.path, auth: authControl, internal: true, h: rt.h})).Methods(rt.method)
 	}
 	s.registerWebhookControls(r)
+	s.registerUI(r) // the dashboard, /_mock/ui/ (ui.go)
 }
 
 // authorizeControl applies Options.ControlToken.

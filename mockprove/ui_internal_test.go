@@ -1,0 +1,63 @@
+package mockprove
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+// BenchmarkUISnapshot is what open dashboards cost mockprove between two
+// changes: one fingerprint per poll (every 250 ms; the personas once a
+// second), here with 200 flows, their 200 SMS and the default personas.
+func BenchmarkUISnapshot(b *testing.B) {
+	s, err := New(Options{Seed: 1, Clock: NewFrozenClock(time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC))})
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := s.HTTPClient()
+	resp, err := c.PostForm("http://mockprove.test/token", url.Values{"grant_type": {"client_credentials"},
+		"client_id": {"identity-client"}, "client_secret": {"identity-secret"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&tok)
+	resp.Body.Close()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < 200; i++ {
+		req, _ := http.NewRequest(http.MethodPost, "http://mockprove.test/v3/start",
+			strings.NewReader(`{"flowType":"mobile","phoneNumber":"2009990039"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+		resp, err := c.Do(req)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			b.Fatalf("start: %v %v", err, resp)
+		}
+		resp.Body.Close()
+	}
+	s.mu.Lock()
+	for id, f := range s.flows {
+		s.sendSMSLocked(SMS{Kind: SMSKindOTP, Phone: f.Phone, Code: "1234", CorrelationID: id})
+	}
+	s.mu.Unlock()
+	b.Run("with personas", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = s.uiSnapshot(nil)
+		}
+	})
+	b.Run("without", func(b *testing.B) {
+		keep := s.uiSnapshot(nil)
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = s.uiSnapshot(&keep)
+		}
+	})
+}
