@@ -130,4 +130,3 @@ func expect(path string, status int, body []byte, err error, want int) error {
 	}
 	return nil
 }
-

@@ -92,7 +92,7 @@ func startOp(token string) op {
 // web SDK) would.
 type flowDriver struct {
 	tok      atomic.Pointer[string] // the access token; the soak renews it
-	complete map[string][]byte // phone → the "individual" JSON that passes /v3/complete
+	complete map[string][]byte      // phone → the "individual" JSON that passes /v3/complete
 }
 
 // newFlowDriver prepares the /v3/complete bodies from the default personas.

@@ -77,7 +77,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.note, "note", "", "a sentence about the conditions, written with the run")
 	portRange := fs.String("ports", "", "listen ports to use, as LO-HI (default: free ports from the kernel)")
 	fs.BoolVar(&c.soakMode, "soak", false, "soak mode: steady real-time load, RSS checked against a bound")
-	fs.IntVar(&c.soak.rate, "soak-rate", 300, "soak: flows started per second")
+	fs.IntVar(&c.soak.rate, "soak-rate", 500, "soak: flows started per second")
 	fs.IntVar(&c.soak.unfinishedEvery, "soak-unfinished-every", 10, "soak: one flow in N is started and never finished")
 	fs.Float64Var(&c.soak.slackMB, "soak-slack-mb", 32, "soak: RSS growth allowed whatever the flows (heap headroom, buffers)")
 	fs.IntVar(&c.soak.heldBytes, "soak-held-bytes", 2048, "soak: RSS allowed per unfinished flow (the issue's target per held flow)")

@@ -226,4 +226,3 @@ func buildMockprove(ctx context.Context, dir string) (string, error) {
 	}
 	return out, nil
 }
-

@@ -409,7 +409,7 @@ var _ = Describe("concurrency", func() {
 		interruptible := nResets*nClients + int(faultsMade.Load())
 		Expect(outcomes["persona"]).To(BeNumerically(">=", nClients*perClient-toggled-interruptible),
 			"outcomes: %v", outcomes)
-		Expect(outcomes["reset"] + outcomes["fault"]).To(BeNumerically("<=", interruptible), "outcomes: %v", outcomes)
+		Expect(outcomes["reset"]+outcomes["fault"]).To(BeNumerically("<=", interruptible), "outcomes: %v", outcomes)
 		GinkgoWriter.Printf("concurrency outcomes: %v, %d faults armed\n", outcomes, faultsMade.Load())
 	})
 })
