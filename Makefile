@@ -51,7 +51,6 @@ fmt-check:
 test: lint npm
 	$(GO) test -race -count=1 $(PKGS)
 	$(GO) test -run '^$$' -bench . -benchtime=1x ./mockprove/ >/dev/null
-	$(GO) run ./bench -soak -duration 30s
 
 # The benchmark: mockprove as a separate process against bare net/http and
 # kin-openapi references, with one built-in load generator; adds the run to
