@@ -407,6 +407,7 @@ func FuzzPersonas(f *testing.F) {
 	}
 	e := newFuzzEnv(f, mockprove.Options{})
 	f.Fuzz(func(t *testing.T, data []byte) {
+		defer e.s.Reset()
 		ps, err := mockprove.ParsePersonas(data, "fuzz.yaml")
 		status, raw := e.send(t, http.MethodPut, "/_mock/personas", "application/yaml", "", data)
 		if (err == nil) != (status == http.StatusOK) {
@@ -417,7 +418,6 @@ func FuzzPersonas(f *testing.F) {
 				t.Fatalf("personas the loader accepted are refused by ReplacePersonas: %v\n%q", err, data)
 			}
 		}
-		e.s.Reset()
 	})
 }
 
@@ -452,6 +452,7 @@ func FuzzControl(f *testing.F) {
 	}
 	e := newFuzzEnv(f, mockprove.Options{})
 	f.Fuzz(func(t *testing.T, route uint8, body string) {
+		defer e.s.Reset() // even when the input fails: the next one starts afresh
 		cid, _ := e.start(t, e.identity, `{"flowType":"desktop","phoneNumber":"2009990039","finalTargetUrl":"https://app.example/done"}`)
 		r := controlRoutes[int(route)%len(controlRoutes)]
 		before := e.s.Clock().Now()
@@ -461,7 +462,6 @@ func FuzzControl(f *testing.F) {
 		}
 		// The server still works, whatever the control call did.
 		e.send(t, http.MethodGet, "/_mock/health", "", "", nil)
-		e.s.Reset()
 	})
 }
 
@@ -482,6 +482,7 @@ func FuzzControlQuery(f *testing.F) {
 	}
 	e := newFuzzEnv(f, mockprove.Options{})
 	f.Fuzz(func(t *testing.T, route uint8, q string) {
+		defer e.s.Reset() // listings stay short
 		cid, _ := e.start(t, e.identity, `{"flowType":"mobile","phoneNumber":"2009990039"}`)
 		path := strings.ReplaceAll(controlQueries[int(route)%len(controlQueries)], "$Q", strings.ReplaceAll(q, "$CID", cid))
 		if _, err := url.ParseRequestURI(path); err != nil || strings.ContainsAny(path, " #\x7f") || strings.IndexFunc(path, func(r rune) bool { return r < 0x20 || r > 0x7e }) >= 0 {
@@ -492,6 +493,5 @@ func FuzzControlQuery(f *testing.F) {
 			method = http.MethodDelete
 		}
 		e.send(t, method, path, "", "", nil)
-		e.s.Reset() // listings stay short
 	})
 }
