@@ -21,12 +21,20 @@ import (
 // Fuzz targets for every body, form and header mockprove parses. They drive
 // the server through its public in-memory client (Server.HTTPClient), with
 // every response validated against the OpenAPI documents
-// (contracts.SpecTransport), and check one property:
+// (contracts.SpecTransport), and check on every answer (checkAnswer):
 //
 //   - no panic, and no 5xx unless a persona's errors or an injected fault
 //     asked for it (X-Mockprove-Rule: persona.errors, X-Mockprove-Fault);
 //   - every 4xx and 5xx is Prove's error shape, {"code": int, "message":
-//     string}, as application/json.
+//     string}, as application/json;
+//   - no 2xx or 3xx for a body that is not UTF-8 (issue 8, defect 13), and no
+//     2xx for an application/json body that is not one JSON value;
+//
+// and, target by target, what that input must never do (a token without a
+// secret, a request passing without the valid bearer token, the loader and
+// the control API disagreeing on a persona file, the clock going backwards).
+// Failing inputs found by `make fuzz` are findings: fix mockprove, then add
+// them as seeds; BENCHMARKS.md lists what was run and found.
 //
 // `go test` runs the seeds below; `make fuzz` runs each target for
 // FUZZTIME (go test -run '^$' -fuzz '^FuzzStart$' -fuzztime 10s ./mockprove/).
