@@ -1,4 +1,4 @@
-# mockprove: make run · make test · make build · make lint · make bench · make contracts
+# mockprove: make run · make test · make build · make lint · make contracts · make bench · make soak · make fuzz
 GO       ?= go
 NPM      ?= npm
 BIN      := bin
@@ -9,7 +9,7 @@ PKGS     := ./...
 # OpenAPI linter (Redocly CLI) in specs/lint.
 NPM_DIRS := flowapp/web mockprove/browsertest specs/lint
 
-.PHONY: all build run test lint vet fmt-check bench deps npm clean contracts
+.PHONY: all build run test lint vet fmt-check bench bench-go soak fuzz deps npm clean contracts
 
 all: lint test build
 
@@ -65,8 +65,29 @@ contracts: deps
 	$(GO) build -o $(BIN)/mockprove ./mockprove/cmd/mockprove
 	@GO="$(GO)" scripts/contracts.sh "$(BIN)" $(CONTRACTS_FLAGS)
 
+# The benchmark: mockprove as a separate process against bare net/http and
+# kin-openapi references, with one built-in load generator; adds the run to
+# BENCHMARKS.md and ends with the bench: line. BENCH_FLAGS for more, e.g.
+# BENCH_FLAGS='-label after -held 1000000'.
 bench: deps
+	$(GO) run ./bench $(BENCH_FLAGS)
+
+# The in-process testing.B benchmarks of the hot paths.
+bench-go: deps
 	$(GO) test -run '^$$' -bench . -benchmem ./mockprove/
+
+# Steady real-time load with some flows left unfinished, 10 minutes by
+# default (SOAK_FLAGS='-duration 1h'); fails when RSS grows past its bound.
+soak: deps
+	$(GO) run ./bench -soak $(SOAK_FLAGS)
+
+# Every fuzz target for FUZZTIME each (make test runs their seeds).
+FUZZTIME ?= 10s
+fuzz: deps
+	@for t in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' mockprove/*_test.go | sed 's/^func //'); do \
+	  echo "fuzz $$t for $(FUZZTIME)"; \
+	  $(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) ./mockprove/ || exit 1; \
+	done
 
 clean:
 	rm -rf $(BIN)
