@@ -102,26 +102,22 @@ type Server struct {
 	access  signer
 	auth    signer
 
-	mu        sync.Mutex
-	rng       *rand.Rand
-	seed      uint64
-	clients   map[string]Client
-	personas  map[string]*Persona
-	flows     map[string]*flow // by correlationId
-	authIDs   map[string]*flow // by auth id
-	limits    map[string]*rateWindow
-	verified  map[string]accessClaims // access tokens whose signature was checked
-	startedAt int                     // flows started since the last sweep
-	public    string
-	initial   []Persona // the start-up personas, for Reset
-	faults    []*Fault
-	faultSeq  int
+	// Run-time state, apart from HTTP: flows, links, SMS, personas, IDs
+	// (store.go). Each part below has its own lock; none is taken for work
+	// that grows with the number of flows.
+	st        *store
+	clients   map[string]*Client // immutable after New
+	verified  verifiedCache      // access tokens whose signature was checked
+	faults    faultTable
 	journal   journal
-	outbox    []SMS
-	smsSeq    int
-	links     map[string]*flow // Instant Link token → flow
 	hub       *hub
+	initial   []Persona // the start-up personas, for Reset
 	startTime time.Time // the clock at start-up, for Reset
+
+	// mu guards the listener, the public origin and the rate-limit windows.
+	mu     sync.Mutex
+	limits map[string]*rateWindow
+	public string
 
 	httpSrv  *http.Server
 	listener net.Listener
@@ -137,11 +133,12 @@ func New(opts Options) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	s.seed = opts.Seed
-	if s.seed == 0 {
-		s.seed = rand.Uint64()
+	seed := opts.Seed
+	if seed == 0 {
+		seed = rand.Uint64()
 	}
-	keys := s.seedLocked()
+	ids, keys := newIDGen(seed)
+	s.st = newStore(s.clock, ids)
 	s.access = signer{key: keys[:32]}
 	s.auth = signer{key: keys[32:]}
 
@@ -149,7 +146,7 @@ func New(opts Options) (*Server, error) {
 	if len(clients) == 0 {
 		clients = DefaultClients
 	}
-	s.clients = map[string]Client{}
+	s.clients = map[string]*Client{}
 	for _, c := range clients {
 		if c.ID == "" || c.Secret == "" {
 			return nil, fmt.Errorf("mockprove: client %q: id and secret are required", c.ID)
@@ -160,7 +157,7 @@ func New(opts Options) (*Server, error) {
 		if _, dup := s.clients[c.ID]; dup {
 			return nil, fmt.Errorf("mockprove: client %q is configured twice", c.ID)
 		}
-		s.clients[c.ID] = c
+		s.clients[c.ID] = &c
 	}
 
 	personas := opts.Personas
@@ -174,7 +171,6 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.initial = personas
-	s.personas = indexPersonas(personas)
 	if s.opts.OTPTTL <= 0 {
 		s.opts.OTPTTL = DefaultOTPTTL
 	}
@@ -244,21 +240,14 @@ func (s *Server) routes() http.Handler {
 // resetStateLocked empties every run-time state. The caller holds s.mu (or
 // is New).
 func (s *Server) resetStateLocked() {
-	for _, f := range s.flows {
-		if f.Possession.Link != nil {
-			f.Possession.Link.stopTimers()
-		}
+	for _, l := range s.st.reset() {
+		l.stopTimers()
 	}
-	s.personas = indexPersonas(s.initial)
-	s.flows = map[string]*flow{}
-	s.authIDs = map[string]*flow{}
-	s.links = map[string]*flow{}
+	s.st.personas.replace(s.initial)
 	s.limits = map[string]*rateWindow{}
-	s.verified = map[string]accessClaims{}
-	s.faults = nil
-	s.journal = journal{size: s.opts.JournalSize}
-	s.outbox = nil
-	s.smsSeq, s.faultSeq = 0, 0
+	s.verified.reset()
+	s.faults.reset()
+	s.journal.reset(s.opts.JournalSize)
 }
 
 // Start listens on Options.Addr (default 127.0.0.1:0) and serves.
@@ -336,13 +325,11 @@ func (s *Server) FastForward(d time.Duration) { s.clock.Advance(d) }
 
 // Close stops the listener and waits (briefly) for requests in flight.
 func (s *Server) Close() error {
+	for _, l := range s.st.reset() { // the store's timers stop with the server
+		l.stopTimers()
+	}
 	s.mu.Lock()
 	srv := s.httpSrv
-	for _, f := range s.flows {
-		if f.Possession.Link != nil {
-			f.Possession.Link.stopTimers()
-		}
-	}
 	s.mu.Unlock()
 	s.hub.closeAll()
 	if srv == nil {
@@ -384,31 +371,6 @@ func bareOrigin(u string) (string, error) {
 		return "", fmt.Errorf("mockprove: public URL %q must be a bare origin such as http://127.0.0.1:8080", u)
 	}
 	return p.Scheme + "://" + p.Host, nil
-}
-
-// seedLocked (re)starts the random generator from the seed, so that a Reset
-// server hands out the same IDs and codes as a fresh one. It returns the
-// material of the signing keys, which New uses and Reset does not change.
-func (s *Server) seedLocked() (keys []byte) {
-	s.rng = rand.New(rand.NewPCG(s.seed, s.seed^0x9e3779b97f4a7c15))
-	return s.randomBytes(64)
-}
-
-func (s *Server) randomBytes(n int) []byte {
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = byte(s.rng.Uint32())
-	}
-	return b
-}
-
-// newUUID returns a version 4 UUID from the server's seeded generator.
-// The caller holds s.mu.
-func (s *Server) newUUIDLocked() string {
-	b := s.randomBytes(16)
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
 // handlerTransport is an http.RoundTripper that calls a handler in memory.
