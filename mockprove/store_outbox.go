@@ -10,14 +10,19 @@ import (
 // the whole ring, which is bounded.
 type outbox struct {
 	mu   sync.Mutex
-	seq  int
-	ring []SMS // grows to maxOutbox, then wraps at head
-	head int   // index of the oldest message once full
+	seq  uint64   // ids go on across resets, so that a cursor stays valid
+	ring []smsRec // grows to maxOutbox, then wraps at head
+	head int      // index of the oldest message once full
+}
+
+type smsRec struct {
+	seq uint64
+	m   SMS
 }
 
 func (o *outbox) reset() {
 	o.mu.Lock()
-	o.seq, o.ring, o.head = 0, nil, 0
+	o.ring, o.head = nil, 0
 	o.mu.Unlock()
 }
 
@@ -26,42 +31,40 @@ func (o *outbox) send(m SMS) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.seq++
-	m.ID = "sms" + strconv.Itoa(o.seq)
+	m.ID = "sms" + strconv.FormatUint(o.seq, 10)
+	r := smsRec{o.seq, m}
 	if len(o.ring) < maxOutbox {
-		o.ring = append(o.ring, m)
+		o.ring = append(o.ring, r)
 		return
 	}
-	o.ring[o.head] = m
+	o.ring[o.head] = r
 	o.head = (o.head + 1) % len(o.ring)
 }
 
-// smsSeq is the number in an SMS id ("sms12" → 12).
-func smsSeq(m SMS) int {
-	n, _ := strconv.Atoi(m.ID[3:])
-	return n
-}
-
 // list returns, oldest first, up to limit messages that match f and come
-// after the message numbered after (0: from the oldest), and whether more
-// match. limit <= 0 means all.
-func (o *outbox) list(f SMSFilter, after, limit int) (out []SMS, more bool) {
+// after the message numbered after (0: from the oldest), and the number to
+// go on after when more match (0: none). limit <= 0 means all.
+func (o *outbox) list(f SMSFilter, after uint64, limit int) (out []SMS, next uint64) {
 	phone := normalizePhone(f.Phone)
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	out = []SMS{}
 	n := len(o.ring)
+	var last uint64
 	for i := range n {
-		m := &o.ring[(o.head+i)%n]
-		if (phone != "" && m.Phone != phone) || (f.CorrelationID != "" && m.CorrelationID != f.CorrelationID) ||
-			(f.Kind != "" && m.Kind != f.Kind) || (after > 0 && smsSeq(*m) <= after) {
+		r := &o.ring[(o.head+i)%n]
+		m := &r.m
+		if r.seq <= after || (phone != "" && m.Phone != phone) || (f.CorrelationID != "" && m.CorrelationID != f.CorrelationID) ||
+			(f.Kind != "" && m.Kind != f.Kind) {
 			continue
 		}
 		if limit > 0 && len(out) == limit {
-			return out, true
+			return out, last
 		}
 		out = append(out, *m)
+		last = r.seq
 	}
-	return out, false
+	return out, 0
 }
 
 // last returns the newest message that matches f.
@@ -71,7 +74,7 @@ func (o *outbox) last(f SMSFilter) (SMS, bool) {
 	defer o.mu.Unlock()
 	n := len(o.ring)
 	for i := n - 1; i >= 0; i-- {
-		m := &o.ring[(o.head+i)%n]
+		m := &o.ring[(o.head+i)%n].m
 		if (phone == "" || m.Phone == phone) && (f.CorrelationID == "" || m.CorrelationID == f.CorrelationID) &&
 			(f.Kind == "" || m.Kind == f.Kind) {
 			return *m, true

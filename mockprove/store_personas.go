@@ -77,3 +77,26 @@ func (t *personaTable) list() []Persona {
 	sort.Slice(out, func(i, j int) bool { return out[i].Phone < out[j].Phone })
 	return out
 }
+
+// page returns deep copies of up to limit personas whose phone sorts after
+// after, sorted by phone, and the phone to go on after ("" when no more).
+func (t *personaTable) page(after string, limit int) ([]Persona, string) {
+	m := *t.cur.Load()
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		if k > after {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	next := ""
+	if len(keys) > limit {
+		keys = keys[:limit]
+		next = keys[limit-1]
+	}
+	out := make([]Persona, len(keys))
+	for i, k := range keys {
+		out[i] = m[k].clone()
+	}
+	return out, next
+}
