@@ -112,6 +112,9 @@ func (s *Server) serve(e endpoint) http.Handler {
 				}
 			}()
 			if e.validate != nil {
+				if err = s.specsLoaded(); err != nil {
+					return
+				}
 				route, params = e.validate.findRoute(r)
 			}
 			result, err = s.pipeline(c, e, route, params)

@@ -111,8 +111,12 @@ type Server struct {
 	faults    faultTable
 	journal   journal
 	hub       *hub
-	initial   []Persona // the start-up personas, for Reset
+	initial   []Persona // the start-up personas, for Reset (set before initialReady is closed)
 	startTime time.Time // the clock at start-up, for Reset
+
+	initialReady chan struct{} // closed once initial is loaded
+	specsReady   chan struct{} // closed once prove and device are built
+	specsErr     error
 
 	// mu guards the listener, the public origin and the rate-limit windows.
 	mu     sync.Mutex
@@ -139,8 +143,8 @@ func New(opts Options) (*Server, error) {
 	}
 	ids, keys := newIDGen(seed)
 	s.st = newStore(s.clock, ids)
-	s.access = signer{key: keys[:32]}
-	s.auth = signer{key: keys[32:]}
+	s.access = newSigner(keys[:32])
+	s.auth = newSigner(keys[32:])
 
 	clients := opts.Clients
 	if len(clients) == 0 {
@@ -160,17 +164,6 @@ func New(opts Options) (*Server, error) {
 		s.clients[c.ID] = &c
 	}
 
-	personas := opts.Personas
-	if personas == nil {
-		var err error
-		if personas, err = DefaultPersonas(); err != nil {
-			return nil, err
-		}
-	}
-	if err := checkPersonas(personas); err != nil {
-		return nil, err
-	}
-	s.initial = personas
 	if s.opts.OTPTTL <= 0 {
 		s.opts.OTPTTL = DefaultOTPTTL
 	}
@@ -180,10 +173,6 @@ func New(opts Options) (*Server, error) {
 	if s.opts.JournalSize <= 0 {
 		s.opts.JournalSize = DefaultJournalSize
 	}
-	s.hub = newHub()
-	s.startTime = s.clock.Now()
-	s.resetStateLocked()
-
 	if opts.PublicURL != "" {
 		origin, err := bareOrigin(opts.PublicURL)
 		if err != nil {
@@ -191,21 +180,38 @@ func New(opts Options) (*Server, error) {
 		}
 		s.public = origin
 	}
+	s.hub = newHub()
+	s.startTime = s.clock.Now()
+	s.limits = map[string]*rateWindow{}
+	s.journal.reset(s.opts.JournalSize)
 
-	doc, err := specs.Load(specs.ProveV3)
-	if err != nil {
-		return nil, err
+	// Personas given in Options are checked here (New reports a bad one);
+	// the embedded defaults, checked by the tests of specs/, and the
+	// OpenAPI documents are loaded in the background, so that the server
+	// answers (health, control API) a few milliseconds after exec. A request
+	// that needs them waits for them.
+	s.initialReady = make(chan struct{})
+	if opts.Personas != nil {
+		if err := checkPersonas(opts.Personas); err != nil {
+			return nil, err
+		}
+		s.initial = clonePersonas(opts.Personas)
+		s.st.personas.replaceOwned(s.initial)
+		close(s.initialReady)
+	} else {
+		go func() {
+			ps, err := DefaultPersonas()
+			if err != nil { // cannot happen with a tested build: the file is embedded
+				s.log.Error("the embedded personas do not load", "err", err)
+			}
+			s.initial = ps
+			s.st.personas.replaceOwned(ps)
+			close(s.initialReady)
+		}()
 	}
-	if s.prove, err = newSpecValidator(doc); err != nil {
-		return nil, err
-	}
-	ddoc, err := specs.Load(specs.Device)
-	if err != nil {
-		return nil, err
-	}
-	if s.device, err = newSpecValidator(ddoc); err != nil {
-		return nil, err
-	}
+	s.prove, s.device = &specValidator{}, &specValidator{}
+	s.specsReady = make(chan struct{})
+	go s.loadSpecs()
 	s.handler = s.routes()
 	return s, nil
 }
@@ -237,13 +243,46 @@ func (s *Server) routes() http.Handler {
 	return s.cors(r)
 }
 
-// resetStateLocked empties every run-time state. The caller holds s.mu (or
-// is New).
+// loadSpecs builds the request validators of the Prove and device APIs,
+// both at once, and closes specsReady.
+func (s *Server) loadSpecs() {
+	defer close(s.specsReady)
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i, job := range []struct {
+		name string
+		v    *specValidator
+	}{{specs.ProveV3, s.prove}, {specs.Device, s.device}} {
+		wg.Go(func() {
+			doc, err := specs.Load(job.name)
+			if err == nil {
+				var v *specValidator
+				if v, err = newSpecValidator(doc); err == nil {
+					*job.v = *v
+				}
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	if s.specsErr = errors.Join(errs...); s.specsErr != nil {
+		s.log.Error("the embedded OpenAPI documents do not load", "err", s.specsErr)
+	}
+}
+
+// specsLoaded waits until the validators are built.
+func (s *Server) specsLoaded() error {
+	<-s.specsReady
+	return s.specsErr
+}
+
+// resetStateLocked empties every run-time state. The caller holds s.mu.
 func (s *Server) resetStateLocked() {
 	for _, l := range s.st.reset() {
 		l.stopTimers()
 	}
-	s.st.personas.replace(s.initial)
+	<-s.initialReady
+	s.st.personas.replaceOwned(s.initial)
 	s.limits = map[string]*rateWindow{}
 	s.verified.reset()
 	s.faults.reset()

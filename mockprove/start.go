@@ -91,7 +91,7 @@ func (s *Server) start(c *call) (any, error) {
 	s.recordLocked(&f, c, nil) // f is not shared yet
 	claims := s.authClaims(&f, id, req.PhoneNumber != "", s.publicOrigin(c.r))
 	s.st.insert(f, now)
-	token, err := s.auth.mint(claims) // outside every lock
+	token, err := s.auth.mintJSON(claims.appendJSON(make([]byte, 0, 512))) // outside every lock
 	if err != nil {
 		return nil, err
 	}

@@ -168,6 +168,7 @@ type shard struct {
 
 func newStore(clock *Clock, ids *idGen) *store {
 	st := &store{clock: clock, ids: ids}
+	st.personas.ready = make(chan struct{})
 	for i := range st.shards {
 		st.shards[i].init()
 	}

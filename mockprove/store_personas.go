@@ -13,31 +13,59 @@ import (
 type personaTable struct {
 	mu  sync.Mutex // serialises writers
 	cur atomic.Pointer[map[string]*Persona]
+	// ready is closed once the first set is installed (New loads the
+	// embedded personas in the background); nil means ready.
+	ready chan struct{}
 }
 
-func (t *personaTable) get(phone string) *Persona {
+// load returns the current map, waiting for the first one.
+func (t *personaTable) load() map[string]*Persona {
 	m := t.cur.Load()
 	if m == nil {
-		return nil
+		<-t.ready
+		m = t.cur.Load()
 	}
-	return (*m)[phone]
+	return *m
 }
 
+func (t *personaTable) get(phone string) *Persona { return t.load()[phone] }
+
 // replace installs deep copies of ps.
-func (t *personaTable) replace(ps []Persona) {
-	m := indexPersonas(ps)
+func (t *personaTable) replace(ps []Persona) { t.replaceOwned(clonePersonas(ps)) }
+
+// replaceOwned installs ps, which nobody else holds or changes: the table
+// keeps pointers to its elements.
+func (t *personaTable) replaceOwned(ps []Persona) {
+	m := make(map[string]*Persona, len(ps))
+	for i := range ps {
+		m[normalizePhone(ps[i].Phone)] = &ps[i]
+	}
 	t.mu.Lock()
+	first := t.cur.Load() == nil
 	t.cur.Store(&m)
+	if first && t.ready != nil {
+		close(t.ready)
+	}
 	t.mu.Unlock()
+}
+
+// clonePersonas deep-copies a list of personas.
+func clonePersonas(ps []Persona) []Persona {
+	out := make([]Persona, len(ps))
+	for i, p := range ps {
+		out[i] = p.clone()
+	}
+	return out
 }
 
 // set adds or replaces one persona (a deep copy); it reports whether it is new.
 func (t *personaTable) set(p Persona) bool {
 	cp := p.clone()
 	key := normalizePhone(p.Phone)
+	old := t.load()
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	old := *t.cur.Load()
+	old = *t.cur.Load()
 	_, exists := old[key]
 	m := make(map[string]*Persona, len(old)+1)
 	for k, v := range old {
@@ -51,6 +79,7 @@ func (t *personaTable) set(p Persona) bool {
 // delete removes a persona; it reports whether it existed.
 func (t *personaTable) delete(phone string) bool {
 	key := normalizePhone(phone)
+	t.load()
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	old := *t.cur.Load()
@@ -69,7 +98,7 @@ func (t *personaTable) delete(phone string) bool {
 
 // list returns deep copies, sorted by phone.
 func (t *personaTable) list() []Persona {
-	m := *t.cur.Load()
+	m := t.load()
 	out := make([]Persona, 0, len(m))
 	for _, p := range m {
 		out = append(out, p.clone())
@@ -81,7 +110,7 @@ func (t *personaTable) list() []Persona {
 // page returns deep copies of up to limit personas whose phone sorts after
 // after, sorted by phone, and the phone to go on after ("" when no more).
 func (t *personaTable) page(after string, limit int) ([]Persona, string) {
-	m := *t.cur.Load()
+	m := t.load()
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		if k > after {
