@@ -67,8 +67,10 @@ func (s *Server) start(c *call) (any, error) {
 	if req.FlowType == FlowTypeDesktop {
 		flowType = FlowTypeDesktop
 	}
+	var ids [3]flowKey // correlationId, auth id, challenge: one lock, in this order
+	s.st.ids.keys(ids[:])
 	f := flow{
-		key:      s.st.ids.key(),
+		key:      ids[0],
 		created:  now,
 		persona:  p,
 		client:   s.clients[c.client.ID],
@@ -76,7 +78,7 @@ func (s *Server) start(c *call) (any, error) {
 		state:    stateStarted,
 		next:     nextValidate,
 		d: &flowDetail{
-			authKey:        s.st.ids.key(),
+			authKey:        ids[1],
 			finalTargetURL: req.FinalTargetURL,
 			smsMessage:     req.SMSMessage,
 			allowOTPRetry:  req.AllowOTPRetry,
@@ -89,7 +91,7 @@ func (s *Server) start(c *call) (any, error) {
 	c.correlationID = id
 	c.rule = "start"
 	s.recordLocked(&f, c, nil) // f is not shared yet
-	claims := s.authClaims(&f, id, req.PhoneNumber != "", s.publicOrigin(c.r))
+	claims := s.authClaims(&f, id, ids[2].String(), req.PhoneNumber != "", s.publicOrigin(c.r))
 	s.st.insert(f, now)
 	token, err := s.auth.mintJSON(claims.appendJSON(make([]byte, 0, 512))) // outside every lock
 	if err != nil {
@@ -106,7 +108,7 @@ const (
 
 // authClaims are the claims of the authToken Prove's web SDK decodes:
 // auth.endp points the SDK at mockprove's device API.
-func (s *Server) authClaims(f *flow, id string, mnp bool, origin string) authClaims {
+func (s *Server) authClaims(f *flow, id, challenge string, mnp bool, origin string) authClaims {
 	next := "mobile/otp"
 	switch f.d.poss.Method {
 	case MethodInstantLink:
@@ -125,7 +127,7 @@ func (s *Server) authClaims(f *flow, id string, mnp bool, origin string) authCla
 			ID:        authID,
 			Namespace: "mockprove",
 			Endpoint:  origin,
-			Challenge: s.st.ids.uuid(),
+			Challenge: challenge,
 			Next:      next,
 			Subs:      authSubs{Mob: authMob{Auths: authMobAuths{OTP: authMethod{MNP: mnp}, Inln: authMethod{MNP: mnp}}}},
 		},

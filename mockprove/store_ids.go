@@ -47,15 +47,24 @@ func (g *idGen) bytes(n int) []byte {
 
 // key returns a version 4 UUID in binary.
 func (g *idGen) key() flowKey {
-	var k flowKey
+	var k [1]flowKey
+	g.keys(k[:])
+	return k[0]
+}
+
+// keys fills ks with version 4 UUIDs under one lock (a start needs three).
+func (g *idGen) keys(ks []flowKey) {
 	g.mu.Lock()
-	for i := range k {
-		k[i] = byte(g.rng.Uint32())
+	for j := range ks {
+		for i := range ks[j] {
+			ks[j][i] = byte(g.rng.Uint32())
+		}
 	}
 	g.mu.Unlock()
-	k[6] = k[6]&0x0f | 0x40
-	k[8] = k[8]&0x3f | 0x80
-	return k
+	for j := range ks {
+		ks[j][6] = ks[j][6]&0x0f | 0x40
+		ks[j][8] = ks[j][8]&0x3f | 0x80
+	}
 }
 
 // uuid returns a version 4 UUID.
