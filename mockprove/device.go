@@ -57,15 +57,20 @@ func (s *Server) authenticateDevice(r *http.Request) (tokenFlow, error) {
 
 // flowForAuthToken verifies an authToken and finds its flow.
 func (s *Server) flowForAuthToken(token string) (tokenFlow, error) {
-	var claims authClaims
-	if err := s.auth.verify(token, &claims); err != nil {
-		return tokenFlow{}, errUnauthorized("not authorized: authToken is invalid")
+	claims, known := s.authTokens.get(token)
+	if !known {
+		var full authClaims
+		if err := s.auth.verify(token, &full); err != nil {
+			return tokenFlow{}, errUnauthorized("not authorized: authToken is invalid")
+		}
+		claims = authTokenClaims{RequestID: full.RequestID, AuthID: full.Auth.ID, ExpiresAt: full.ExpiresAt}
+		s.authTokens.put(token, claims)
 	}
 	tf := tokenFlow{id: claims.RequestID}
 	found := false
 	if k, ok := parseKey(claims.RequestID); ok {
 		s.st.updateKey(k, func(f *flow, _ *shard, _ uint64) {
-			if f == nil || (f.d != nil && f.d.authKey.String() != claims.Auth.ID) {
+			if f == nil || (f.d != nil && f.d.authKey.String() != claims.AuthID) {
 				return
 			}
 			found = true

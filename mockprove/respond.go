@@ -380,23 +380,24 @@ func (s *Server) logCall(c *call, status int, d time.Duration) {
 // maxVerifiedTokens bounds the cache of access tokens whose signature was checked.
 const maxVerifiedTokens = 4096
 
-// verifiedCache remembers the claims of access tokens whose signature was
-// checked, lock-free for readers; it is emptied when it holds
-// maxVerifiedTokens (a token is then verified again: cheap enough).
-type verifiedCache struct {
-	m sync.Map // token → accessClaims
+// tokenCache remembers the claims of tokens whose signature was checked
+// (access tokens, authTokens), lock-free for readers; it is emptied when it
+// holds maxVerifiedTokens (a token is then verified again: cheap enough).
+type tokenCache[T any] struct {
+	m sync.Map // token → T
 	n atomic.Int64
 }
 
-func (v *verifiedCache) get(token string) (accessClaims, bool) {
+func (v *tokenCache[T]) get(token string) (T, bool) {
 	c, ok := v.m.Load(token)
 	if !ok {
-		return accessClaims{}, false
+		var zero T
+		return zero, false
 	}
-	return c.(accessClaims), true
+	return c.(T), true
 }
 
-func (v *verifiedCache) put(token string, c accessClaims) {
+func (v *tokenCache[T]) put(token string, c T) {
 	if v.n.Add(1) > maxVerifiedTokens {
 		v.m.Clear()
 		v.n.Store(1)
@@ -404,9 +405,16 @@ func (v *verifiedCache) put(token string, c accessClaims) {
 	v.m.Store(token, c)
 }
 
-func (v *verifiedCache) reset() {
+func (v *tokenCache[T]) reset() {
 	v.m.Clear()
 	v.n.Store(0)
+}
+
+// authTokenClaims are the claims of an authToken the device API needs.
+type authTokenClaims struct {
+	RequestID string // correlationId
+	AuthID    string
+	ExpiresAt int64
 }
 
 // authenticate checks "Authorization: Bearer <access_token>". Signatures are

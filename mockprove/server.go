@@ -105,14 +105,15 @@ type Server struct {
 	// Run-time state, apart from HTTP: flows, links, SMS, personas, IDs
 	// (store.go). Each part below has its own lock; none is taken for work
 	// that grows with the number of flows.
-	st        *store
-	clients   map[string]*Client // immutable after New
-	verified  verifiedCache      // access tokens whose signature was checked
-	faults    faultTable
-	journal   journal
-	hub       *hub
-	initial   []Persona // the start-up personas, for Reset (set before initialReady is closed)
-	startTime time.Time // the clock at start-up, for Reset
+	st         *store
+	clients    map[string]*Client          // immutable after New
+	verified   tokenCache[accessClaims]    // access tokens whose signature was checked
+	authTokens tokenCache[authTokenClaims] // authTokens whose signature was checked
+	faults     faultTable
+	journal    journal
+	hub        *hub
+	initial    []Persona // the start-up personas, for Reset (set before initialReady is closed)
+	startTime  time.Time // the clock at start-up, for Reset
 
 	initialReady chan struct{} // closed once initial is loaded
 	specsReady   chan struct{} // closed once prove and device are built
@@ -285,6 +286,7 @@ func (s *Server) resetStateLocked() {
 	s.st.personas.replaceOwned(s.initial)
 	s.limits = map[string]*rateWindow{}
 	s.verified.reset()
+	s.authTokens.reset()
 	s.faults.reset()
 	s.journal.reset(s.opts.JournalSize)
 }
