@@ -221,7 +221,7 @@ func (sh *shard) find(k flowKey, now time.Time) *flow {
 	return f
 }
 
-// insert adds a flow built by the caller and returns its key. The seq
+// insert adds a flow built by the caller. Its seq
 // (creation order) is taken under the shard lock, so that each shard's queue
 // stays sorted by it.
 func (st *store) insert(f flow, now time.Time) {
@@ -314,12 +314,13 @@ func (st *store) updateKey(k flowKey, fn func(f *flow, sh *shard, pos uint64)) {
 	fn(f, sh, sh.idx[k])
 }
 
-// view runs fn on a copy-free view of the flow under its shard's lock.
+// view runs fn on the flow (nil when unknown) under its shard's lock; fn
+// must not keep the pointer.
 func (st *store) view(id string, fn func(f *flow)) {
 	st.update(id, func(f *flow, _ *shard, _ uint64) { fn(f) })
 }
 
-// flowOfLink finds the flow an Instant Link token belongs to and runs fn
+// updateLink finds the flow an Instant Link token belongs to and runs fn
 // on it under the shard's lock (nil when unknown).
 func (st *store) updateLink(token string, fn func(f *flow, sh *shard, pos uint64)) {
 	lk, ok := parseLinkKey(token)
