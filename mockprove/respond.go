@@ -159,7 +159,7 @@ func (s *Server) finishCall(c *call, status int, d time.Duration, respBody []byt
 		},
 		contentType: c.r.Header.Get("Content-Type"),
 		reqBody:     c.body,
-		respBody:    append([]byte(nil), respBody...),
+		respBody:    respBody, // render's answers are fresh slices, never changed
 	}
 	if c.fault != nil {
 		rec.entry.Fault = c.fault.ID
@@ -478,12 +478,30 @@ func (s *Server) rateLimit(clientID string) error {
 }
 
 // marshal writes JSON without HTML escaping (links keep their '&').
+// The encoder and its buffer are reused; the result is a fresh slice of
+// the exact size (the journal keeps it).
 func marshal(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	e := encoders.Get().(*pooledEncoder)
+	defer func() {
+		if e.buf.Cap() <= 64<<10 { // a big listing's buffer is not kept
+			encoders.Put(e)
+		}
+	}()
+	e.buf.Reset()
+	if err := e.enc.Encode(v); err != nil {
 		return nil, err
 	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+	return bytes.Clone(bytes.TrimSuffix(e.buf.Bytes(), []byte("\n"))), nil
 }
+
+type pooledEncoder struct {
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+var encoders = sync.Pool{New: func() any {
+	e := &pooledEncoder{}
+	e.enc = json.NewEncoder(&e.buf)
+	e.enc.SetEscapeHTML(false)
+	return e
+}}
