@@ -366,7 +366,7 @@ func (s *Server) FastForward(d time.Duration) { s.clock.Advance(d) }
 
 // Close stops the listener and waits (briefly) for requests in flight.
 func (s *Server) Close() error {
-	for _, l := range s.st.reset() { // the store's timers stop with the server
+	for _, l := range s.st.linkStates() { // the store's timers stop with the server
 		l.stopTimers()
 	}
 	s.mu.Lock()

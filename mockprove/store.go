@@ -200,6 +200,23 @@ func (st *store) reset() []*LinkState {
 	return links
 }
 
+// linkStates returns the Instant Link states of the known flows, whose
+// timers Close stops (outside the locks); nothing is forgotten.
+func (st *store) linkStates() []*LinkState {
+	var links []*LinkState
+	for i := range st.shards {
+		sh := &st.shards[i]
+		sh.mu.Lock()
+		for j := sh.head; j < len(sh.q); j++ {
+			if d := sh.q[j].d; d != nil && d.poss.Link != nil {
+				links = append(links, d.poss.Link)
+			}
+		}
+		sh.mu.Unlock()
+	}
+	return links
+}
+
 // at returns the flow at position pos, or nil.
 func (sh *shard) at(pos uint64) *flow {
 	if pos < sh.base+uint64(sh.head) || pos >= sh.base+uint64(len(sh.q)) {
