@@ -3,6 +3,7 @@ package mockprove
 import (
 	"bytes"
 	"crypto/subtle"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
@@ -129,13 +130,74 @@ func (s *Server) ctlHealth(*call) (any, error) {
 	return map[string]string{"status": "ok", "version": Version}, nil
 }
 
+// Control listings come in pages: ?limit= (default 100, at most
+// maxPageLimit) and ?cursor=, an opaque value taken from the X-Next-Cursor
+// header of the previous page. The body stays a JSON array; the header is
+// absent on the last page.
+const (
+	defaultPageLimit = 100
+	maxPageLimit     = 1000
+	nextCursorHeader = "X-Next-Cursor"
+)
+
+// pageParams reads limit and cursor; max bounds limit.
+func pageParams(c *call, max int) (limit int, cursor string, err error) {
+	q := c.r.URL.Query()
+	limit = defaultPageLimit
+	if v := q.Get("limit"); v != "" {
+		n, convErr := strconv.Atoi(v)
+		if convErr != nil || n < 1 || n > max {
+			return 0, "", errMalformed("parameter 'limit' must be an integer from 1 to %d", max)
+		}
+		limit = n
+	}
+	return limit, q.Get("cursor"), nil
+}
+
+// seqCursor reads a cursor that holds a position (0 when empty).
+func seqCursor(cursor string) (uint64, error) {
+	if cursor == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseUint(cursor, 36, 64)
+	if err != nil || n == 0 {
+		return 0, errMalformed("parameter 'cursor' is invalid: pass the X-Next-Cursor header of the previous page as it was")
+	}
+	return n, nil
+}
+
+// page answers a listing with the cursor of the next page, if any.
+func page(list any, next string) *reply {
+	r := &reply{status: http.StatusOK, body: list}
+	if next != "" {
+		r.header = http.Header{nextCursorHeader: {next}}
+	}
+	return r
+}
+
+func seqNext(n uint64) string {
+	if n == 0 {
+		return ""
+	}
+	return strconv.FormatUint(n, 36)
+}
+
 func (s *Server) ctlSMS(c *call) (any, error) {
 	q := c.r.URL.Query()
 	kind := q.Get("kind")
 	if kind != "" && kind != SMSKindOTP && kind != SMSKindInstantLink {
 		return nil, errMalformed("parameter 'kind' must be otp or instantlink")
 	}
-	return s.Outbox(SMSFilter{Phone: q.Get("phone"), CorrelationID: q.Get("correlationId"), Kind: kind}), nil
+	limit, cursor, err := pageParams(c, maxPageLimit)
+	if err != nil {
+		return nil, err
+	}
+	after, err := seqCursor(cursor)
+	if err != nil {
+		return nil, err
+	}
+	out, next := s.st.outbox.list(SMSFilter{Phone: q.Get("phone"), CorrelationID: q.Get("correlationId"), Kind: kind}, after, limit)
+	return page(out, seqNext(next)), nil
 }
 
 type clockView struct {
@@ -200,13 +262,22 @@ func (s *Server) ctlSessions(c *call) (any, error) {
 	default:
 		return nil, errMalformed("parameter 'state' must be one of: started, validated, challenged, completed, failed")
 	}
-	out := []SessionSummary{}
-	for _, sess := range s.Sessions() {
-		if (state == "" || sess.State == state) && (phone == "" || sess.Phone == phone) {
-			out = append(out, sess)
+	limit, cursor, err := pageParams(c, maxPageLimit)
+	if err != nil {
+		return nil, err
+	}
+	after, err := seqCursor(cursor)
+	if err != nil {
+		return nil, err
+	}
+	var match func(f *flow) bool
+	if state != "" || phone != "" {
+		match = func(f *flow) bool {
+			return (state == "" || f.stateName() == state) && (phone == "" || f.phone() == phone)
 		}
 	}
-	return out, nil
+	out, next := s.st.sessions(sessionQuery{after: after, limit: limit, match: match})
+	return page(out, seqNext(next)), nil
 }
 
 func (s *Server) ctlSession(c *call) (any, error) {
@@ -235,7 +306,25 @@ func (s *Server) ctlLinkClick(c *call) (any, error) {
 	return map[string]string{"location": loc}, nil
 }
 
-func (s *Server) ctlPersonas(*call) (any, error) { return s.Personas(), nil }
+func (s *Server) ctlPersonas(c *call) (any, error) {
+	limit, cursor, err := pageParams(c, maxPageLimit)
+	if err != nil {
+		return nil, err
+	}
+	after := ""
+	if cursor != "" {
+		raw, decErr := base64.RawURLEncoding.DecodeString(cursor)
+		if decErr != nil || len(raw) == 0 {
+			return nil, errMalformed("parameter 'cursor' is invalid: pass the X-Next-Cursor header of the previous page as it was")
+		}
+		after = string(raw)
+	}
+	out, next := s.st.personas.page(after, limit)
+	if next != "" {
+		next = base64.RawURLEncoding.EncodeToString([]byte(next))
+	}
+	return page(out, next), nil
+}
 
 func (s *Server) ctlReplacePersonas(c *call) (any, error) {
 	body := c.body
@@ -321,18 +410,29 @@ func (s *Server) ctlRemoveFault(c *call) (any, error) {
 	return noContent, nil
 }
 
+// ctlJournal pages backwards: the first page is the newest limit entries
+// (oldest first, as always), the cursor leads to older ones.
 func (s *Server) ctlJournal(c *call) (any, error) {
 	q := c.r.URL.Query()
-	limit := 100
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 10000 {
-			return nil, errMalformed("parameter 'limit' must be an integer from 1 to 10000")
-		}
-		limit = n
+	limit, cursor, err := pageParams(c, maxJournalLimit)
+	if err != nil {
+		return nil, err
 	}
-	return s.Journal(JournalFilter{CorrelationID: q.Get("correlationId"), Phone: q.Get("phone"), Step: q.Get("step"), Limit: limit}), nil
+	before, err := seqCursor(cursor)
+	if err != nil {
+		return nil, err
+	}
+	picked, more := s.journalPage(JournalFilter{CorrelationID: q.Get("correlationId"), Phone: q.Get("phone"), Step: q.Get("step"), Limit: limit}, int64(before))
+	next := ""
+	if more && len(picked) > 0 {
+		next = seqNext(uint64(picked[0].entry.ID))
+	}
+	return page(s.journalEntries(picked), next), nil
 }
+
+// maxJournalLimit is the journal's own bound on limit (it was so before
+// listings had cursors; the journal itself holds at most JournalSize).
+const maxJournalLimit = 10000
 
 func (s *Server) ctlReset(*call) (any, error) {
 	s.Reset()

@@ -1,6 +1,7 @@
 package mockprove
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 )
@@ -68,5 +69,35 @@ func TestSignerRoundTrip(t *testing.T) {
 	}
 	if err := (signer{key: []byte("other")}).verify(tok, &out); err == nil {
 		t.Fatal("a token verified under another key")
+	}
+}
+
+// TestAuthClaimsJSON: the hand-written marshaller of the authToken claims
+// writes exactly what encoding/json writes, escapes included.
+func TestAuthClaimsJSON(t *testing.T) {
+	for _, origin := range []string{"http://127.0.0.1:8080", "https://a.example", `http://x"y\z`, "http://h<&>", "http://é.example", "http://\u2028", "http://tab\t"} {
+		for _, mnp := range []bool{true, false} {
+			c := authClaims{RequestID: "713189b8-5555-4b08-83ba-75d08780aebd", Issuer: origin, Subject: "s", IssuedAt: 1772443800,
+				ExpiresAt: 1772444700, Auth: authClaim{ID: "a", Namespace: "mockprove", Endpoint: origin, Challenge: "c", Next: "mobile/otp",
+					Subs: authSubs{Mob: authMob{Auths: authMobAuths{OTP: authMethod{MNP: mnp}, Inln: authMethod{MNP: !mnp}}}}}}
+			want, err := json.Marshal(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.appendJSON(nil); string(got) != string(want) {
+				t.Fatalf("origin %q:\n got %s\nwant %s", origin, got, want)
+			}
+		}
+	}
+	s := newSigner([]byte("k"))
+	c := authClaims{RequestID: "r", Issuer: "http://h", Auth: authClaim{ID: "a"}}
+	viaJSON, _ := s.mint(c)
+	direct, _ := s.mintJSON(c.appendJSON(nil))
+	if viaJSON != direct {
+		t.Fatalf("mint %s\nmintJSON %s", viaJSON, direct)
+	}
+	var out authClaims
+	if err := s.verify(direct, &out); err != nil || out.Auth.ID != "a" {
+		t.Fatalf("verify: %v %+v", err, out)
 	}
 }

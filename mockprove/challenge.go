@@ -30,52 +30,48 @@ func (s *Server) challenge(c *call) (any, error) {
 	if err := c.decode(&req); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	f, err := s.lookupFlowLocked(c, req.CorrelationID, stepChallenge)
-	if err != nil {
-		return nil, err
-	}
-	dob, ssn := f.DOB, f.SSN
-	if req.DOB != "" || req.SSN != "" {
-		// Values sent here overwrite those sent to /v3/start.
-		dob, ssn = req.DOB, req.SSN
-	}
-	if dob == "" && ssn == "" {
-		c.rule = "challenge.missing"
-		return nil, errMalformed("field 'dob' or 'ssn' is missing: neither was given here nor at /v3/start")
-	}
-	if err := personaError(f.Persona, c); err != nil {
-		return nil, err
-	}
-	f.DOB, f.SSN = dob, ssn
-	p := f.Persona
-	resp := challengeResponse{}
-	switch {
-	case p.Outcomes.Challenge == "fail":
-		c.rule = "persona.outcomes.challenge"
-	case dob != "" && !dobMatches(dob, p.Individual.DOB):
-		c.rule = "challenge.dob"
-	case ssn != "" && !ssnMatches(ssn, p.Individual.SSN):
-		c.rule = "challenge.ssn"
-	default:
-		resp.Success = true
-		c.rule = "challenge"
-	}
-	if !resp.Success {
-		f.finish(StateFailed)
-		resp.Next = f.Next
+	return s.flowStep(c, req.CorrelationID, stepChallenge, func(f *flow, finish func(uint8)) (any, error) {
+		dob, ssn := f.d.dob, f.d.ssn
+		if req.DOB != "" || req.SSN != "" {
+			// Values sent here overwrite those sent to /v3/start.
+			dob, ssn = req.DOB, req.SSN
+		}
+		if dob == "" && ssn == "" {
+			c.rule = "challenge.missing"
+			return nil, errMalformed("field 'dob' or 'ssn' is missing: neither was given here nor at /v3/start")
+		}
+		if err := personaError(f.persona, c); err != nil {
+			return nil, err
+		}
+		f.d.dob, f.d.ssn = dob, ssn
+		p := f.persona
+		resp := challengeResponse{}
+		switch {
+		case p.Outcomes.Challenge == "fail":
+			c.rule = "persona.outcomes.challenge"
+		case dob != "" && !dobMatches(dob, p.Individual.DOB):
+			c.rule = "challenge.dob"
+		case ssn != "" && !ssnMatches(ssn, p.Individual.SSN):
+			c.rule = "challenge.ssn"
+		default:
+			resp.Success = true
+			c.rule = "challenge"
+		}
+		if !resp.Success {
+			s.recordLocked(f, c, &resp.Success)
+			finish(stateFailed)
+			resp.Next = f.nextMap()
+			return resp, nil
+		}
+		in := p.Individual
+		resp.Individual = &Individual{
+			FirstName: in.FirstName, LastName: in.LastName, Addresses: in.Addresses,
+			EmailAddresses: in.EmailAddresses, DOB: rfc3339Date(in.DOB), SSN: in.SSN,
+		}
+		f.state = stateChallenged
+		f.next = nextComplete
+		resp.Next = f.nextMap()
 		s.recordLocked(f, c, &resp.Success)
 		return resp, nil
-	}
-	in := p.Individual
-	resp.Individual = &Individual{
-		FirstName: in.FirstName, LastName: in.LastName, Addresses: in.Addresses,
-		EmailAddresses: in.EmailAddresses, DOB: rfc3339Date(in.DOB), SSN: in.SSN,
-	}
-	f.State = StateChallenged
-	f.Next = nextMap(stepComplete)
-	resp.Next = f.Next
-	s.recordLocked(f, c, &resp.Success)
-	return resp, nil
+	})
 }

@@ -3,6 +3,7 @@ package mockprove
 import (
 	"container/heap"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -23,23 +24,44 @@ type Clock struct {
 	seq     uint64
 	wake    *time.Timer // real-time wake-up for the earliest timer (running clocks)
 	nowReal func() time.Time
+	// view mirrors frozen, base and offset for Now, which every request
+	// calls several times: a lock-free read. Writers update it under mu.
+	view atomic.Pointer[clockReading]
+}
+
+// clockReading is what Now needs, replaced (never changed) on every move.
+type clockReading struct {
+	frozen bool
+	base   time.Time
+	offset time.Duration
+}
+
+// publishLocked refreshes the view after a move. The caller holds c.mu.
+func (c *Clock) publishLocked() {
+	c.view.Store(&clockReading{frozen: c.frozen, base: c.base, offset: c.offset})
 }
 
 // NewClock returns a clock that follows real time.
 func NewClock() *Clock {
-	return &Clock{nowReal: time.Now}
+	c := &Clock{nowReal: time.Now}
+	c.publishLocked()
+	return c
 }
 
 // NewFrozenClock returns a clock stopped at t; it moves only with Advance or Set.
 func NewFrozenClock(t time.Time) *Clock {
-	return &Clock{frozen: true, base: t, nowReal: time.Now}
+	c := &Clock{frozen: true, base: t, nowReal: time.Now}
+	c.publishLocked()
+	return c
 }
 
 // Now returns the current business time.
 func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.nowLocked()
+	v := c.view.Load()
+	if v.frozen {
+		return v.base
+	}
+	return c.nowReal().Add(v.offset)
 }
 
 func (c *Clock) nowLocked() time.Time {
@@ -68,6 +90,7 @@ func (c *Clock) Advance(d time.Duration) {
 	} else {
 		c.offset += d
 	}
+	c.publishLocked()
 	c.mu.Unlock()
 	c.fireDue()
 }
@@ -81,6 +104,7 @@ func (c *Clock) Set(t time.Time) {
 	} else {
 		c.offset = t.Sub(c.nowReal())
 	}
+	c.publishLocked()
 	c.mu.Unlock()
 	c.fireDue()
 }
@@ -202,6 +226,7 @@ func (c *Clock) reset(t time.Time) {
 	} else {
 		c.offset = 0
 	}
+	c.publishLocked()
 	c.mu.Unlock()
 	c.fireDue()
 }

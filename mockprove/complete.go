@@ -40,39 +40,35 @@ func (s *Server) complete(c *call) (any, error) {
 		c.rule = "complete.identity"
 		return nil, errMalformed("field 'individual' must include firstName and lastName, or ssn")
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	f, err := s.lookupFlowLocked(c, req.CorrelationID, stepComplete)
-	if err != nil {
-		return nil, err
-	}
-	if err := personaError(f.Persona, c); err != nil {
-		return nil, err
-	}
-	p := f.Persona
-	m := matchIndividual(*in, p.Individual)
-	resp := completeResponse{KYC: p.KYC}
-	switch {
-	case p.Outcomes.Complete == "fail":
-		c.rule = "persona.outcomes.complete"
-		resp.IDV = p.IDV
-	case !m.ok():
-		c.rule = "complete.mismatch:" + m.firstMismatch()
-		resp.IDV = m.idv()
-	default:
-		resp.Success = true
-		c.rule = "complete"
-		resp.IDV = p.IDV
-		if resp.IDV == nil {
-			resp.IDV = m.idv()
+	return s.flowStep(c, req.CorrelationID, stepComplete, func(f *flow, finish func(uint8)) (any, error) {
+		if err := personaError(f.persona, c); err != nil {
+			return nil, err
 		}
-	}
-	if resp.Success {
-		f.finish(StateCompleted)
-	} else {
-		f.finish(StateFailed)
-	}
-	resp.Next = f.Next
-	s.recordLocked(f, c, &resp.Success)
-	return resp, nil
+		p := f.persona
+		m := matchIndividual(*in, p.Individual)
+		resp := completeResponse{KYC: p.KYC}
+		switch {
+		case p.Outcomes.Complete == "fail":
+			c.rule = "persona.outcomes.complete"
+			resp.IDV = p.IDV
+		case !m.ok():
+			c.rule = "complete.mismatch:" + m.firstMismatch()
+			resp.IDV = m.idv()
+		default:
+			resp.Success = true
+			c.rule = "complete"
+			resp.IDV = p.IDV
+			if resp.IDV == nil {
+				resp.IDV = m.idv()
+			}
+		}
+		s.recordLocked(f, c, &resp.Success)
+		if resp.Success {
+			finish(stateCompleted)
+		} else {
+			finish(stateFailed)
+		}
+		resp.Next = f.nextMap()
+		return resp, nil
+	})
 }

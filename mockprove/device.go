@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // The device API is what Prove's web SDK calls (prove-web-sdk.md §2-§3):
@@ -34,33 +35,59 @@ func rejected(code int, msg string) *envelope {
 	return &envelope{Data: map[string]any{"code": code, "message": msg}}
 }
 
+// tokenFlow is what an authToken names: its flow and who it belongs to.
+type tokenFlow struct {
+	key       flowKey
+	id        string // correlationId
+	phone     string
+	client    Client
+	expiresAt time.Time
+}
+
 // authenticateDevice checks "Authorization: Bearer <authToken>" and returns
 // the flow the token belongs to.
-func (s *Server) authenticateDevice(r *http.Request) (*flow, error) {
+func (s *Server) authenticateDevice(r *http.Request) (tokenFlow, error) {
 	h := r.Header.Get("Authorization")
 	scheme, token, ok := strings.Cut(h, " ")
 	if h == "" || !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
-		return nil, errUnauthorized("not authorized: Authorization header must be 'Bearer <authToken>'")
+		return tokenFlow{}, errUnauthorized("not authorized: Authorization header must be 'Bearer <authToken>'")
 	}
 	return s.flowForAuthToken(token)
 }
 
 // flowForAuthToken verifies an authToken and finds its flow.
-func (s *Server) flowForAuthToken(token string) (*flow, error) {
-	var claims authClaims
-	if err := s.auth.verify(token, &claims); err != nil {
-		return nil, errUnauthorized("not authorized: authToken is invalid")
+func (s *Server) flowForAuthToken(token string) (tokenFlow, error) {
+	claims, known := s.authTokens.get(token)
+	if !known {
+		var full authClaims
+		if err := s.auth.verify(token, &full); err != nil {
+			return tokenFlow{}, errUnauthorized("not authorized: authToken is invalid")
+		}
+		claims = authTokenClaims{RequestID: full.RequestID, AuthID: full.Auth.ID, ExpiresAt: full.ExpiresAt}
+		s.authTokens.put(token, claims)
 	}
-	s.mu.Lock()
-	f := s.authIDs[claims.Auth.ID]
-	s.mu.Unlock()
-	if f == nil {
-		return nil, errUnauthorized("not authorized: the authToken's flow is unknown (was mockprove reset?)")
+	tf := tokenFlow{id: claims.RequestID}
+	found := false
+	if k, ok := parseKey(claims.RequestID); ok {
+		s.st.updateKey(k, func(f *flow, _ *shard, _ uint64) {
+			if f == nil || (f.d != nil && f.d.authKey.String() != claims.AuthID) {
+				return
+			}
+			found = true
+			tf.key, tf.phone, tf.client, tf.expiresAt = k, f.phone(), *f.client, f.expiresAt()
+		})
 	}
-	if !s.clock.Now().Before(f.ExpiresAt) { // the token's exp, to the nanosecond
-		return nil, errUnauthorized("not authorized: authToken has expired (15 minutes after start)")
+	now := s.clock.Now()
+	if !found {
+		if now.Unix() >= claims.ExpiresAt {
+			return tokenFlow{}, errUnauthorized("not authorized: authToken has expired (15 minutes after start)")
+		}
+		return tokenFlow{}, errUnauthorized("not authorized: the authToken's flow is unknown (was mockprove reset?)")
 	}
-	return f, nil
+	if !now.Before(tf.expiresAt) { // the token's exp, to the nanosecond
+		return tokenFlow{}, errUnauthorized("not authorized: authToken has expired (15 minutes after start)")
+	}
+	return tf, nil
 }
 
 // cors answers preflights and adds Access-Control-Allow-Origin for the
@@ -87,7 +114,7 @@ func (s *Server) cors(next http.Handler) http.Handler {
 		h := w.Header()
 		h.Set("Access-Control-Allow-Origin", origin)
 		h.Add("Vary", "Origin")
-		h.Set("Access-Control-Expose-Headers", "X-Mockprove-Persona, X-Mockprove-Step, X-Mockprove-Rule, X-Mockprove-Fault, X-Mockprove-Correlation-Id")
+		h.Set("Access-Control-Expose-Headers", "X-Mockprove-Persona, X-Mockprove-Step, X-Mockprove-Rule, X-Mockprove-Fault, X-Mockprove-Correlation-Id, X-Next-Cursor")
 		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
 			h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE")
 			h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, PA-Version, PA-Sig-Version, PA-KID, PA-Challenge, PA-Signature")

@@ -1,6 +1,7 @@
 package mockprove
 
 import (
+	"maps"
 	"sort"
 	"time"
 )
@@ -31,19 +32,22 @@ type Session struct {
 }
 
 func (f *flow) summary() SessionSummary {
-	next := make(map[string]string, len(f.Next))
-	for k, v := range f.Next {
-		next[k] = v
-	}
 	return SessionSummary{
-		CorrelationID: f.ID, Client: f.ClientID, Product: f.Product, Phone: f.Phone, Persona: f.Persona.Name,
-		FlowType: f.FlowType, State: f.State, Next: next, CreatedAt: f.CreatedAt, ExpiresAt: f.ExpiresAt,
-		PossessionPassed: f.PossessionPassed,
+		CorrelationID: f.key.String(), Client: f.client.ID, Product: f.client.Product, Phone: f.phone(),
+		Persona: f.persona.Name, FlowType: f.flowType, State: f.stateName(), Next: maps.Clone(f.nextMap()),
+		CreatedAt: f.created, ExpiresAt: f.expiresAt(), PossessionPassed: f.passed,
 	}
 }
 
+// session is the flow in full; a tombstone has no steps or attempts left.
 func (f *flow) session() Session {
-	p := f.Possession
+	out := Session{SessionSummary: f.summary(), Steps: []StepRecord{}}
+	if f.d == nil {
+		out.Possession = PossessionState{Phone: f.phone(), Passed: f.passed, Attempts: []Attempt{}}
+		return out
+	}
+	p := f.d.poss
+	p.Phone = f.phone()
 	p.Attempts = append([]Attempt{}, p.Attempts...)
 	if p.OTP != nil {
 		o := *p.OTP
@@ -54,18 +58,28 @@ func (f *flow) session() Session {
 		l.timers = nil
 		p.Link = &l
 	}
-	return Session{SessionSummary: f.summary(), Steps: append([]StepRecord{}, f.Steps...), Possession: p}
+	out.Steps = append(out.Steps, f.d.steps...)
+	out.Possession = p
+	return out
 }
 
-// Sessions lists the flows, oldest first.
+// Sessions lists the flows, oldest first. It locks one shard of the store
+// at a time; for a large store the control API's pages are cheaper.
 func (s *Server) Sessions() []SessionSummary {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]SessionSummary, 0, len(s.flows))
-	for _, f := range s.flows {
-		out = append(out, f.summary())
+	var out []SessionSummary
+	var after uint64
+	for {
+		page, next := s.st.sessions(sessionQuery{after: after, limit: 1000})
+		out = append(out, page...)
+		if next == 0 {
+			break
+		}
+		after = next
 	}
-	sort.Slice(out, func(i, j int) bool {
+	if out == nil {
+		out = []SessionSummary{}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].CreatedAt.Equal(out[j].CreatedAt) {
 			return out[i].CorrelationID < out[j].CorrelationID
 		}
@@ -76,32 +90,35 @@ func (s *Server) Sessions() []SessionSummary {
 
 // Session returns one flow by correlationId.
 func (s *Server) Session(correlationID string) (Session, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	f := s.flows[correlationID]
-	if f == nil {
-		return Session{}, false
-	}
-	return f.session(), true
+	var (
+		out Session
+		ok  bool
+	)
+	s.st.view(correlationID, func(f *flow) {
+		if f != nil {
+			out, ok = f.session(), true
+		}
+	})
+	return out, ok
 }
 
 // ClickInstantLink opens the flow's latest Instant Link, as the phone would.
 // It returns where the phone's browser is redirected.
 func (s *Server) ClickInstantLink(correlationID string) (string, error) {
-	s.mu.Lock()
-	f := s.flows[correlationID]
-	token := ""
-	if f != nil && f.Possession.Link != nil {
-		token = f.Possession.Link.token
-	}
-	s.mu.Unlock()
-	if f == nil {
+	token, known := "", false
+	s.st.view(correlationID, func(f *flow) {
+		known = f != nil
+		if f != nil && f.d != nil && f.d.poss.Link != nil {
+			token = f.d.poss.Link.token.String()
+		}
+	})
+	if !known {
 		return "", errInvalidCorrelationNotFound(correlationID)
 	}
 	if token == "" {
 		return "", newError(404, CodeMalformed, "no Instant Link has been sent in flow %s", correlationID)
 	}
-	loc, err := s.clickLink(token)
+	loc, err := s.clickLink(token, nil)
 	if le, ok := err.(*linkError); ok {
 		return "", newError(le.status, CodeMalformed, "%s", le.msg)
 	}
@@ -113,22 +130,11 @@ func errInvalidCorrelationNotFound(id string) *Error {
 }
 
 // Personas lists the current personas, sorted by phone.
-func (s *Server) Personas() []Persona {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]Persona, 0, len(s.personas))
-	for _, p := range s.personas {
-		out = append(out, p.clone())
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Phone < out[j].Phone })
-	return out
-}
+func (s *Server) Personas() []Persona { return s.st.personas.list() }
 
 // Persona returns the persona for a phone number (with or without +1).
 func (s *Server) Persona(phone string) (Persona, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p := s.personas[normalizePhone(phone)]
+	p := s.st.personas.get(normalizePhone(phone))
 	if p == nil {
 		return Persona{}, false
 	}
@@ -142,13 +148,7 @@ func (s *Server) SetPersona(p Persona) (created bool, err error) {
 	if err := CheckPersona(p); err != nil {
 		return false, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	key := normalizePhone(p.Phone)
-	_, exists := s.personas[key]
-	cp := p.clone()
-	s.personas[key] = &cp
-	return !exists, nil
+	return s.st.personas.set(p), nil
 }
 
 // ReplacePersonas replaces every persona; nothing changes if one is invalid.
@@ -162,19 +162,12 @@ func (s *Server) ReplacePersonas(ps []Persona) error {
 
 // replacePersonas installs personas that were already checked.
 func (s *Server) replacePersonas(ps []Persona) {
-	s.mu.Lock()
-	s.personas = indexPersonas(ps)
-	s.mu.Unlock()
+	s.st.personas.replace(ps)
 }
 
 // DeletePersona removes a persona; it reports whether it existed.
 func (s *Server) DeletePersona(phone string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	key := normalizePhone(phone)
-	_, ok := s.personas[key]
-	delete(s.personas, key)
-	return ok
+	return s.st.personas.delete(phone)
 }
 
 // Reset puts the server back in its start-up state: personas, flows, SMS,
@@ -183,7 +176,7 @@ func (s *Server) Reset() {
 	s.clock.reset(s.startTime) // first: a flow started meanwhile is then forgotten too
 	s.mu.Lock()
 	s.resetStateLocked()
-	s.seedLocked()
+	s.st.ids.next() // IDs after a reset never repeat those from before it
 	s.mu.Unlock()
 	s.hub.dropAll()
 }

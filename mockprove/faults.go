@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -128,45 +130,46 @@ func (s *Server) AddFault(spec FaultSpec) (Fault, error) {
 	}
 	f.Persona = normalizePhone(f.Persona)
 	f.Remaining = f.Count
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	if _, ok := s.clients[f.Client]; f.Client != "" && !ok {
 		return f, errMalformed("field 'client' names no configured client: %q", f.Client)
 	}
-	if f.Persona != "" && s.personas[f.Persona] == nil {
+	if f.Persona != "" && s.st.personas.get(f.Persona) == nil {
 		return f, errMalformed("field 'persona' names no persona: %q", spec.Persona)
 	}
-	s.faultSeq++
-	f.ID = "f" + strconv.Itoa(s.faultSeq)
-	s.faults = append(s.faults, &f)
+	fs := &s.faults
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	fs.seq++
+	f.ID = "f" + strconv.Itoa(fs.seq)
+	fs.list = append(fs.list, &f)
+	fs.armed.Store(int32(len(fs.list)))
 	return f, nil
 }
 
 // Faults lists the armed faults.
 func (s *Server) Faults() []Fault {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]Fault, 0, len(s.faults))
-	for _, f := range s.faults {
+	fs := &s.faults
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	out := make([]Fault, 0, len(fs.list))
+	for _, f := range fs.list {
 		out = append(out, *f)
 	}
 	return out
 }
 
 // ClearFaults disarms every fault.
-func (s *Server) ClearFaults() {
-	s.mu.Lock()
-	s.faults = nil
-	s.mu.Unlock()
-}
+func (s *Server) ClearFaults() { s.faults.clear() }
 
 // RemoveFault disarms one fault; it reports whether it existed.
 func (s *Server) RemoveFault(id string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for i, f := range s.faults {
+	fs := &s.faults
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	for i, f := range fs.list {
 		if f.ID == id {
-			s.faults = append(s.faults[:i], s.faults[i+1:]...)
+			fs.list = append(fs.list[:i], fs.list[i+1:]...)
+			fs.armed.Store(int32(len(fs.list)))
 			return true
 		}
 	}
@@ -182,9 +185,10 @@ func (s *Server) FailNext(step string, status int) error {
 
 // takeFault returns the first armed fault for this call, counting the hit.
 func (s *Server) takeFault(c *call) *Fault {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for i, f := range s.faults {
+	fs := &s.faults
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	for i, f := range fs.list {
 		if f.Step != c.step || (f.Persona != "" && f.Persona != c.persona) || (f.Client != "" && f.Client != c.client.ID) {
 			continue
 		}
@@ -193,7 +197,8 @@ func (s *Server) takeFault(c *call) *Fault {
 		if f.Count > 0 {
 			f.Remaining--
 			if f.Remaining <= 0 {
-				s.faults = append(s.faults[:i], s.faults[i+1:]...)
+				fs.list = append(fs.list[:i], fs.list[i+1:]...)
+				fs.armed.Store(int32(len(fs.list)))
 			}
 		}
 		return &hit
@@ -201,11 +206,31 @@ func (s *Server) takeFault(c *call) *Fault {
 	return nil
 }
 
-// faultsArmed is a cheap check for the hot path.
-func (s *Server) faultsArmed() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.faults) > 0
+// faultsArmed is the hot path's check: one atomic load, no lock.
+func (s *Server) faultsArmed() bool { return s.faults.armed.Load() > 0 }
+
+// faultTable holds the armed faults under its own lock; armed mirrors
+// len(list) for the lock-free check on every request.
+type faultTable struct {
+	mu    sync.Mutex
+	seq   int
+	list  []*Fault
+	armed atomic.Int32
+}
+
+// clear disarms every fault; reset also restarts the ids.
+func (fs *faultTable) clear() {
+	fs.mu.Lock()
+	fs.list = nil
+	fs.armed.Store(0)
+	fs.mu.Unlock()
+}
+
+func (fs *faultTable) reset() {
+	fs.mu.Lock()
+	fs.list, fs.seq = nil, 0
+	fs.armed.Store(0)
+	fs.mu.Unlock()
 }
 
 func (f *Fault) err() *Error {

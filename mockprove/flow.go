@@ -2,7 +2,6 @@ package mockprove
 
 import (
 	"net/http"
-	"sort"
 	"strings"
 	"time"
 )
@@ -15,12 +14,34 @@ const (
 	stepDone      = "done"
 )
 
-var stepPaths = map[string]string{
-	stepValidate:  "/v3/validate",
-	stepChallenge: "/v3/challenge",
-	stepComplete:  "/v3/complete",
-	stepDone:      "done",
-}
+// next steps of a flow, as a bit set.
+const (
+	nextValidate uint8 = 1 << iota
+	nextChallenge
+	nextComplete
+	nextDone
+)
+
+var stepBits = map[string]uint8{stepValidate: nextValidate, stepChallenge: nextChallenge, stepComplete: nextComplete, stepDone: nextDone}
+
+// nextMaps are the "next" maps of every bit set, built once; responses
+// share them (they are only marshalled), summaries copy them.
+var nextMaps = func() (m [16]map[string]string) {
+	paths := []struct {
+		bit       uint8
+		key, path string
+	}{{nextValidate, stepValidate, "/v3/validate"}, {nextChallenge, stepChallenge, "/v3/challenge"},
+		{nextComplete, stepComplete, "/v3/complete"}, {nextDone, stepDone, "done"}}
+	for i := range m {
+		m[i] = map[string]string{}
+		for _, p := range paths {
+			if uint8(i)&p.bit != 0 {
+				m[i][p.key] = p.path
+			}
+		}
+	}
+	return m
+}()
 
 // Flow states.
 const (
@@ -31,30 +52,51 @@ const (
 	StateFailed     = "failed"
 )
 
+const (
+	stateStarted uint8 = iota
+	stateValidated
+	stateChallenged
+	stateCompleted // this and the next are terminal
+	stateFailed
+)
+
+var stateNames = [...]string{StateStarted, StateValidated, StateChallenged, StateCompleted, StateFailed}
+
 // flow is one Prove flow, from /v3/start to done, keyed by correlationId.
-// All fields are guarded by Server.mu.
+// This part is all a tombstone keeps; d holds the rest while the flow is
+// open or recently finished. Guarded by the lock of the flow's shard.
 type flow struct {
-	ID        string // correlationId
-	AuthID    string // auth.id in the authToken
-	ClientID  string
-	Product   string
-	Phone     string // normalized phone of the persona
-	Persona   *Persona
-	FlowType  string
-	Start     startRequest
-	CreatedAt time.Time
-	ExpiresAt time.Time
-	State     string
-	Next      map[string]string
-	Steps     []StepRecord
+	key      flowKey // correlationId
+	seq      uint64  // creation order
+	created  time.Time
+	persona  *Persona // an immutable snapshot (the flow's phone is its phone)
+	client   *Client
+	flowType string
+	state    uint8
+	next     uint8
+	passed   bool // the client SDK possession check passed
+	d        *flowDetail
+}
 
-	// PossessionPassed: the client SDK possession check passed.
-	PossessionPassed bool
-	Possession       PossessionState
+// flowDetail is the part of a flow that a finished flow lets go.
+type flowDetail struct {
+	authKey        flowKey
+	finalTargetURL string
+	smsMessage     string
+	allowOTPRetry  bool
+	dob, ssn       string // challenge values (from /v3/start, overwritten by /v3/challenge)
+	steps          []StepRecord
+	poss           PossessionState
+	links          []linkKey // Instant Link tokens sent, newest last
+	sms            int       // SMS sent
+}
 
-	// Challenge values (from /v3/start, overwritten by /v3/challenge).
-	DOB string
-	SSN string
+func (f *flow) expiresAt() time.Time { return f.created.Add(FlowTTL) }
+func (f *flow) forgetAt() time.Time  { return f.created.Add(FlowTTL + flowForgetAfter) }
+func (f *flow) phone() string        { return normalizePhone(f.persona.Phone) }
+func (f *flow) stateName() string    { return stateNames[f.state] }
+func (f *flow) nextMap() map[string]string {
+	return nextMaps[f.next&15]
 }
 
 // StepRecord is one API call made in a flow.
@@ -66,59 +108,74 @@ type StepRecord struct {
 	Rule    string    `json:"rule,omitempty"`
 }
 
-func nextMap(steps ...string) map[string]string {
-	m := make(map[string]string, len(steps))
-	for _, st := range steps {
-		m[st] = stepPaths[st]
-	}
-	return m
-}
-
 func (f *flow) allowedSteps() string {
-	keys := make([]string, 0, len(f.Next))
-	for k := range f.Next {
-		keys = append(keys, k)
+	var keys []string
+	for _, k := range []string{stepChallenge, stepComplete, stepDone, stepValidate} { // sorted
+		if f.next&stepBits[k] != 0 {
+			keys = append(keys, k)
+		}
 	}
-	sort.Strings(keys)
 	return strings.Join(keys, ", ")
 }
 
-// lookupFlowLocked finds the flow a client may continue and checks that step
-// is allowed by its current next map. The caller holds s.mu.
-func (s *Server) lookupFlowLocked(c *call, correlationID, step string) (*flow, error) {
-	f := s.flows[correlationID]
-	if f == nil || f.ClientID != c.client.ID {
-		c.rule = "flow.unknown"
-		return nil, errInvalidCorrelation("invalid correlation ID: %s is not a flow of this client", correlationID)
-	}
-	c.correlationID = f.ID
-	c.persona = f.Phone
-	if !s.clock.Now().Before(f.ExpiresAt) {
-		c.rule = "flow.expired"
-		return nil, errInvalidCorrelation("invalid correlation ID: the flow expired at %s (15 minutes after start)", f.ExpiresAt.UTC().Format(time.RFC3339))
-	}
-	if _, ok := f.Next[step]; !ok {
-		c.rule = "flow.order"
-		if _, done := f.Next[stepDone]; done {
-			return nil, errOutOfOrder("step not allowed: the flow is finished (state %s); start a new flow", f.State)
+// flowStep runs fn on the flow a client continues with step, under its
+// shard's lock, after the checks every step makes: the flow is the
+// client's, it has not expired, and step is in its next map.
+func (s *Server) flowStep(c *call, correlationID, step string, fn func(f *flow, done func(state uint8)) (any, error)) (any, error) {
+	var (
+		out any
+		err error
+	)
+	s.st.update(correlationID, func(f *flow, sh *shard, pos uint64) {
+		if f == nil || f.client.ID != c.client.ID {
+			c.rule = "flow.unknown"
+			err = errInvalidCorrelation("invalid correlation ID: %s is not a flow of this client", correlationID)
+			return
 		}
-		return nil, errOutOfOrder("step not allowed: %s is not in next; allowed: %s", step, f.allowedSteps())
-	}
-	return f, nil
+		c.correlationID = correlationID
+		c.persona = f.phone()
+		if !s.clock.Now().Before(f.expiresAt()) {
+			c.rule = "flow.expired"
+			err = errInvalidCorrelation("invalid correlation ID: the flow expired at %s (15 minutes after start)", f.expiresAt().UTC().Format(time.RFC3339))
+			return
+		}
+		if f.next&stepBits[step] == 0 {
+			c.rule = "flow.order"
+			if f.next&nextDone != 0 {
+				err = errOutOfOrder("step not allowed: the flow is finished (state %s); start a new flow", f.stateName())
+				return
+			}
+			err = errOutOfOrder("step not allowed: %s is not in next; allowed: %s", step, f.allowedSteps())
+			return
+		}
+		out, err = fn(f, func(state uint8) {
+			f.state, f.next = state, nextDone
+			sh.finishedLocked(pos)
+		})
+	})
+	return out, err
 }
 
-// record notes a step in the flow's history. The caller holds s.mu.
+// recordLocked notes a step in the flow's history (the newest maxStepsKept).
 func (s *Server) recordLocked(f *flow, c *call, success *bool) {
-	f.Steps = append(f.Steps, StepRecord{Step: c.step, At: s.clock.Now(), Status: http.StatusOK, Success: success, Rule: c.rule})
+	if f.d == nil {
+		return
+	}
+	f.d.steps = keepNewest(f.d.steps, maxStepsKept)
+	f.d.steps = append(f.d.steps, StepRecord{Step: c.step, At: s.clock.Now(), Status: http.StatusOK, Success: success, Rule: c.rule})
 }
 
-// finish moves the flow to a terminal state.
-func (f *flow) finish(state string) {
-	f.State = state
-	f.Next = nextMap(stepDone)
+// keepNewest makes room for one more element in a list bounded to n.
+func keepNewest[T any](list []T, n int) []T {
+	if len(list) < n {
+		return list
+	}
+	copy(list, list[len(list)-n+1:])
+	clear(list[n-1:])
+	return list[:n-1]
 }
 
-// personaErrorLocked returns the persona's configured error for this step, if any.
+// personaError returns the persona's configured error for this step, if any.
 func personaError(p *Persona, c *call) error {
 	if p == nil {
 		return nil
@@ -153,26 +210,4 @@ func defaultMessage(code int) string {
 		}
 	}
 	return "error"
-}
-
-// sweepLocked forgets flows long past their expiry so that a load test does
-// not grow memory without bound. The caller holds s.mu.
-func (s *Server) sweepLocked() {
-	s.startedAt++
-	if s.startedAt < 1024 {
-		return
-	}
-	s.startedAt = 0
-	cutoff := s.clock.Now().Add(-time.Hour)
-	for id, f := range s.flows {
-		if f.ExpiresAt.Before(cutoff) {
-			delete(s.flows, id)
-			delete(s.authIDs, f.AuthID)
-		}
-	}
-	for token, f := range s.links {
-		if s.flows[f.ID] != f {
-			delete(s.links, token)
-		}
-	}
 }

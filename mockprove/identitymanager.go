@@ -67,7 +67,7 @@ func (s *Server) imEnrol(c *call) (any, error) {
 // enrolPersona enrols the persona's identity for the calling client.
 func (s *Server) enrolPersona(c *call, p *Persona, req enrolRequest) (Identity, error) {
 	l := p.line()
-	id, full := s.identities.enrol(c.client.ID, Identity{
+	id, full := s.st.identities.enrol(c.client.ID, Identity{
 		ProveID: p.proveID(), PhoneNumber: p.Phone, Carrier: l.Carrier, LineType: l.LineType, CountryCode: l.CountryCode,
 		ClientCustomerID: req.ClientCustomerID, ClientHumanID: req.ClientHumanID, DeviceID: req.DeviceID,
 		CreatedAt: s.clock.Now(),
@@ -138,7 +138,7 @@ func (s *Server) imList(c *call) (any, error) {
 	if v := q.Get("limit"); v != "" {
 		limit, _ = strconv.Atoi(v) // the spec checked it: 1..1000
 	}
-	ids, next, ok := s.identities.page(c.client.ID, q.Get("startKey"), limit, q.Get("showInactive") == "true")
+	ids, next, ok := s.st.identities.page(c.client.ID, q.Get("startKey"), limit, q.Get("showInactive") == "true")
 	if !ok {
 		c.rule = "identity.startKey"
 		return nil, errMalformed("parameter 'startKey' must be a lastKey from an earlier page")
@@ -173,7 +173,7 @@ func (s *Server) identityOf(c *call, op string) (Identity, error) {
 		return Identity{}, err
 	}
 	proveID := mux.Vars(c.r)["proveId"]
-	id, ok := s.identities.get(c.client.ID, proveID)
+	id, ok := s.st.identities.get(c.client.ID, proveID)
 	if !ok {
 		c.rule = "identity.unknown"
 		return Identity{}, errIdentityNotFound("Identity Not Found: no identity %s is enrolled by this client", proveID)
@@ -196,7 +196,7 @@ func (s *Server) imDisenrol(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.identities.remove(c.client.ID, id.ProveID)
+	s.st.identities.remove(c.client.ID, id.ProveID)
 	c.rule = "identity.disenrol"
 	return map[string]bool{"success": true}, nil
 }
@@ -207,7 +207,7 @@ func (s *Server) imSetActive(active bool) handlerFunc {
 		if err != nil {
 			return nil, err
 		}
-		s.identities.setActive(c.client.ID, id.ProveID, active)
+		s.st.identities.setActive(c.client.ID, id.ProveID, active)
 		c.rule = "identity.deactivate"
 		if active {
 			c.rule = "identity.activate"
@@ -222,7 +222,7 @@ func (s *Server) imLookup(c *call) (any, error) {
 	}
 	phone := normalizePhone(mux.Vars(c.r)["mobileNumber"])
 	c.persona = phone
-	ids := s.identities.byPhone(c.client.ID, phone)
+	ids := s.st.identities.byPhone(c.client.ID, phone)
 	items := make([]identityRecord, len(ids))
 	for i, id := range ids {
 		items[i] = record(id)

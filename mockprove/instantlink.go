@@ -1,7 +1,6 @@
 package mockprove
 
 import (
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"html"
@@ -37,37 +36,43 @@ type instantLinkStartRequest struct {
 // answers {"data":{}}: the SDK then waits on the status WebSocket.
 func (s *Server) instantLinkStart(c *call) (any, error) {
 	var req instantLinkStartRequest
-	return s.possessionStep(c, &req, func(f *flow) (any, error) {
+	origin := s.publicOrigin(c.r)
+	return s.possessionStepIn(c, &req, func(f *flow, sh *shard) (any, error) {
 		number := ""
 		if req.MobileNumber != nil {
 			number = *req.MobileNumber
 		}
-		if number != "" || f.Possession.Link == nil {
+		if number != "" || f.d.poss.Link == nil {
 			if env := s.acceptPhoneLocked(c, f, number); env != nil {
 				return env, nil
 			}
 		}
-		f.Possession.Method = MethodInstantLink
+		if env := s.smsLimitLocked(c, f); env != nil {
+			return env, nil
+		}
+		f.d.poss.Method = MethodInstantLink
 		kind := "link-sent"
-		if old := f.Possession.Link; old != nil {
+		if old := f.d.poss.Link; old != nil {
 			old.stopTimers() // the old token stays known: opening it answers 410
 			kind = "link-resent"
 		}
 		now := s.clock.Now()
-		token := hex.EncodeToString(s.randomBytes(16))
-		l := &LinkState{SentAt: now, ExpiresAt: now.Add(s.opts.InstantLinkTTL), token: token}
-		f.Possession.Link = l
-		s.links[token] = f
-		link := s.originLocked(c.r) + linkPath + token
-		s.sendSMSLocked(SMS{
-			Kind: SMSKindInstantLink, Phone: f.Phone, Link: link, CorrelationID: f.ID,
-			Body:   smsText(f.Start.SMSMessage, defaultInstantLinkSMS, link),
+		lk := s.st.newLinkKey(f.key)
+		token := lk.String()
+		l := &LinkState{SentAt: now, ExpiresAt: now.Add(s.opts.InstantLinkTTL), token: lk}
+		f.d.poss.Link = l
+		f.d.links = append(f.d.links, lk) // at most MaxSMSPerFlow
+		sh.links[lk] = f.key
+		link := origin + linkPath + token
+		s.st.outbox.send(SMS{
+			Kind: SMSKindInstantLink, Phone: f.phone(), Link: link, CorrelationID: c.correlationID,
+			Body:   smsText(f.d.smsMessage, defaultInstantLinkSMS, link),
 			SentAt: now, ExpiresAt: l.ExpiresAt,
 		})
 		l.timers = append(l.timers, s.clock.AfterFunc(s.opts.InstantLinkTTL, func() { s.expireLink(token) }))
-		if b := f.Persona.Possession.InstantLink; b.Click == "auto" {
+		if b := f.persona.Possession.InstantLink; b.Click == "auto" {
 			d, _ := time.ParseDuration(b.ClickAfter) // checked when the persona was loaded
-			l.timers = append(l.timers, s.clock.AfterFunc(d, func() { _, _ = s.clickLink(token) }))
+			l.timers = append(l.timers, s.clock.AfterFunc(d, func() { _, _ = s.clickLink(token, nil) }))
 		}
 		c.rule = "instantlink." + kind
 		s.noteLocked(f, kind, "")
@@ -77,24 +82,23 @@ func (s *Server) instantLinkStart(c *call) (any, error) {
 
 // expireLink fires when an Instant Link's lifetime ends unclicked.
 func (s *Server) expireLink(token string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	f := s.links[token]
-	if f == nil || f.Possession.Link == nil || f.Possession.Link.token != token {
-		return
-	}
-	s.expireLinkLocked(f)
+	s.st.updateLink(token, func(f *flow, _ *shard, _ uint64) {
+		if f == nil || f.d == nil || f.d.poss.Link == nil || f.d.poss.Link.token.String() != token {
+			return
+		}
+		s.expireLinkLocked(f)
+	})
 }
 
 func (s *Server) expireLinkLocked(f *flow) {
-	l := f.Possession.Link
+	l := f.d.poss.Link
 	if l.expired || l.ClickedAt != nil {
 		return
 	}
 	l.expired = true
 	l.stopTimers()
 	s.failLocked(f, "link-expired", "the Instant Link expired")
-	s.hub.publish(f.ID, statusExpired)
+	s.hub.publish(f.key.String(), statusExpired)
 }
 
 // Status messages pushed on the status WebSocket.
@@ -113,34 +117,43 @@ type linkError struct {
 func (e *linkError) Error() string { return e.msg }
 
 // clickLink is the phone opening an Instant Link. It returns where the
-// phone's browser goes next ("" when the flow has no finalTargetUrl).
-func (s *Server) clickLink(token string) (string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	f := s.links[token]
-	if f == nil {
-		return "", &linkError{http.StatusNotFound, "This link is not known to mockprove (was it reset?)."}
-	}
-	l := f.Possession.Link
-	switch {
-	case l == nil || l.token != token:
-		return "", &linkError{http.StatusGone, "This link has expired: a newer link was sent."}
-	case l.ClickedAt == nil && (l.expired || !s.clock.Now().Before(l.ExpiresAt) || !s.clock.Now().Before(f.ExpiresAt)):
-		s.expireLinkLocked(f)
-		return "", &linkError{http.StatusGone, "This link has expired."}
-	case l.ClickedAt == nil && f.Possession.Failed:
-		return "", &linkError{http.StatusGone, "This link can no longer be used: " + f.Possession.Reason + "."}
-	case l.ClickedAt == nil && f.State != StateStarted:
-		return "", &linkError{http.StatusGone, "This link can no longer be used: the flow is past the possession check."}
-	}
-	if l.ClickedAt == nil {
+// phone's browser goes next ("" when the flow has no finalTargetUrl). When c
+// is not nil, it notes the flow, persona and client the link belongs to.
+func (s *Server) clickLink(token string, c *call) (loc string, err error) {
+	s.st.updateLink(token, func(f *flow, _ *shard, _ uint64) {
+		if f == nil || f.d == nil {
+			err = &linkError{http.StatusNotFound, "This link is not known to mockprove (was it reset?)."}
+			return
+		}
+		if c != nil {
+			c.correlationID, c.persona, c.client = f.key.String(), f.phone(), *f.client
+		}
 		now := s.clock.Now()
-		l.ClickedAt = &now
-		l.stopTimers()
-		s.passLocked(f, "link-clicked")
-		s.hub.publish(f.ID, statusDone)
-	}
-	return finalTarget(f.Start.FinalTargetURL, f.AuthID), nil
+		l := f.d.poss.Link
+		switch {
+		case l == nil || l.token.String() != token:
+			err = &linkError{http.StatusGone, "This link has expired: a newer link was sent."}
+			return
+		case l.ClickedAt == nil && (l.expired || !now.Before(l.ExpiresAt) || !now.Before(f.expiresAt())):
+			s.expireLinkLocked(f)
+			err = &linkError{http.StatusGone, "This link has expired."}
+			return
+		case l.ClickedAt == nil && f.d.poss.Failed:
+			err = &linkError{http.StatusGone, "This link can no longer be used: " + f.d.poss.Reason + "."}
+			return
+		case l.ClickedAt == nil && f.state != stateStarted:
+			err = &linkError{http.StatusGone, "This link can no longer be used: the flow is past the possession check."}
+			return
+		}
+		if l.ClickedAt == nil {
+			l.ClickedAt = &now
+			l.stopTimers()
+			s.passLocked(f, "link-clicked")
+			s.hub.publish(f.key.String(), statusDone)
+		}
+		loc = finalTarget(f.d.finalTargetURL, f.d.authKey.String())
+	})
+	return loc, err
 }
 
 // finalTarget adds authId and asc=true to the query of the app's landing
@@ -165,13 +178,7 @@ func finalTarget(target, authID string) string {
 // openLink is GET /v1/link/{token}: what the phone's browser does with the SMS.
 func (s *Server) openLink(c *call) (any, error) {
 	token := mux.Vars(c.r)["token"]
-	s.mu.Lock()
-	if f := s.links[token]; f != nil {
-		c.correlationID, c.persona = f.ID, f.Phone
-		c.client = s.clients[f.ClientID]
-	}
-	s.mu.Unlock()
-	location, err := s.clickLink(token)
+	location, err := s.clickLink(token, c)
 	var le *linkError
 	if errors.As(err, &le) {
 		c.rule = "link.refused"

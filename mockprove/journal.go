@@ -3,7 +3,9 @@ package mockprove
 import (
 	"encoding/json"
 	"net/url"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -45,8 +47,9 @@ type JournalFilter struct {
 	Limit         int // the newest Limit entries; 0 = all kept
 }
 
-// journal is a bounded ring of the last requests. Guarded by Server.mu.
+// journal is a bounded ring of the last requests, under its own lock.
 type journal struct {
+	mu   sync.Mutex
 	size int
 	next int64
 	ring []journalRecord // grows to size, then wraps at head
@@ -54,6 +57,8 @@ type journal struct {
 }
 
 func (j *journal) add(r journalRecord) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
 	j.next++
 	r.entry.ID = j.next
 	if len(j.ring) < j.size {
@@ -64,29 +69,46 @@ func (j *journal) add(r journalRecord) {
 	j.head = (j.head + 1) % len(j.ring)
 }
 
-// each calls f on the records, oldest first.
-func (j *journal) each(f func(journalRecord)) {
-	for i := range j.ring {
-		f(j.ring[(j.head+i)%len(j.ring)])
-	}
+// reset empties the journal; ids go on from where they were.
+func (j *journal) reset(size int) {
+	j.mu.Lock()
+	j.size, j.ring, j.head = size, nil, 0
+	j.mu.Unlock()
 }
 
 // Journal returns the entries that match, oldest first.
 func (s *Server) Journal(f JournalFilter) []JournalEntry {
+	picked, _ := s.journalPage(f, 0)
+	return s.journalEntries(picked)
+}
+
+// journalPage picks the newest f.Limit matching records (all when 0) whose id
+// is below before (0: no bound), oldest first, and whether older ones match.
+func (s *Server) journalPage(f JournalFilter, before int64) (picked []journalRecord, more bool) {
 	phone := normalizePhone(f.Phone)
-	s.mu.Lock()
-	var picked []journalRecord
-	s.journal.each(func(r journalRecord) {
+	j := &s.journal
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	n := len(j.ring)
+	for i := n - 1; i >= 0; i-- { // newest first, then reversed
+		r := j.ring[(j.head+i)%n]
 		e := r.entry
-		if (f.CorrelationID == "" || e.CorrelationID == f.CorrelationID) &&
-			(phone == "" || e.Persona == phone) && (f.Step == "" || e.Step == f.Step) {
-			picked = append(picked, r)
+		if (before > 0 && e.ID >= before) || (f.CorrelationID != "" && e.CorrelationID != f.CorrelationID) ||
+			(phone != "" && e.Persona != phone) || (f.Step != "" && e.Step != f.Step) {
+			continue
 		}
-	})
-	s.mu.Unlock()
-	if f.Limit > 0 && len(picked) > f.Limit {
-		picked = picked[len(picked)-f.Limit:]
+		if f.Limit > 0 && len(picked) == f.Limit {
+			more = true
+			break
+		}
+		picked = append(picked, r)
 	}
+	slices.Reverse(picked)
+	return picked, more
+}
+
+// journalEntries masks the bodies of picked records (outside the lock).
+func (s *Server) journalEntries(picked []journalRecord) []JournalEntry {
 	out := make([]JournalEntry, len(picked))
 	for i, r := range picked {
 		e := r.entry

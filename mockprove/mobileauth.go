@@ -31,15 +31,15 @@ func (s *Server) registerMobileAuth(r *mux.Router) {
 
 func (s *Server) mobileAuthStart(c *call) (any, error) {
 	return s.possessionStep(c, nil, func(f *flow) (any, error) {
-		if f.Persona.Possession.MobileAuth != "pass" {
+		if f.persona.Possession.MobileAuth != "pass" {
 			c.rule = "persona.possession.mobileAuth"
 			s.noteLocked(f, "mobileauth-unavailable", "")
 			return &envelope{Data: map[string]any{"redirectUrl": mobileAuthFailURL}}, nil
 		}
-		f.Possession.vfp = hex.EncodeToString(s.randomBytes(12))
+		f.d.poss.vfp = hex.EncodeToString(s.st.ids.bytes(12))
 		c.rule = "mobileauth.start"
 		s.noteLocked(f, "mobileauth-start", "")
-		return &envelope{Data: map[string]any{"redirectUrl": mobileAuthPassURL + f.Possession.vfp}}, nil
+		return &envelope{Data: map[string]any{"redirectUrl": mobileAuthPassURL + f.d.poss.vfp}}, nil
 	})
 }
 
@@ -50,13 +50,13 @@ type mobileAuthFinishRequest struct {
 func (s *Server) mobileAuthFinish(c *call) (any, error) {
 	var req mobileAuthFinishRequest
 	return s.possessionStep(c, &req, func(f *flow) (any, error) {
-		if f.Possession.vfp == "" || req.VFP != f.Possession.vfp {
+		if f.d.poss.vfp == "" || req.VFP != f.d.poss.vfp {
 			c.rule = "mobileauth.vfp"
 			s.noteLocked(f, "mobileauth-fail", "unknown vfp")
 			return &envelope{Next: "mobile/otp"}, nil
 		}
 		c.rule = "mobileauth.pass"
-		f.Possession.Method = MethodMobileAuth
+		f.d.poss.Method = MethodMobileAuth
 		s.passLocked(f, "mobileauth-pass")
 		return &envelope{Next: "done"}, nil
 	})

@@ -39,22 +39,19 @@ func (s *Server) token(c *call) (any, error) {
 	if gt := form.Get("grant_type"); gt != "client_credentials" {
 		return nil, errMalformed("field 'grant_type' must be client_credentials")
 	}
-	s.mu.Lock()
-	client, ok := s.clients[form.Get("client_id")]
-	s.mu.Unlock()
-	if !ok || subtle.ConstantTimeCompare([]byte(client.Secret), []byte(form.Get("client_secret"))) != 1 {
+	cl, ok := s.clients[form.Get("client_id")]
+	if !ok || subtle.ConstantTimeCompare([]byte(cl.Secret), []byte(form.Get("client_secret"))) != 1 {
 		c.rule = "auth.credentials"
 		return nil, errUnauthorized("not authorized: invalid client_id or client_secret")
 	}
+	client := *cl
 	c.client = client
 	if err := s.rateLimit(client.ID); err != nil {
 		c.rule = "ratelimit"
 		return nil, err
 	}
 	now := s.clock.Now()
-	s.mu.Lock()
-	jti := s.newUUIDLocked()
-	s.mu.Unlock()
+	jti := s.st.ids.uuid()
 	tok, err := s.access.mint(accessClaims{
 		Issuer:    s.publicOrigin(c.r) + "/",
 		Subject:   client.ID,

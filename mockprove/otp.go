@@ -30,31 +30,34 @@ type otpStartRequest struct {
 func (s *Server) otpStart(c *call) (any, error) {
 	var req otpStartRequest
 	return s.possessionStep(c, &req, func(f *flow) (any, error) {
-		if f.Possession.Method == MethodInstantLink {
+		if f.d.poss.Method == MethodInstantLink {
 			c.rule = "possession.method"
 			return terminal(sdkExternalFailure, "this flow checks possession by Instant Link, not OTP"), nil
 		}
-		o := f.Possession.OTP
+		o := f.d.poss.OTP
 		if req.MobileNumber != "" || o == nil {
 			if env := s.acceptPhoneLocked(c, f, req.MobileNumber); env != nil {
 				return env, nil
 			}
 		}
+		if env := s.smsLimitLocked(c, f); env != nil {
+			return env, nil
+		}
 		if o == nil {
 			max := 1
-			if f.Start.AllowOTPRetry {
+			if f.d.allowOTPRetry {
 				max = otpMaxAttemptsRetry
 			}
 			o = &OTPState{MaxAttempts: max}
-			f.Possession.OTP = o
+			f.d.poss.OTP = o
 		}
 		now := s.clock.Now()
-		o.code = s.newOTPLocked(f)
+		o.code = s.newOTP(f)
 		o.SentAt, o.ExpiresAt = now, now.Add(s.opts.OTPTTL)
 		o.Sends++
-		s.sendSMSLocked(SMS{
-			Kind: SMSKindOTP, Phone: f.Phone, Code: o.code, CorrelationID: f.ID,
-			Body:   smsText(f.Start.SMSMessage, defaultOTPSMS, o.code),
+		s.st.outbox.send(SMS{
+			Kind: SMSKindOTP, Phone: f.phone(), Code: o.code, CorrelationID: c.correlationID,
+			Body:   smsText(f.d.smsMessage, defaultOTPSMS, o.code),
 			SentAt: now, ExpiresAt: o.ExpiresAt,
 		})
 		kind := "otp-sent"
@@ -75,7 +78,7 @@ type otpFinishRequest struct {
 func (s *Server) otpFinish(c *call) (any, error) {
 	var req otpFinishRequest
 	return s.possessionStep(c, &req, func(f *flow) (any, error) {
-		o := f.Possession.OTP
+		o := f.d.poss.OTP
 		if o == nil {
 			c.rule = "otp.not-sent"
 			return rejected(dataOTPInvalid, "no OTP has been sent yet"), nil
@@ -87,8 +90,8 @@ func (s *Server) otpFinish(c *call) (any, error) {
 		}
 		o.Attempts++
 		wrong := req.OTP != o.code
-		if f.Possession.wrongLeft > 0 { // the persona mistypes
-			f.Possession.wrongLeft--
+		if f.d.poss.wrongLeft > 0 { // the persona mistypes
+			f.d.poss.wrongLeft--
 			wrong = true
 			c.rule = "persona.possession.otp.wrongAttempts"
 		}
@@ -142,7 +145,7 @@ func (s *Server) reportedError(next, kind, rule string) handlerFunc {
 				s.failLocked(f, kind, detail)
 			} else {
 				s.noteLocked(f, kind, detail)
-				f.Possession.Method = MethodOTP
+				f.d.poss.Method = MethodOTP
 			}
 			return &envelope{Next: next}, nil
 		})

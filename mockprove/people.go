@@ -70,16 +70,12 @@ func derivedUUID(kind, name string) string {
 
 // personaByPhone returns the current persona of a phone number.
 func (s *Server) personaByPhone(phone string) *Persona {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.personas[normalizePhone(phone)]
+	return s.st.personas.get(normalizePhone(phone))
 }
 
 // personaByProveID returns the persona with that proveId.
 func (s *Server) personaByProveID(id string) *Persona {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, p := range s.personas {
+	for _, p := range s.st.personas.load() {
 		if strings.EqualFold(p.proveID(), id) {
 			return p
 		}
@@ -106,8 +102,4 @@ func (s *Server) suiteUser(c *call, phone, product string) (*Persona, error) {
 }
 
 // newID is a fresh UUID from the server's generator.
-func (s *Server) newID() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.newUUIDLocked()
-}
+func (s *Server) newID() string { return s.st.ids.uuid() }

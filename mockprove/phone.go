@@ -1,8 +1,6 @@
 package mockprove
 
 import (
-	"fmt"
-	"strconv"
 	"time"
 )
 
@@ -38,63 +36,31 @@ type SMSFilter struct {
 	Kind          string
 }
 
-// sendSMSLocked puts a message in the outbox. The caller holds s.mu.
-func (s *Server) sendSMSLocked(m SMS) {
-	s.smsSeq++
-	m.ID = "sms" + strconv.Itoa(s.smsSeq)
-	if len(s.outbox) >= maxOutbox {
-		s.outbox = append(s.outbox[:0], s.outbox[1:]...)
-	}
-	s.outbox = append(s.outbox, m)
-}
-
 // Outbox returns the messages that match, oldest first.
 func (s *Server) Outbox(f SMSFilter) []SMS {
-	phone := normalizePhone(f.Phone)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := []SMS{}
-	for _, m := range s.outbox {
-		if (phone != "" && m.Phone != phone) || (f.CorrelationID != "" && m.CorrelationID != f.CorrelationID) ||
-			(f.Kind != "" && m.Kind != f.Kind) {
-			continue
-		}
-		out = append(out, m)
-	}
+	out, _ := s.st.outbox.list(f, 0, 0)
 	return out
 }
 
 // LastSMS returns the newest message to a phone.
 func (s *Server) LastSMS(phone string) (SMS, bool) {
-	msgs := s.Outbox(SMSFilter{Phone: phone})
-	if len(msgs) == 0 {
-		return SMS{}, false
-	}
-	return msgs[len(msgs)-1], true
+	return s.st.outbox.last(SMSFilter{Phone: phone})
 }
 
 // LastOTP returns the code of the newest OTP sent to a phone.
 func (s *Server) LastOTP(phone string) (string, bool) {
-	msgs := s.Outbox(SMSFilter{Phone: phone, Kind: SMSKindOTP})
-	if len(msgs) == 0 {
-		return "", false
-	}
-	return msgs[len(msgs)-1].Code, true
+	m, ok := s.st.outbox.last(SMSFilter{Phone: phone, Kind: SMSKindOTP})
+	return m.Code, ok
 }
 
-// newOTPLocked makes the code the persona's phone receives.
-func (s *Server) newOTPLocked(f *flow) string {
-	code := f.Persona.Possession.OTP.Code
+// newOTP makes the code the persona's phone receives.
+func (s *Server) newOTP(f *flow) string {
+	code := f.persona.Possession.OTP.Code
 	if code == "" {
 		code = "1234" // Prove's sandbox code
 	}
 	if code == "random" {
-		n := otpLength(f.Start.SMSMessage)
-		max := 1
-		for i := 0; i < n; i++ {
-			max *= 10
-		}
-		code = fmt.Sprintf("%0*d", n, s.rng.IntN(max))
+		code = s.st.ids.digits(otpLength(f.d.smsMessage))
 	}
 	return code
 }

@@ -1,8 +1,10 @@
 package mockprove
 
 import (
+	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Possession-check lifetimes documented by Prove (prove-platform-api.md §11).
@@ -31,8 +33,8 @@ const (
 	defaultInstantLinkSMS = "Complete your verification. If you did not make this request, do not click the link. ####"
 )
 
-// PossessionState is the state of a flow's client-SDK possession check. Guarded
-// by Server.mu.
+// PossessionState is the state of a flow's client-SDK possession check.
+// Guarded by the lock of the flow's shard.
 type PossessionState struct {
 	Method   string     `json:"method"`
 	Phone    string     `json:"phone"`
@@ -67,7 +69,7 @@ type LinkState struct {
 	SentAt    time.Time  `json:"sentAt"`
 	ExpiresAt time.Time  `json:"expiresAt"`
 	ClickedAt *time.Time `json:"clickedAt,omitempty"`
-	token     string
+	token     linkKey
 	expired   bool
 	timers    []*Timer
 }
@@ -79,42 +81,57 @@ func (l *LinkState) stopTimers() {
 	l.timers = nil
 }
 
-// note records an event of the possession check. The caller holds s.mu.
+// noteLocked records an event of the possession check (the newest
+// maxAttemptsKept). The caller holds the flow's shard lock.
 func (s *Server) noteLocked(f *flow, kind, detail string) {
-	f.Possession.Attempts = append(f.Possession.Attempts, Attempt{At: s.clock.Now(), Kind: kind, Detail: detail})
+	if len(detail) > maxDetailBytes {
+		detail = truncateUTF8(detail, maxDetailBytes)
+	}
+	p := &f.d.poss
+	p.Attempts = keepNewest(p.Attempts, maxAttemptsKept)
+	p.Attempts = append(p.Attempts, Attempt{At: s.clock.Now(), Kind: kind, Detail: detail})
 }
 
-// pass marks the possession check passed.
+// truncateUTF8 cuts s to at most n bytes on a character boundary, marked "…".
+func truncateUTF8(s string, n int) string {
+	n -= len("…")
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
+
+// passLocked marks the possession check passed.
 func (s *Server) passLocked(f *flow, kind string) {
-	f.Possession.Passed = true
-	f.Possession.Failed = false
-	f.Possession.Reason = ""
-	f.PossessionPassed = true
+	f.d.poss.Passed = true
+	f.d.poss.Failed = false
+	f.d.poss.Reason = ""
+	f.passed = true
 	s.noteLocked(f, kind, "")
 }
 
-// fail marks the possession check failed; /v3/validate then answers success:false.
+// failLocked marks the possession check failed; /v3/validate then answers success:false.
 func (s *Server) failLocked(f *flow, kind, reason string) {
-	if f.Possession.Passed {
+	if f.d.poss.Passed {
 		return
 	}
-	f.Possession.Failed = true
-	f.Possession.Reason = reason
+	f.d.poss.Failed = true
+	f.d.poss.Reason = reason
 	s.noteLocked(f, kind, reason)
 }
 
-// possessionOpen reports whether the flow still accepts possession steps;
-// if not, it returns the SDK envelope that ends the SDK's flow.
+// possessionOpenLocked reports whether the flow still accepts possession
+// steps; if not, it returns the SDK envelope that ends the SDK's flow.
 func (s *Server) possessionOpenLocked(f *flow) *envelope {
 	switch {
-	case !s.clock.Now().Before(f.ExpiresAt):
+	case !s.clock.Now().Before(f.expiresAt()):
 		return terminal(sdkAuthFailure, "the flow has expired")
-	case f.State != StateStarted:
+	case f.state != stateStarted || f.d == nil:
 		return terminal(sdkExternalFailure, "the flow is past the possession check")
-	case f.Possession.Passed:
+	case f.d.poss.Passed:
 		return &envelope{Next: "done"}
-	case f.Possession.Failed:
-		return terminal(sdkAuthFailure, "the possession check has failed: "+f.Possession.Reason)
+	case f.d.poss.Failed:
+		return terminal(sdkAuthFailure, "the possession check has failed: "+f.d.poss.Reason)
 	}
 	return nil
 }
@@ -124,16 +141,16 @@ func (s *Server) possessionOpenLocked(f *flow) *envelope {
 func (s *Server) checkPhoneLocked(f *flow, number string) (*Persona, string) {
 	phone := normalizePhone(number)
 	if phone == "" {
-		phone = f.Phone
+		phone = f.phone()
 	}
-	p := s.personas[phone]
-	if phone == f.Phone && p == nil {
-		p = f.Persona // the start persona was removed since: keep the flow's copy
+	p := s.st.personas.get(phone)
+	if phone == f.phone() && p == nil {
+		p = f.persona // the start persona was removed since: keep the flow's snapshot
 	}
 	switch {
 	case p == nil:
 		return nil, "no test user found matching the phone number " + number
-	case !hasProduct(p, f.Product):
+	case !hasProduct(p, f.client.Product):
 		return nil, "the phone number cannot be used with this product"
 	case p.Possession.RejectPhone:
 		return nil, "the phone number could not be verified"
@@ -152,22 +169,32 @@ func (s *Server) acceptPhoneLocked(c *call, f *flow, number string) *envelope {
 		return rejected(dataPhoneRejected, why)
 	}
 	s.switchPhoneLocked(f, p)
-	c.persona = f.Phone
+	c.persona = f.phone()
 	return nil
 }
 
 // switchPhoneLocked moves the flow to another number after a phone change.
 func (s *Server) switchPhoneLocked(f *flow, p *Persona) {
 	phone := normalizePhone(p.Phone)
-	if phone == f.Phone {
+	if phone == f.phone() {
 		return
 	}
-	cp := *p
-	f.Persona = &cp
-	f.Phone = phone
-	f.Possession.Phone = phone
-	f.Possession.wrongLeft = p.Possession.OTP.WrongAttempts
+	f.persona = p
+	f.d.poss.wrongLeft = p.Possession.OTP.WrongAttempts
 	s.noteLocked(f, "phone-changed", phone)
+}
+
+// smsLimitLocked answers the SDK error that ends the check once the flow
+// has sent MaxSMSPerFlow SMS, or nil while it may send one more.
+func (s *Server) smsLimitLocked(c *call, f *flow) *envelope {
+	if f.d.sms < MaxSMSPerFlow {
+		f.d.sms++
+		return nil
+	}
+	c.rule = "possession.sms-limit"
+	msg := fmt.Sprintf("too many SMS for this flow: at most %d codes and links are sent per flow; start a new flow", MaxSMSPerFlow)
+	s.failLocked(f, "sms-limit", msg)
+	return terminal(sdkMaxAttempts, msg)
 }
 
 // smsText fills the flow's smsMessage (or Prove's default) with value.
@@ -196,23 +223,39 @@ func otpLength(custom string) int {
 }
 
 // possessionStep runs a device-API step of the possession check: it decodes
-// the body into req (when not nil), then, under s.mu, answers the persona's
-// configured error or the envelope that ends a closed check, or runs step.
+// the body into req (when not nil), then, under the flow's shard lock,
+// answers the persona's configured error or the envelope that ends a closed
+// check, or runs step.
 func (s *Server) possessionStep(c *call, req any, step func(f *flow) (any, error)) (any, error) {
+	return s.possessionStepIn(c, req, func(f *flow, _ *shard) (any, error) { return step(f) })
+}
+
+// possessionStepIn is possessionStep for a step that needs the flow's shard
+// (to register an Instant Link).
+func (s *Server) possessionStepIn(c *call, req any, step func(f *flow, sh *shard) (any, error)) (any, error) {
 	if req != nil {
 		if err := c.decode(req); err != nil {
 			return nil, err
 		}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	f := c.flow
-	if err := personaError(f.Persona, c); err != nil {
-		return nil, err
-	}
-	if env := s.possessionOpenLocked(f); env != nil {
-		c.rule = "possession.closed"
-		return env, nil
-	}
-	return step(f)
+	var (
+		out any
+		err error
+	)
+	s.st.updateKey(c.flow, func(f *flow, sh *shard, _ uint64) {
+		if f == nil {
+			err = errUnauthorized("not authorized: the authToken's flow is unknown (was mockprove reset?)")
+			return
+		}
+		if err = personaError(f.persona, c); err != nil {
+			return
+		}
+		if env := s.possessionOpenLocked(f); env != nil {
+			c.rule = "possession.closed"
+			out = env
+			return
+		}
+		out, err = step(f, sh)
+	})
+	return out, err
 }

@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -24,9 +26,9 @@ type call struct {
 	r      *http.Request
 	w      http.ResponseWriter
 	body   []byte
-	client Client // the authenticated OAuth client (API routes)
-	flow   *flow  // the authToken's flow (device routes)
-	fault  *Fault // the injected fault that answered, if any
+	client Client  // the authenticated OAuth client (API routes)
+	flow   flowKey // the authToken's flow (device routes)
+	fault  *Fault  // the injected fault that answered, if any
 
 	step          string // e.g. "/v3/start"
 	correlationID string
@@ -111,6 +113,9 @@ func (s *Server) serve(e endpoint) http.Handler {
 				}
 			}()
 			if e.validate != nil {
+				if err = s.specsLoaded(); err != nil {
+					return
+				}
 				route, params = e.validate.findRoute(r)
 			}
 			result, err = s.pipeline(c, e, route, params)
@@ -155,14 +160,12 @@ func (s *Server) finishCall(c *call, status int, d time.Duration, respBody []byt
 		},
 		contentType: c.r.Header.Get("Content-Type"),
 		reqBody:     c.body,
-		respBody:    append([]byte(nil), respBody...),
+		respBody:    respBody, // render's answers are fresh slices, never changed
 	}
 	if c.fault != nil {
 		rec.entry.Fault = c.fault.ID
 	}
-	s.mu.Lock()
 	s.journal.add(rec)
-	s.mu.Unlock()
 	s.logCall(c, status, d)
 }
 
@@ -213,10 +216,7 @@ func (s *Server) pipeline(c *call, e endpoint, route *routers.Route, params map[
 			c.rule = "auth"
 			return nil, err
 		}
-		s.mu.Lock()
-		c.flow, c.correlationID, c.persona = f, f.ID, f.Phone
-		c.client = s.clients[f.ClientID]
-		s.mu.Unlock()
+		c.flow, c.correlationID, c.persona, c.client = f.key, f.id, f.phone, f.client
 	}
 	if s.faultsArmed() {
 		s.identify(c)
@@ -244,17 +244,17 @@ func (s *Server) pipeline(c *call, e endpoint, route *routers.Route, params map[
 func (s *Server) identify(c *call) {
 	if c.client.ID == "" && c.step == "/token" {
 		if vals, err := url.ParseQuery(string(c.body)); err == nil {
-			s.mu.Lock()
-			c.client = s.clients[vals.Get("client_id")]
-			s.mu.Unlock()
+			if cl := s.clients[vals.Get("client_id")]; cl != nil {
+				c.client = *cl
+			}
 		}
 	}
 	if c.step == "/v1/link" {
-		s.mu.Lock()
-		if f := s.links[strings.TrimPrefix(c.r.URL.Path, linkPath)]; f != nil {
-			c.correlationID, c.persona, c.client = f.ID, f.Phone, s.clients[f.ClientID]
-		}
-		s.mu.Unlock()
+		s.st.updateLink(strings.TrimPrefix(c.r.URL.Path, linkPath), func(f *flow, _ *shard, _ uint64) {
+			if f != nil {
+				c.correlationID, c.persona, c.client = f.key.String(), f.phone(), *f.client
+			}
+		})
 	}
 	if c.persona != "" || len(c.body) == 0 {
 		return
@@ -270,11 +270,11 @@ func (s *Server) identify(c *call) {
 		c.persona = normalizePhone(probe.PhoneNumber)
 		return
 	}
-	s.mu.Lock()
-	if f := s.flows[probe.CorrelationID]; f != nil && f.ClientID == c.client.ID {
-		c.persona = f.Phone
-	}
-	s.mu.Unlock()
+	s.st.view(probe.CorrelationID, func(f *flow) {
+		if f != nil && f.client.ID == c.client.ID {
+			c.persona = f.phone()
+		}
+	})
 }
 
 // applyFault waits the fault's delay, then answers as the fault says; a nil
@@ -387,6 +387,43 @@ func (s *Server) logCall(c *call, status int, d time.Duration) {
 // maxVerifiedTokens bounds the cache of access tokens whose signature was checked.
 const maxVerifiedTokens = 4096
 
+// tokenCache remembers the claims of tokens whose signature was checked
+// (access tokens, authTokens), lock-free for readers; it is emptied when it
+// holds maxVerifiedTokens (a token is then verified again: cheap enough).
+type tokenCache[T any] struct {
+	m sync.Map // token → T
+	n atomic.Int64
+}
+
+func (v *tokenCache[T]) get(token string) (T, bool) {
+	c, ok := v.m.Load(token)
+	if !ok {
+		var zero T
+		return zero, false
+	}
+	return c.(T), true
+}
+
+func (v *tokenCache[T]) put(token string, c T) {
+	if v.n.Add(1) > maxVerifiedTokens {
+		v.m.Clear()
+		v.n.Store(1)
+	}
+	v.m.Store(token, c)
+}
+
+func (v *tokenCache[T]) reset() {
+	v.m.Clear()
+	v.n.Store(0)
+}
+
+// authTokenClaims are the claims of an authToken the device API needs.
+type authTokenClaims struct {
+	RequestID string // correlationId
+	AuthID    string
+	ExpiresAt int64
+}
+
 // authenticate checks "Authorization: Bearer <access_token>". Signatures are
 // checked once per token; the claims are then cached (expiry is always checked).
 func (s *Server) authenticate(r *http.Request) (Client, error) {
@@ -398,30 +435,21 @@ func (s *Server) authenticate(r *http.Request) (Client, error) {
 	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
 		return Client{}, errUnauthorized("not authorized: Authorization header must be 'Bearer <access_token>'")
 	}
-	s.mu.Lock()
-	claims, known := s.verified[token]
-	s.mu.Unlock()
+	claims, known := s.verified.get(token)
 	if !known {
 		if err := s.access.verify(token, &claims); err != nil {
 			return Client{}, errUnauthorized("not authorized: access token is invalid")
 		}
-		s.mu.Lock()
-		if len(s.verified) >= maxVerifiedTokens { // a token is re-verified after a purge: cheap enough
-			clear(s.verified)
-		}
-		s.verified[token] = claims
-		s.mu.Unlock()
+		s.verified.put(token, claims)
 	}
 	if s.clock.Now().Unix() >= claims.ExpiresAt {
 		return Client{}, errUnauthorized("not authorized: access token has expired")
 	}
-	s.mu.Lock()
 	client, ok := s.clients[claims.Subject]
-	s.mu.Unlock()
 	if !ok {
 		return Client{}, errUnauthorized("not authorized: unknown client")
 	}
-	return client, nil
+	return *client, nil
 }
 
 // rateWindow counts one client's requests in one second of the clock.
@@ -457,12 +485,30 @@ func (s *Server) rateLimit(clientID string) error {
 }
 
 // marshal writes JSON without HTML escaping (links keep their '&').
+// The encoder and its buffer are reused; the result is a fresh slice of
+// the exact size (the journal keeps it).
 func marshal(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	e := encoders.Get().(*pooledEncoder)
+	defer func() {
+		if e.buf.Cap() <= 64<<10 { // a big listing's buffer is not kept
+			encoders.Put(e)
+		}
+	}()
+	e.buf.Reset()
+	if err := e.enc.Encode(v); err != nil {
 		return nil, err
 	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+	return bytes.Clone(bytes.TrimSuffix(e.buf.Bytes(), []byte("\n"))), nil
 }
+
+type pooledEncoder struct {
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+var encoders = sync.Pool{New: func() any {
+	e := &pooledEncoder{}
+	e.enc = json.NewEncoder(&e.buf)
+	e.enc.SetEscapeHTML(false)
+	return e
+}}

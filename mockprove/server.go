@@ -110,29 +110,29 @@ type Server struct {
 	access  signer
 	auth    signer
 
-	mu        sync.Mutex
-	rng       *rand.Rand
-	seed      uint64
-	clients   map[string]Client
-	personas  map[string]*Persona
-	flows     map[string]*flow // by correlationId
-	authIDs   map[string]*flow // by auth id
-	limits    map[string]*rateWindow
-	verified  map[string]accessClaims // access tokens whose signature was checked
-	startedAt int                     // flows started since the last sweep
-	public    string
-	initial   []Persona // the start-up personas, for Reset
-	faults    []*Fault
-	faultSeq  int
-	journal   journal
-	outbox    []SMS
-	smsSeq    int
-	links     map[string]*flow // Instant Link token → flow
-	hub       *hub
-	startTime time.Time // the clock at start-up, for Reset
+	// Run-time state, apart from HTTP: flows, links, SMS, personas, IDs
+	// (store.go). Each part below has its own lock; none is taken for work
+	// that grows with the number of flows.
+	st         *store
+	clients    map[string]*Client          // immutable after New
+	verified   tokenCache[accessClaims]    // access tokens whose signature was checked
+	authTokens tokenCache[authTokenClaims] // authTokens whose signature was checked
+	faults     faultTable
+	journal    journal
+	hub        *hub
+	initial    []Persona // the start-up personas, for Reset (set before initialReady is closed)
+	startTime  time.Time // the clock at start-up, for Reset
 
-	identities *identityStore // Identity Manager
-	webhooks   *webhooks      // Identity Manager webhooks
+	initialReady chan struct{} // closed once initial is loaded
+	specsReady   chan struct{} // closed once prove and device are built
+	specsErr     error
+
+	// mu guards the listener, the public origin and the rate-limit windows.
+	mu     sync.Mutex
+	limits map[string]*rateWindow
+	public string
+
+	webhooks *webhooks // Identity Manager webhooks: where they go, what was sent
 
 	httpSrv  *http.Server
 	listener net.Listener
@@ -148,19 +148,20 @@ func New(opts Options) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	s.seed = opts.Seed
-	if s.seed == 0 {
-		s.seed = rand.Uint64()
+	seed := opts.Seed
+	if seed == 0 {
+		seed = rand.Uint64()
 	}
-	keys := s.seedLocked()
-	s.access = signer{key: keys[:32]}
-	s.auth = signer{key: keys[32:]}
+	ids, keys := newIDGen(seed)
+	s.st = newStore(s.clock, ids)
+	s.access = newSigner(keys[:32])
+	s.auth = newSigner(keys[32:])
 
 	clients := opts.Clients
 	if len(clients) == 0 {
 		clients = DefaultClients
 	}
-	s.clients = map[string]Client{}
+	s.clients = map[string]*Client{}
 	for _, c := range clients {
 		if err := checkClient(c); err != nil {
 			return nil, err
@@ -168,21 +169,9 @@ func New(opts Options) (*Server, error) {
 		if _, dup := s.clients[c.ID]; dup {
 			return nil, fmt.Errorf("mockprove: client %q is configured twice", c.ID)
 		}
-		s.clients[c.ID] = c
+		s.clients[c.ID] = &c
 	}
 
-	personas := opts.Personas
-	if personas == nil {
-		var err error
-		if personas, err = DefaultPersonas(); err != nil {
-			return nil, err
-		}
-	}
-	if err := checkPersonas(personas); err != nil {
-		return nil, err
-	}
-	s.initial = personas
-	s.personas = indexPersonas(personas)
 	if s.opts.OTPTTL <= 0 {
 		s.opts.OTPTTL = DefaultOTPTTL
 	}
@@ -198,12 +187,7 @@ func New(opts Options) (*Server, error) {
 	if s.opts.WebhookRetryDelay <= 0 {
 		s.opts.WebhookRetryDelay = defaultWebhookRetryDelay
 	}
-	s.hub = newHub()
-	s.identities = newIdentityStore()
 	s.webhooks = newWebhooks(clients, s.opts.WebhookTimeout, s.opts.WebhookRetryDelay)
-	s.startTime = s.clock.Now()
-	s.resetStateLocked()
-
 	if opts.PublicURL != "" {
 		origin, err := bareOrigin(opts.PublicURL)
 		if err != nil {
@@ -211,21 +195,38 @@ func New(opts Options) (*Server, error) {
 		}
 		s.public = origin
 	}
+	s.hub = newHub()
+	s.startTime = s.clock.Now()
+	s.limits = map[string]*rateWindow{}
+	s.journal.reset(s.opts.JournalSize)
 
-	doc, err := specs.Load(specs.ProveV3)
-	if err != nil {
-		return nil, err
+	// Personas given in Options are checked here (New reports a bad one);
+	// the embedded defaults, checked by the tests of specs/, and the
+	// OpenAPI documents are loaded in the background, so that the server
+	// answers (health, control API) a few milliseconds after exec. A request
+	// that needs them waits for them.
+	s.initialReady = make(chan struct{})
+	if opts.Personas != nil {
+		if err := checkPersonas(opts.Personas); err != nil {
+			return nil, err
+		}
+		s.initial = clonePersonas(opts.Personas)
+		s.st.personas.replaceOwned(s.initial)
+		close(s.initialReady)
+	} else {
+		go func() {
+			ps, err := DefaultPersonas()
+			if err != nil { // cannot happen with a tested build: the file is embedded
+				s.log.Error("the embedded personas do not load", "err", err)
+			}
+			s.initial = ps
+			s.st.personas.replaceOwned(ps)
+			close(s.initialReady)
+		}()
 	}
-	if s.prove, err = newSpecValidator(doc); err != nil {
-		return nil, err
-	}
-	ddoc, err := specs.Load(specs.Device)
-	if err != nil {
-		return nil, err
-	}
-	if s.device, err = newSpecValidator(ddoc); err != nil {
-		return nil, err
-	}
+	s.prove, s.device = &specValidator{}, &specValidator{}
+	s.specsReady = make(chan struct{})
+	go s.loadSpecs()
 	s.handler = s.routes()
 	return s, nil
 }
@@ -282,25 +283,51 @@ func allowedMethods(r *mux.Router, req *http.Request) []string {
 	return allow
 }
 
-// resetStateLocked empties every run-time state. The caller holds s.mu (or
-// is New).
-func (s *Server) resetStateLocked() {
-	for _, f := range s.flows {
-		if f.Possession.Link != nil {
-			f.Possession.Link.stopTimers()
-		}
+// loadSpecs builds the request validators of the Prove and device APIs,
+// both at once, and closes specsReady.
+func (s *Server) loadSpecs() {
+	defer close(s.specsReady)
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i, job := range []struct {
+		name string
+		v    *specValidator
+	}{{specs.ProveV3, s.prove}, {specs.Device, s.device}} {
+		wg.Go(func() {
+			doc, err := specs.Load(job.name)
+			if err == nil {
+				var v *specValidator
+				if v, err = newSpecValidator(doc); err == nil {
+					*job.v = *v
+				}
+			}
+			errs[i] = err
+		})
 	}
-	s.personas = indexPersonas(s.initial)
-	s.flows = map[string]*flow{}
-	s.authIDs = map[string]*flow{}
-	s.links = map[string]*flow{}
+	wg.Wait()
+	if s.specsErr = errors.Join(errs...); s.specsErr != nil {
+		s.log.Error("the embedded OpenAPI documents do not load", "err", s.specsErr)
+	}
+}
+
+// specsLoaded waits until the validators are built.
+func (s *Server) specsLoaded() error {
+	<-s.specsReady
+	return s.specsErr
+}
+
+// resetStateLocked empties every run-time state. The caller holds s.mu.
+func (s *Server) resetStateLocked() {
+	for _, l := range s.st.reset() {
+		l.stopTimers()
+	}
+	<-s.initialReady
+	s.st.personas.replaceOwned(s.initial)
 	s.limits = map[string]*rateWindow{}
-	s.verified = map[string]accessClaims{}
-	s.faults = nil
-	s.journal = journal{size: s.opts.JournalSize}
-	s.outbox = nil
-	s.smsSeq, s.faultSeq = 0, 0
-	s.identities.reset()
+	s.verified.reset()
+	s.authTokens.reset()
+	s.faults.reset()
+	s.journal.reset(s.opts.JournalSize)
 	s.webhooks.reset()
 }
 
@@ -379,13 +406,11 @@ func (s *Server) FastForward(d time.Duration) { s.clock.Advance(d) }
 
 // Close stops the listener and waits (briefly) for requests in flight.
 func (s *Server) Close() error {
+	for _, l := range s.st.linkStates() { // the store's timers stop with the server
+		l.stopTimers()
+	}
 	s.mu.Lock()
 	srv := s.httpSrv
-	for _, f := range s.flows {
-		if f.Possession.Link != nil {
-			f.Possession.Link.stopTimers()
-		}
-	}
 	s.mu.Unlock()
 	s.hub.closeAll()
 	if srv == nil {
@@ -427,31 +452,6 @@ func bareOrigin(u string) (string, error) {
 		return "", fmt.Errorf("mockprove: public URL %q must be a bare origin such as http://127.0.0.1:8080", u)
 	}
 	return p.Scheme + "://" + p.Host, nil
-}
-
-// seedLocked (re)starts the random generator from the seed, so that a Reset
-// server hands out the same IDs and codes as a fresh one. It returns the
-// material of the signing keys, which New uses and Reset does not change.
-func (s *Server) seedLocked() (keys []byte) {
-	s.rng = rand.New(rand.NewPCG(s.seed, s.seed^0x9e3779b97f4a7c15))
-	return s.randomBytes(64)
-}
-
-func (s *Server) randomBytes(n int) []byte {
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = byte(s.rng.Uint32())
-	}
-	return b
-}
-
-// newUUID returns a version 4 UUID from the server's seeded generator.
-// The caller holds s.mu.
-func (s *Server) newUUIDLocked() string {
-	b := s.randomBytes(16)
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
 // handlerTransport is an http.RoundTripper that calls a handler in memory.

@@ -54,9 +54,7 @@ func (s *Server) start(c *call) (any, error) {
 	c.persona = phone
 
 	now := s.clock.Now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p := s.personas[phone]
+	p := s.st.personas.get(phone)
 	if p == nil {
 		c.rule = "persona.unknown"
 		return nil, errUserNotFound(req.PhoneNumber)
@@ -69,65 +67,75 @@ func (s *Server) start(c *call) (any, error) {
 	if err := personaError(p, c); err != nil {
 		return nil, err
 	}
-	s.sweepLocked()
-	persona := *p
-	f := &flow{
-		ID:        s.newUUIDLocked(),
-		AuthID:    s.newUUIDLocked(),
-		ClientID:  c.client.ID,
-		Product:   c.client.Product,
-		Phone:     phone,
-		Persona:   &persona,
-		FlowType:  req.FlowType,
-		Start:     req,
-		CreatedAt: now,
-		ExpiresAt: now.Add(FlowTTL),
-		State:     StateStarted,
-		Next:      nextMap(stepValidate),
-		DOB:       req.DOB,
-		SSN:       req.SSN,
+	flowType := FlowTypeMobile
+	if req.FlowType == FlowTypeDesktop {
+		flowType = FlowTypeDesktop
 	}
-	f.Possession = PossessionState{Method: possessionMethod(f), Phone: phone, wrongLeft: p.Possession.OTP.WrongAttempts}
-	token, err := s.mintAuthToken(f, c.r)
+	var ids [3]flowKey // correlationId, auth id, challenge: one lock, in this order
+	s.st.ids.keys(ids[:])
+	f := flow{
+		key:      ids[0],
+		created:  now,
+		persona:  p,
+		client:   s.clients[c.client.ID],
+		flowType: flowType,
+		state:    stateStarted,
+		next:     nextValidate,
+		d: &flowDetail{
+			authKey:        ids[1],
+			finalTargetURL: req.FinalTargetURL,
+			smsMessage:     req.SMSMessage,
+			allowOTPRetry:  req.AllowOTPRetry,
+			dob:            req.DOB,
+			ssn:            req.SSN,
+		},
+	}
+	f.d.poss = PossessionState{Method: possessionMethod(&f), wrongLeft: p.Possession.OTP.WrongAttempts}
+	id := f.key.String()
+	c.correlationID = id
+	c.rule = "start"
+	s.recordLocked(&f, c, nil) // f is not shared yet
+	claims := s.authClaims(&f, id, ids[2].String(), req.PhoneNumber != "", s.publicOrigin(c.r))
+	s.st.insert(f, now)
+	token, err := s.auth.mintJSON(claims.appendJSON(make([]byte, 0, 512))) // outside every lock
 	if err != nil {
 		return nil, err
 	}
-	s.flows[f.ID] = f
-	s.authIDs[f.AuthID] = f
-	c.correlationID = f.ID
-	c.rule = "start"
-	s.recordLocked(f, c, nil)
-	return startResponse{AuthToken: token, CorrelationID: f.ID, Next: f.Next}, nil
+	return startResponse{AuthToken: token, CorrelationID: id, Next: nextMaps[nextValidate]}, nil
 }
 
-// mintAuthToken mints the authToken Prove's web SDK decodes: auth.endp
-// points the SDK at mockprove's device API. The caller holds s.mu.
-func (s *Server) mintAuthToken(f *flow, r *http.Request) (string, error) {
-	origin := s.originLocked(r)
+// Flow types.
+const (
+	FlowTypeMobile  = "mobile"
+	FlowTypeDesktop = "desktop"
+)
+
+// authClaims are the claims of the authToken Prove's web SDK decodes:
+// auth.endp points the SDK at mockprove's device API.
+func (s *Server) authClaims(f *flow, id, challenge string, mnp bool, origin string) authClaims {
 	next := "mobile/otp"
-	switch f.Possession.Method {
+	switch f.d.poss.Method {
 	case MethodInstantLink:
 		next = "mobile/instantlink"
 	case MethodMobileAuth:
 		next = "mobile/instant"
 	}
-	mnp := f.Start.PhoneNumber != ""
-	claims := authClaims{
-		RequestID: f.ID,
+	authID := f.d.authKey.String()
+	return authClaims{
+		RequestID: id,
 		Issuer:    origin,
-		Subject:   f.AuthID,
-		IssuedAt:  f.CreatedAt.Unix(),
-		ExpiresAt: ceilUnix(f.ExpiresAt),
+		Subject:   authID,
+		IssuedAt:  f.created.Unix(),
+		ExpiresAt: ceilUnix(f.expiresAt()),
 		Auth: authClaim{
-			ID:        f.AuthID,
+			ID:        authID,
 			Namespace: "mockprove",
 			Endpoint:  origin,
-			Challenge: s.newUUIDLocked(),
+			Challenge: challenge,
 			Next:      next,
 			Subs:      authSubs{Mob: authMob{Auths: authMobAuths{OTP: authMethod{MNP: mnp}, Inln: authMethod{MNP: mnp}}}},
 		},
 	}
-	return s.auth.mint(claims)
 }
 
 // possessionMethod is how the flow proves possession of the phone: Instant
@@ -135,9 +143,9 @@ func (s *Server) mintAuthToken(f *flow, r *http.Request) (string, error) {
 // (with OTP as the fallback), else OTP.
 func possessionMethod(f *flow) string {
 	switch {
-	case f.FlowType == "desktop":
+	case f.flowType == FlowTypeDesktop:
 		return MethodInstantLink
-	case f.Persona.Possession.MobileAuth == "pass" || f.Persona.Possession.MobileAuth == "fail":
+	case f.persona.Possession.MobileAuth == "pass" || f.persona.Possession.MobileAuth == "fail":
 		return MethodMobileAuth
 	}
 	return MethodOTP

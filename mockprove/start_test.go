@@ -61,6 +61,17 @@ var _ = Describe("POST /v3/start", func() {
 		Expect(a.start(testkit.Milo)).To(Equal(b.start(testkit.Milo)))
 	})
 
+	It("never repeats a correlationId after a Reset, without a seed (defect 5)", func() {
+		s, err := mockprove.New(mockprove.Options{Clock: mockprove.NewFrozenClock(testkit.T0)})
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(s.Close)
+		c := newClient(s, s.HTTPClient().Transport, memBase).login(prefillID, prefillSecret)
+		before := c.start(testkit.Milo)
+		s.Reset()
+		c = c.login(prefillID, prefillSecret)
+		Expect(c.start(testkit.Milo)).NotTo(Equal(before))
+	})
+
 	It("accepts the phone number with a leading +1", func() {
 		r := c.startWith(map[string]any{"phoneNumber": "+1" + testkit.Milo})
 		Expect(r.Status).To(Equal(http.StatusOK), string(r.Raw))

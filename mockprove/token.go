@@ -1,6 +1,7 @@
 package mockprove
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -8,7 +9,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
+	"strconv"
 	"strings"
+	"sync"
 )
 
 // Tokens are JWTs signed with HMAC-SHA256 (HS256) under a per-server key:
@@ -30,7 +34,14 @@ var (
 	errTokenSignature = errors.New("token signature is invalid")
 )
 
-type signer struct{ key []byte }
+type signer struct {
+	key  []byte
+	macs *sync.Pool // keyed HMAC-SHA256 states, reset and reused; nil: a new one each time
+}
+
+func newSigner(key []byte) signer {
+	return signer{key: key, macs: &sync.Pool{New: func() any { return hmac.New(sha256.New, key) }}}
+}
 
 // mint returns a signed JWT for claims (a struct or map that marshals to a
 // JSON object).
@@ -39,15 +50,40 @@ func (s signer) mint(claims any) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return s.mintJSON(raw)
+}
+
+// mintJSON signs claims already marshalled to a JSON object.
+func (s signer) mintJSON(raw []byte) (string, error) {
 	if len(raw) < 2 || raw[0] != '{' || raw[len(raw)-1] != '}' {
 		return "", errors.New("jwt claims must be a JSON object")
 	}
-	body := b64.EncodeToString(atobSafe(raw))
-	if strings.ContainsAny(body, "-_") { // cannot happen: see atobSafe
+	safe := atobSafe(raw)
+	buf := make([]byte, 0, len(jwtHeader)+1+b64.EncodedLen(len(safe))+1+b64.EncodedLen(sha256.Size))
+	buf = append(buf, jwtHeader...)
+	buf = append(buf, '.')
+	buf = b64.AppendEncode(buf, safe)
+	if bytes.ContainsAny(buf[len(jwtHeader)+1:], "-_") { // cannot happen: see atobSafe
 		return "", errors.New("jwt: payload is not atob-safe")
 	}
-	signing := jwtHeader + "." + body
-	return signing + "." + s.sign(signing), nil
+	var sum [sha256.Size]byte
+	buf = b64.AppendEncode(append(buf, '.'), s.mac(buf, sum[:0]))
+	return string(buf), nil
+}
+
+// mac appends the HMAC-SHA256 of signing to out.
+func (s signer) mac(signing, out []byte) []byte {
+	if s.macs == nil {
+		m := hmac.New(sha256.New, s.key)
+		m.Write(signing)
+		return m.Sum(out)
+	}
+	m := s.macs.Get().(hash.Hash)
+	m.Reset()
+	m.Write(signing)
+	out = m.Sum(out)
+	s.macs.Put(m)
+	return out
 }
 
 // atobSafe escapes, in marshalled JSON, every character whose bytes can
@@ -79,9 +115,8 @@ func atobSafe(raw []byte) []byte {
 }
 
 func (s signer) sign(signing string) string {
-	m := hmac.New(sha256.New, s.key)
-	m.Write([]byte(signing))
-	return b64.EncodeToString(m.Sum(nil))
+	var sum [sha256.Size]byte
+	return b64.EncodeToString(s.mac([]byte(signing), sum[:0]))
 }
 
 // verify checks the signature of a JWT minted by this signer and decodes its
@@ -159,4 +194,50 @@ type authMobAuths struct {
 // authMethod: mnp = "mobile number provided" (the SDK need not ask for it).
 type authMethod struct {
 	MNP bool `json:"mnp"`
+}
+
+// appendJSON marshals the claims as encoding/json does (same bytes), without
+// reflection: the authToken is minted on every /v3/start.
+func (a *authClaims) appendJSON(b []byte) []byte {
+	b = append(b, `{"rid":`...)
+	b = appendJSONString(b, a.RequestID)
+	b = append(b, `,"iss":`...)
+	b = appendJSONString(b, a.Issuer)
+	b = append(b, `,"sub":`...)
+	b = appendJSONString(b, a.Subject)
+	b = append(b, `,"iat":`...)
+	b = strconv.AppendInt(b, a.IssuedAt, 10)
+	b = append(b, `,"exp":`...)
+	b = strconv.AppendInt(b, a.ExpiresAt, 10)
+	c := &a.Auth
+	b = append(b, `,"auth":{"id":`...)
+	b = appendJSONString(b, c.ID)
+	b = append(b, `,"ans":`...)
+	b = appendJSONString(b, c.Namespace)
+	b = append(b, `,"endp":`...)
+	b = appendJSONString(b, c.Endpoint)
+	b = append(b, `,"chlg":`...)
+	b = appendJSONString(b, c.Challenge)
+	b = append(b, `,"next":`...)
+	b = appendJSONString(b, c.Next)
+	m := &c.Subs.Mob.Auths
+	b = append(b, `,"subs":{"mob":{"auths":{"otp":{"mnp":`...)
+	b = strconv.AppendBool(b, m.OTP.MNP)
+	b = append(b, `},"inln":{"mnp":`...)
+	b = strconv.AppendBool(b, m.Inln.MNP)
+	return append(b, `},"inst":{}}}}}}`...)
+}
+
+// appendJSONString appends s as encoding/json writes it: printable ASCII
+// that needs no escape as is, anything else through encoding/json.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }

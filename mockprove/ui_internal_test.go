@@ -42,11 +42,9 @@ func BenchmarkUISnapshot(b *testing.B) {
 		}
 		resp.Body.Close()
 	}
-	s.mu.Lock()
-	for id, f := range s.flows {
-		s.sendSMSLocked(SMS{Kind: SMSKindOTP, Phone: f.Phone, Code: "1234", CorrelationID: id})
+	for _, f := range s.Sessions() {
+		s.st.outbox.send(SMS{Kind: SMSKindOTP, Phone: f.Phone, Code: "1234", CorrelationID: f.CorrelationID})
 	}
-	s.mu.Unlock()
 	b.Run("with personas", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {

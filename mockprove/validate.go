@@ -30,49 +30,45 @@ func (s *Server) validateStep(c *call) (any, error) {
 	if err := c.decode(&req); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	f, err := s.lookupFlowLocked(c, req.CorrelationID, stepValidate)
-	if err != nil {
-		return nil, err
-	}
-	if err := personaError(f.Persona, c); err != nil {
-		return nil, err
-	}
-	p := f.Persona
-	resp := validateResponse{PhoneNumber: f.Phone}
-	switch {
-	case p.Outcomes.Validate == "fail":
-		c.rule = "persona.outcomes.validate"
-	case !p.ShortTerm && !f.PossessionPassed:
-		c.rule = "possession.missing"
-	default:
-		resp.Success = true
-		c.rule = "validate"
-		if p.ShortTerm && !f.PossessionPassed {
-			c.rule = "persona.shortTerm"
+	return s.flowStep(c, req.CorrelationID, stepValidate, func(f *flow, finish func(uint8)) (any, error) {
+		if err := personaError(f.persona, c); err != nil {
+			return nil, err
 		}
-	}
-	if !resp.Success {
-		f.finish(StateFailed)
-		resp.Next = f.Next
+		p := f.persona
+		resp := validateResponse{PhoneNumber: f.phone()}
+		switch {
+		case p.Outcomes.Validate == "fail":
+			c.rule = "persona.outcomes.validate"
+		case !p.ShortTerm && !f.passed:
+			c.rule = "possession.missing"
+		default:
+			resp.Success = true
+			c.rule = "validate"
+			if p.ShortTerm && !f.passed {
+				c.rule = "persona.shortTerm"
+			}
+		}
+		if !resp.Success {
+			s.recordLocked(f, c, &resp.Success)
+			finish(stateFailed)
+			resp.Next = f.nextMap()
+			return resp, nil
+		}
+		f.state = stateValidated
+		switch {
+		case f.client.Product == ProductIdentity:
+			f.next = nextComplete
+		case f.d.dob == "" && f.d.ssn == "":
+			// Pre-Fill without a challenge value: /v3/challenge must collect one.
+			resp.ChallengeMissing = true
+			f.next = nextChallenge
+		default:
+			// Pre-Fill with dob/ssn given at start: challenge (to fetch the
+			// pre-fill data) or straight to complete.
+			f.next = nextChallenge | nextComplete
+		}
+		resp.Next = f.nextMap()
 		s.recordLocked(f, c, &resp.Success)
 		return resp, nil
-	}
-	f.State = StateValidated
-	switch {
-	case f.Product == ProductIdentity:
-		f.Next = nextMap(stepComplete)
-	case f.DOB == "" && f.SSN == "":
-		// Pre-Fill without a challenge value: /v3/challenge must collect one.
-		resp.ChallengeMissing = true
-		f.Next = nextMap(stepChallenge)
-	default:
-		// Pre-Fill with dob/ssn given at start: challenge (to fetch the
-		// pre-fill data) or straight to complete.
-		f.Next = nextMap(stepChallenge, stepComplete)
-	}
-	resp.Next = f.Next
-	s.recordLocked(f, c, &resp.Success)
-	return resp, nil
+	})
 }

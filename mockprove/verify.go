@@ -179,7 +179,7 @@ func (s *Server) verifyPersona(c *call, p *Persona, req verifyRequest) verifyRes
 		if pass && req.VerificationType == "verifiedUser" {
 			_, _ = s.enrolPersona(c, p, enrolRequest{ClientCustomerID: req.ClientCustomerID, ClientHumanID: req.ClientHumanID})
 		}
-		enrolled := s.identities.enrolled(c.client.ID, p.proveID())
+		enrolled := s.st.identities.enrolled(c.client.ID, p.proveID())
 		resp.IsEnrolled = &enrolled
 	}
 	return resp

@@ -134,10 +134,7 @@ func checkWebhookURL(u string) error {
 // SetWebhook sends the client's Identity Manager events to url, signed with
 // secret; an empty url removes the webhook.
 func (s *Server) SetWebhook(clientID, url, secret string) error {
-	s.mu.Lock()
-	_, known := s.clients[clientID]
-	s.mu.Unlock()
-	if !known {
+	if _, known := s.clients[clientID]; !known {
 		return newError(http.StatusNotFound, CodeMalformed, "no client %s", clientID)
 	}
 	w := s.webhooks
@@ -228,7 +225,7 @@ func (s *Server) TriggerWebhook(ctx context.Context, ev WebhookEvent) (WebhookDe
 		}
 	}
 	if ev.Type == EventDisconnect || ev.Type == EventMovedOutOfCoverage {
-		s.identities.setActive(ev.Client, id.ProveID, false)
+		s.st.identities.setActive(ev.Client, id.ProveID, false)
 	}
 	w.mu.Lock()
 	if len(w.deliveries) >= maxWebhookDeliveries {
@@ -246,13 +243,13 @@ func (s *Server) eventIdentity(ev WebhookEvent) (Identity, error) {
 		if ev.PhoneNumber == "" {
 			return Identity{}, errMalformed("name the identity: field 'proveId' or 'phoneNumber' is missing")
 		}
-		ids := s.identities.byPhone(ev.Client, normalizePhone(ev.PhoneNumber))
+		ids := s.st.identities.byPhone(ev.Client, normalizePhone(ev.PhoneNumber))
 		if len(ids) == 0 {
 			return Identity{}, errIdentityNotFound("Identity Not Found: client %s has enrolled no identity with number %s", ev.Client, ev.PhoneNumber)
 		}
 		proveID = ids[0].ProveID
 	}
-	id, ok := s.identities.get(ev.Client, proveID)
+	id, ok := s.st.identities.get(ev.Client, proveID)
 	if !ok {
 		return Identity{}, errIdentityNotFound("Identity Not Found: client %s has enrolled no identity %s", ev.Client, proveID)
 	}
@@ -299,9 +296,7 @@ func (s *Server) journalWebhook(url, correlationID string, a WebhookAttempt, bod
 		contentType: "application/json",
 		reqBody:     body,
 	}
-	s.mu.Lock()
 	s.journal.add(rec)
-	s.mu.Unlock()
 }
 
 // The control API of webhooks.

@@ -50,7 +50,7 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 	c := &call{r: r, w: w, step: "/v1/client/status"}
 	token := r.URL.Query().Get("token")
 	var (
-		f   *flow
+		f   tokenFlow
 		err error
 	)
 	if token == "" {
@@ -59,10 +59,7 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 		f, err = s.flowForAuthToken(token)
 	}
 	if err == nil {
-		s.mu.Lock()
-		c.flow, c.correlationID, c.persona = f, f.ID, f.Phone
-		c.client = s.clients[f.ClientID]
-		s.mu.Unlock()
+		c.flow, c.correlationID, c.persona, c.client = f.key, f.id, f.phone, f.client
 	}
 	var fault *Fault
 	if s.faultsArmed() {
@@ -109,28 +106,28 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 		_ = conn.Close()
 		return
 	}
-	if !s.hub.register(f.ID, wc) {
+	if !s.hub.register(f.id, wc) {
 		_ = conn.Close()
 		return
 	}
-	go s.wsWriter(f.ID, wc)
-	go s.wsReader(f.ID, wc)
+	go s.wsWriter(f.id, wc)
+	go s.wsReader(f.id, wc)
 	// A socket does not outlive its flow (15 minutes after start).
-	expiry := s.clock.AfterFunc(f.ExpiresAt.Sub(s.clock.Now()), func() { s.hub.publish(f.ID, statusFlowExpired) })
+	expiry := s.clock.AfterFunc(f.expiresAt.Sub(s.clock.Now()), func() { s.hub.publish(f.id, statusFlowExpired) })
 	go func() { <-wc.done; expiry.Stop() }()
 	// The outcome may already be known (clicked or expired before the socket opened).
-	s.mu.Lock()
-	l := f.Possession.Link
 	var msg []byte
-	switch {
-	case f.Possession.Passed:
-		msg = statusDone
-	case l != nil && l.expired:
-		msg = statusExpired
-	}
-	s.mu.Unlock()
+	s.st.updateKey(f.key, func(fl *flow, _ *shard, _ uint64) {
+		switch {
+		case fl == nil:
+		case fl.passed:
+			msg = statusDone
+		case fl.d != nil && fl.d.poss.Link != nil && fl.d.poss.Link.expired:
+			msg = statusExpired
+		}
+	})
 	if msg != nil {
-		s.hub.unregister(f.ID, wc)
+		s.hub.unregister(f.id, wc)
 		wc.final(msg)
 	}
 }

@@ -16,11 +16,34 @@ var _ = Describe("after review", func() {
 	var e *env
 	BeforeEach(func() { e = newEnv() })
 
-	It("hands out the same IDs after a Reset as a fresh server with the same seed", func() {
-		first := e.start(testkit.Jordan) // newEnv took a token first
-		e.s.Reset()
-		e.bearer = e.accessToken(identityID, identitySecret)
-		Expect(e.start(testkit.Jordan).ID).To(Equal(first.ID))
+	It("never hands out an ID from before a Reset again, even with a seed (defect 5)", func() {
+		{
+			first := e.startDesktop(testkit.Jordan) // newEnv took a token first
+			e.sendLink(first)
+			firstLink := e.lastLink(first)
+			e.s.Reset()
+			e.bearer = e.accessToken(identityID, identitySecret)
+			second := e.startDesktop(testkit.Jordan)
+			e.sendLink(second)
+			Expect(second.ID).NotTo(Equal(first.ID))
+			Expect(second.AuthID()).NotTo(Equal(first.AuthID()))
+			Expect(e.lastLink(second)).NotTo(Equal(firstLink))
+			// The stale authToken does not reach the new flow.
+			Expect(e.device(first.Token, linkStart, `{"sourceIp":null,"isMobile":false}`).Status).To(Equal(http.StatusUnauthorized))
+		}
+	})
+
+	It("repeats the same IDs, resets included, from a fresh server with the same seed", func() {
+		run := func() []string {
+			e := newEnv(mockprove.Options{Seed: 99})
+			ids := []string{e.start(testkit.Jordan).ID}
+			e.s.Reset()
+			e.bearer = e.accessToken(identityID, identitySecret)
+			return append(ids, e.start(testkit.Jordan).ID)
+		}
+		a, b := run(), run()
+		Expect(a).To(Equal(b))
+		Expect(a[0]).NotTo(Equal(a[1]))
 	})
 
 	It("never shares a persona's maps with the caller", func() {
