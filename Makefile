@@ -58,6 +58,7 @@ fmt-check:
 test: lint npm
 	$(GO) test -race -count=1 $(PKGS)
 	$(GO) test -run '^$$' -bench . -benchtime=1x ./mockprove/ >/dev/null
+	$(GO) run ./bench -soak -duration 30s
 
 # contracts verify against a freshly started mockprove binary (a free loopback
 # port); CONTRACTS_FLAGS adds flags, e.g. CONTRACTS_FLAGS="-junit verify.xml".
