@@ -155,18 +155,30 @@ func (s *Server) ctlClockAdvance(c *call) (any, error) {
 	if err := decodeStrict(c, &req); err != nil {
 		return nil, err
 	}
-	if req.Duration == "" {
-		return nil, errFieldMissing("duration")
-	}
-	d, err := time.ParseDuration(req.Duration)
-	if err != nil || d < 0 {
-		return nil, errMalformed("field 'duration' must be a non-negative Go duration such as 2m1s")
-	}
-	if s.clock.Now().Add(d).Year() > 9999 || s.clock.Offset() > math.MaxInt64-d {
-		return nil, errMalformed("field 'duration' is out of range: the clock would pass the year 9999")
+	d, err := s.clockStep(req.Duration)
+	if err != nil {
+		return nil, err
 	}
 	s.clock.Advance(d)
 	return s.clockView(), nil
+}
+
+// clockStep checks a duration to move the clock by, given as the field
+// 'duration' (the control API and the virtual phone's buttons): a
+// non-negative Go duration that keeps the clock before the year 10000 and
+// its offset within time.Duration.
+func (s *Server) clockStep(v string) (time.Duration, error) {
+	if v == "" {
+		return 0, errFieldMissing("duration")
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return 0, errMalformed("field 'duration' must be a non-negative Go duration such as 2m1s")
+	}
+	if s.clock.Offset() > math.MaxInt64-d || s.clock.Now().Add(d).Year() > 9999 {
+		return 0, errMalformed("field 'duration' is out of range: the clock would pass the year 9999")
+	}
+	return d, nil
 }
 
 func (s *Server) ctlClockSet(c *call) (any, error) {
