@@ -276,20 +276,22 @@ func (s *Server) ctlPersona(c *call) (any, error) {
 
 func (s *Server) ctlSetPersona(c *call) (any, error) {
 	phone := mux.Vars(c.r)["phone"]
-	var p Persona
-	if err := decodeStrict(c, &p); err != nil {
-		return nil, err
+	body := c.body
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, errMalformed("request body is missing")
 	}
-	if p.Phone == "" {
-		p.Phone = normalizePhone(phone)
+	if !strings.Contains(strings.ToLower(c.r.Header.Get("Content-Type")), "yaml") && !json.Valid(body) {
+		return nil, errMalformed("request body is not valid JSON")
+	}
+	// The schema and the rules, once, with fields named as in a persona file.
+	p, err := parsePersona(body, normalizePhone(phone))
+	if err != nil {
+		return nil, errMalformed("%v", err)
 	}
 	if normalizePhone(p.Phone) != normalizePhone(phone) {
 		return nil, errMalformed("field 'phone' (%s) must match the phone number in the path (%s)", p.Phone, phone)
 	}
-	created, err := s.SetPersona(p)
-	if err != nil {
-		return nil, errMalformed("%v", err)
-	}
+	created := s.putPersona(p)
 	if created {
 		return &reply{status: http.StatusCreated, body: p}, nil
 	}

@@ -142,13 +142,19 @@ func (s *Server) SetPersona(p Persona) (created bool, err error) {
 	if err := CheckPersona(p); err != nil {
 		return false, err
 	}
+	return s.putPersona(p), nil
+}
+
+// putPersona adds or replaces a persona that was already checked and says
+// whether it is new.
+func (s *Server) putPersona(p Persona) (created bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	key := normalizePhone(p.Phone)
 	_, exists := s.personas[key]
 	cp := p.clone()
 	s.personas[key] = &cp
-	return !exists, nil
+	return !exists
 }
 
 // ReplacePersonas replaces every persona; nothing changes if one is invalid.

@@ -2,6 +2,7 @@ package devicetest_test
 
 import (
 	"net/http"
+	"regexp"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -28,5 +29,29 @@ var _ = Describe("hardening", func() {
 		},
 		Entry("POST /_mock/clock/advance", "/_mock/clock/advance", func(d string) string { return `{"duration":"` + d + `"}` }, http.StatusOK),
 		Entry("POST /_mock/phone/advance", "/_mock/phone/advance", func(d string) string { return "duration=" + d }, http.StatusSeeOther),
+	)
+
+	DescribeTable("names a bad persona field by the same path over HTTP as in a persona file",
+		func(persona, field string) {
+			e := newEnv()
+			const phone = "2009990097"
+			body := `{"phone":"` + phone + `","name":"A","products":["identity"],` + persona + `}`
+			fieldRe := regexp.MustCompile(`field '([^']+)'`)
+
+			_, fileErr := mockprove.ParsePersonas([]byte(`{"personas":[`+body+`]}`), "personas.yaml")
+			Expect(fileErr).To(HaveOccurred())
+			Expect(fieldRe.FindStringSubmatch(fileErr.Error())).To(Equal([]string{"field '" + field + "'", field}), fileErr.Error())
+
+			res := e.control(http.MethodPut, "/_mock/personas/"+phone, body)
+			Expect(res.Status).To(Equal(http.StatusBadRequest), string(res.Raw))
+			msg, _ := res.JSON()["message"].(string)
+			Expect(fieldRe.FindStringSubmatch(msg)).To(Equal([]string{"field '" + field + "'", field}), msg)
+			_, known := e.s.Persona(phone)
+			Expect(known).To(BeFalse())
+		},
+		Entry("a misspelt nested field", `"individual":{"firstNam":"A"}`, "individual.firstNam"),
+		Entry("a nested field of the wrong type", `"individual":{"firstName":3}`, "individual.firstName"),
+		Entry("a field deep in possession", `"individual":{"firstName":"A"},"possession":{"otp":{"code":"12ab"}}`, "possession.otp.code"),
+		Entry("a misspelt top-level field", `"individual":{"firstName":"A"},"shortTerms":true`, "shortTerms"),
 	)
 })
