@@ -7,11 +7,13 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers"
@@ -32,6 +34,32 @@ type call struct {
 	correlationID string
 	persona       string // phone of the persona
 	rule          string // what produced the answer, e.g. "persona.outcomes.validate"
+}
+
+// checkEncoding refuses a body that is not UTF-8: a charset other than
+// UTF-8 in Content-Type, or bytes that are not valid UTF-8. Go's JSON decoder
+// would silently turn them into U+FFFD (and an SMS text into replacement
+// characters), so every API refuses them with 8001 instead.
+func checkEncoding(contentType string, body []byte) error {
+	if contentType != "" {
+		if _, params, err := mime.ParseMediaType(contentType); err == nil {
+			if cs := params["charset"]; cs != "" && !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "utf8") {
+				return errMalformed("request body must be UTF-8: charset %s is not supported", cs)
+			}
+		}
+	}
+	if !utf8.Valid(body) {
+		i := 0
+		for i < len(body) {
+			r, n := utf8.DecodeRune(body[i:])
+			if r == utf8.RuneError && n <= 1 {
+				break
+			}
+			i += n
+		}
+		return errMalformed("request body is not valid UTF-8 (byte 0x%02x at offset %d)", body[i], i)
+	}
+	return nil
 }
 
 // decode unmarshals the (already validated) JSON body.
@@ -81,7 +109,7 @@ func (s *Server) adapt(step string, h handlerFunc) http.Handler {
 }
 
 // serve is the one adapter between handlers and HTTP: it runs the pipeline
-// (body limit → authentication → rate limit → faults → spec validation →
+// (body limit → UTF-8 → authentication → rate limit → faults → spec validation →
 // handler), writes the result, recovers from panics, journals the exchange
 // and logs one line per request.
 func (s *Server) serve(e endpoint) http.Handler {
@@ -185,6 +213,10 @@ func (s *Server) pipeline(c *call, e endpoint, route *routers.Route, params map[
 		}
 		c.body = body
 		r.Body = io.NopCloser(bytes.NewReader(body))
+		if err := checkEncoding(r.Header.Get("Content-Type"), body); err != nil {
+			c.rule = "encoding"
+			return nil, err
+		}
 	}
 	switch e.auth {
 	case authAccess:

@@ -3,11 +3,13 @@ package devicetest_test
 import (
 	"net/http"
 	"regexp"
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/mockprove/mockprove/internal/testkit"
 	"github.com/mockprove/mockprove/mockprove"
 )
 
@@ -54,4 +56,58 @@ var _ = Describe("hardening", func() {
 		Entry("a field deep in possession", `"individual":{"firstName":"A"},"possession":{"otp":{"code":"12ab"}}`, "possession.otp.code"),
 		Entry("a misspelt top-level field", `"individual":{"firstName":"A"},"shortTerms":true`, "shortTerms"),
 	)
+
+	Describe("a body that is not UTF-8", func() {
+		var e *env
+		BeforeEach(func() { e = newEnv() })
+
+		// send posts body to an endpoint of each API with its credentials.
+		send := func(api, contentType, body string) result {
+			var r *http.Request
+			switch api {
+			case "server":
+				r = e.req(http.MethodPost, "/v3/start", body, map[string]string{"Authorization": "Bearer " + e.bearer})
+			case "device":
+				r = e.deviceReq(e.start(testkit.Jordan).Token, otpError, body)
+			case "control":
+				r = e.req(http.MethodPost, "/_mock/faults", body, nil)
+			}
+			r.Header.Set("Content-Type", contentType)
+			return e.doWith(e.raw, r)
+		}
+		bodies := map[string]string{
+			"server":  `{"flowType":"desktop","phoneNumber":"` + testkit.Jordan + `","finalTargetUrl":"https://app.example/x","smsMessage":"caf\xe9 ####"}`,
+			"device":  `{"message":"caf\xe9"}`,
+			"control": `{"step":"/v3/start","message":"caf\xe9"}`,
+		}
+
+		DescribeTable("is refused with 8001 naming the problem, and nothing happens",
+			func(api, contentType string, latin1 bool, want string) {
+				body := bodies[api]
+				if latin1 { // é as ISO-8859-1: one byte 0xe9, not valid UTF-8
+					body = strings.ReplaceAll(body, `\xe9`, "\xe9")
+				} else {
+					body = strings.ReplaceAll(body, `\xe9`, "é")
+				}
+				res := send(api, contentType, body)
+				Expect(res.Status).To(Equal(http.StatusBadRequest), string(res.Raw))
+				Expect(res.Code()).To(Equal(mockprove.CodeMalformed))
+				Expect(res.JSON()["message"]).To(ContainSubstring(want))
+				Expect(e.s.Outbox(mockprove.SMSFilter{})).To(BeEmpty())
+				Expect(e.s.Faults()).To(BeEmpty())
+				Expect(e.s.Sessions()).To(HaveLen(map[string]int{"device": 1}[api])) // the device call's own flow
+			},
+			Entry("server API, charset utf-16", "server", "application/json; charset=utf-16", false, "charset utf-16 is not supported"),
+			Entry("server API, invalid UTF-8", "server", "application/json", true, "not valid UTF-8 (byte 0xe9 at offset"),
+			Entry("device API, charset iso-8859-1", "device", "application/json;charset=ISO-8859-1", false, "charset ISO-8859-1 is not supported"),
+			Entry("device API, invalid UTF-8", "device", "application/json", true, "not valid UTF-8"),
+			Entry("control API, charset utf-16", "control", "application/json; charset=UTF-16", false, "charset UTF-16 is not supported"),
+			Entry("control API, invalid UTF-8", "control", "application/json", true, "not valid UTF-8"),
+		)
+
+		It("is accepted with charset utf-8", func() {
+			res := send("server", "application/json; charset=UTF-8", strings.ReplaceAll(bodies["server"], `\xe9`, "é"))
+			Expect(res.Status).To(Equal(http.StatusOK), string(res.Raw))
+		})
+	})
 })
