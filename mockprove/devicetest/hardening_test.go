@@ -110,4 +110,51 @@ var _ = Describe("hardening", func() {
 			Expect(res.Status).To(Equal(http.StatusOK), string(res.Raw))
 		})
 	})
+
+	Describe("journal masking by value shape", func() {
+		var e *env
+		BeforeEach(func() { e = newEnv() })
+
+		journalText := func() string {
+			return string(e.ctl(http.MethodGet, "/_mock/journal", "", http.StatusOK).Raw)
+		}
+
+		It("masks an SSN and a DOB under individual in a start that is refused", func() {
+			res := e.api("/v3/start", map[string]any{"flowType": "mobile", "phoneNumber": testkit.Jordan,
+				"individual": map[string]any{"socialSecurityNumber": "490959347", "dateOfBirth": "1995-07-26"}})
+			Expect(res.Status).To(Equal(http.StatusBadRequest), string(res.Raw))
+			j := e.s.Journal(mockprove.JournalFilter{Step: "/v3/start"})
+			Expect(j).To(HaveLen(1))
+			Expect(j[0].Request).To(And(
+				HaveKeyWithValue("individual", Equal(map[string]any{"socialSecurityNumber": "***", "dateOfBirth": "***"})),
+				HaveKeyWithValue("phoneNumber", testkit.Jordan), HaveKeyWithValue("flowType", "mobile"),
+			))
+			text := journalText()
+			Expect(text).NotTo(ContainSubstring("490959347"))
+			Expect(text).NotTo(ContainSubstring("1995-07-26"))
+		})
+
+		DescribeTable("masks SSN-like and date-like values under any key, anywhere in a body",
+			func(extra any, secret string) {
+				res := e.api("/v3/start", map[string]any{"flowType": "mobile", "phoneNumber": testkit.Jordan, "note": extra})
+				Expect(res.Status).To(Equal(http.StatusBadRequest), string(res.Raw))
+				text := journalText()
+				Expect(text).NotTo(ContainSubstring(secret))
+				Expect(text).To(ContainSubstring(testkit.Jordan), "a phone number is not an SSN: the journal stays useful")
+			},
+			Entry("9 digits", "490959347", "490959347"),
+			Entry("ddd-dd-dddd", "490-95-9347", "490-95-9347"),
+			Entry("9 digits as a JSON number", 490959347, "490959347"),
+			Entry("an ISO date, nested in an array", []any{map[string]any{"born": "1995-07-26"}}, "1995-07-26"),
+			Entry("a US date", map[string]any{"x": "07/26/1995"}, "07/26/1995"),
+		)
+
+		It("keeps OTP codes readable", func() {
+			f := e.start(testkit.Jordan)
+			e.passOTP(f, "1234")
+			j := e.s.Journal(mockprove.JournalFilter{Step: otpFinish})
+			Expect(j).To(HaveLen(1))
+			Expect(j[0].Request).To(HaveKeyWithValue("otp", "1234"))
+		})
+	})
 })
