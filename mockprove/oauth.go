@@ -47,7 +47,7 @@ func (s *Server) token(c *call) (any, error) {
 		return nil, errUnauthorized("not authorized: invalid client_id or client_secret")
 	}
 	c.client = client
-	if err := s.rateLimit(client.ID); err != nil {
+	if err := s.rateLimit(serverRateKey(client.ID)); err != nil {
 		c.rule = "ratelimit"
 		return nil, err
 	}

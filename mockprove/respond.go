@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -226,7 +227,7 @@ func (s *Server) pipeline(c *call, e endpoint, route *routers.Route, params map[
 			return nil, err
 		}
 		c.client = client
-		if err := s.rateLimit(client.ID); err != nil {
+		if err := s.rateLimit(serverRateKey(client.ID)); err != nil {
 			c.rule = "ratelimit"
 			return nil, err
 		}
@@ -245,6 +246,10 @@ func (s *Server) pipeline(c *call, e endpoint, route *routers.Route, params map[
 		c.flow, c.correlationID, c.persona = f, f.ID, f.Phone
 		c.client = s.clients[f.ClientID]
 		s.mu.Unlock()
+		if err := s.rateLimit(deviceRateKey(f.ClientID)); err != nil {
+			c.rule = "ratelimit"
+			return nil, err
+		}
 	}
 	if s.faultsArmed() {
 		s.identify(c)
@@ -449,33 +454,59 @@ func (s *Server) authenticate(r *http.Request) (Client, error) {
 	return client, nil
 }
 
-// rateWindow counts one client's requests in one second of the clock.
+// rateWindow counts one key's requests in one second of the clock.
 type rateWindow struct {
 	second int64
 	count  int
 }
 
-// rateLimit applies Options.RateLimit (requests per second per client).
-func (s *Server) rateLimit(clientID string) error {
+// rateLimiter holds the windows of Options.RateLimit under its own lock (it
+// is on every API call: never take s.mu here). Keys are configured clients,
+// so the map is bounded by the client list.
+type rateLimiter struct {
+	mu      sync.Mutex
+	windows map[string]*rateWindow
+}
+
+// reset forgets every window (Reset).
+func (l *rateLimiter) reset() {
+	l.mu.Lock()
+	l.windows = nil
+	l.mu.Unlock()
+}
+
+// Rate-limit keys: the server API counts per OAuth client; the device API
+// (where SMS are sent: otp/start, instantlink/start and their resends)
+// counts per client of the flow, in a window of its own so that a busy
+// browser does not eat the app's budget.
+func serverRateKey(clientID string) string { return "api:" + clientID }
+func deviceRateKey(clientID string) string { return "device:" + clientID }
+
+// rateLimit applies Options.RateLimit (requests per second per key).
+func (s *Server) rateLimit(key string) error {
 	if s.opts.RateLimit <= 0 {
 		return nil
 	}
 	// The one clock: with a frozen clock, a window only ends when the clock
 	// is moved, which is what makes the limit testable.
 	now := s.clock.Now().Unix()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	w := s.limits[clientID]
+	l := &s.limiter
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.windows == nil {
+		l.windows = map[string]*rateWindow{}
+	}
+	w := l.windows[key]
 	if w == nil {
 		w = &rateWindow{}
-		s.limits[clientID] = w
+		l.windows[key] = w
 	}
 	if w.second != now {
 		w.second, w.count = now, 0
 	}
 	w.count++
 	if w.count > s.opts.RateLimit {
-		return &Error{Status: http.StatusTooManyRequests, Code: CodeInternal, RetryAfter: 1,
+		return &Error{Status: http.StatusTooManyRequests, Code: CodeInternal, RetryAfter: 1, Rule: "ratelimit",
 			Message: "rate limit of " + strconv.Itoa(s.opts.RateLimit) + " requests per second exceeded"}
 	}
 	return nil

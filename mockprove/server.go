@@ -65,7 +65,9 @@ type Options struct {
 	// picks a random seed.
 	Seed uint64
 	// RateLimit is the number of API requests per second allowed per client
-	// (Prove's is 25); 0 turns rate limiting off.
+	// (Prove's is 25), on the server API and, counted apart, on the device
+	// API per client of the flow (where SMS are sent); 0 turns rate limiting
+	// off.
 	RateLimit int
 	// Logger receives one line per request; default discards.
 	Logger *slog.Logger
@@ -107,9 +109,8 @@ type Server struct {
 	seed      uint64
 	clients   map[string]Client
 	personas  map[string]*Persona
-	flows     map[string]*flow // by correlationId
-	authIDs   map[string]*flow // by auth id
-	limits    map[string]*rateWindow
+	flows     map[string]*flow        // by correlationId
+	authIDs   map[string]*flow        // by auth id
 	verified  map[string]accessClaims // access tokens whose signature was checked
 	startedAt int                     // flows started since the last sweep
 	public    string
@@ -122,6 +123,8 @@ type Server struct {
 	links     map[string]*flow // Instant Link token → flow
 	hub       *hub
 	startTime time.Time // the clock at start-up, for Reset
+
+	limiter rateLimiter // Options.RateLimit, under its own lock
 
 	httpSrv  *http.Server
 	listener net.Listener
@@ -253,7 +256,7 @@ func (s *Server) resetStateLocked() {
 	s.flows = map[string]*flow{}
 	s.authIDs = map[string]*flow{}
 	s.links = map[string]*flow{}
-	s.limits = map[string]*rateWindow{}
+	s.limiter.reset()
 	s.verified = map[string]accessClaims{}
 	s.faults = nil
 	s.journal = journal{size: s.opts.JournalSize}

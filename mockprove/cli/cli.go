@@ -86,7 +86,7 @@ func Parse(args []string, getenv func(string) string, stderr io.Writer) (*Config
 	fs.StringVar(&cfg.Personas, "personas", "", "persona file (YAML or JSON); default: the embedded personas [MOCKPROVE_PERSONAS]")
 	fs.StringVar(&cfg.Clients, "clients", "", "OAuth clients file (YAML list of {id, secret, product}); replaces the built-in clients [MOCKPROVE_CLIENTS]")
 	fs.Var(&cfg.ClientList, "client", "an OAuth client as id:secret:product; replaces the built-in clients (repeatable) [MOCKPROVE_CLIENT, comma-separated]")
-	fs.IntVar(&cfg.RateLimit, "rate-limit", 0, "API requests per second per client; 0 = off (Prove's limit is 25) [MOCKPROVE_RATE_LIMIT]")
+	fs.IntVar(&cfg.RateLimit, "rate-limit", 0, "API requests per second per client, server API and device API each; 0 = off (Prove's limit is 25) [MOCKPROVE_RATE_LIMIT]")
 	fs.Uint64Var(&cfg.Seed, "seed", 0, "seed for IDs, codes and keys; 0 = random [MOCKPROVE_SEED]")
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error [MOCKPROVE_LOG_LEVEL]")
 	fs.StringVar(&cfg.LogFormat, "log-format", "text", "text or json [MOCKPROVE_LOG_FORMAT]")

@@ -157,4 +157,30 @@ var _ = Describe("hardening", func() {
 			Expect(j[0].Request).To(HaveKeyWithValue("otp", "1234"))
 		})
 	})
+
+	It("rate-limits the device API where SMS are sent: the 6th quick otp/start with -rate-limit 5 answers 429", func() {
+		e := newEnv(mockprove.Options{RateLimit: 5})
+		var flows []flow
+		for range 6 { // one flow each (resends have their own cap); the server API's window moves on each second
+			flows = append(flows, e.start(testkit.Jordan))
+			e.s.FastForward(time.Second)
+		}
+		for _, f := range flows[:5] {
+			Expect(e.envelope(f.Token, otpStart, `{}`)).To(BeEmpty())
+		}
+		res := e.device(flows[5].Token, otpStart, `{}`)
+		Expect(res.Status).To(Equal(http.StatusTooManyRequests), string(res.Raw))
+		Expect(res.Header.Get("Retry-After")).To(Equal("1"))
+		Expect(res.Header.Get("X-Mockprove-Rule")).To(Equal("ratelimit"))
+		Expect(res.JSON()).To(Equal(map[string]any{"code": float64(mockprove.CodeInternal),
+			"message": "rate limit of 5 requests per second exceeded"}))
+		Expect(e.s.Outbox(mockprove.SMSFilter{})).To(HaveLen(5), "no SMS for the refused call")
+
+		// The app's server API keeps its own budget in the same second...
+		Expect(e.api("/v3/validate", map[string]any{"correlationId": flows[0].ID}).Status).To(Equal(http.StatusOK))
+		// ...and the device API's window ends with the second.
+		e.s.FastForward(time.Second)
+		Expect(e.envelope(flows[5].Token, otpStart, `{}`)).To(BeEmpty())
+		Expect(e.s.Outbox(mockprove.SMSFilter{})).To(HaveLen(6))
+	})
 })
