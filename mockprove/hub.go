@@ -94,8 +94,10 @@ func (h *hub) takeAll(closeHub bool) []*wsConn {
 
 // Socket timing is real time, not the business clock.
 const (
-	wsWriteWait  = 10 * time.Second
-	wsCloseGrace = 5 * time.Second // how long the client gets to close after a final message
+	wsWriteWait = 10 * time.Second
+	// DefaultWSCloseGrace is how long a status WebSocket's client gets to
+	// close after a final message (Options.WSCloseGrace).
+	DefaultWSCloseGrace = 5 * time.Second
 )
 
 // queue hands a frame to the writer, or drops the connection when it is slow.

@@ -90,6 +90,10 @@ type Options struct {
 	ControlToken string
 	// JournalSize is how many requests the journal keeps (default 1000).
 	JournalSize int
+	// WSCloseGrace is how long (real time) a status WebSocket stays open
+	// after its final message for the client to close it, before mockprove
+	// closes it (default 5s). Tests shorten it.
+	WSCloseGrace time.Duration
 }
 
 // Server is one emulated Prove platform. Its methods are safe for
@@ -186,6 +190,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if s.opts.JournalSize <= 0 {
 		s.opts.JournalSize = DefaultJournalSize
+	}
+	if s.opts.WSCloseGrace <= 0 {
+		s.opts.WSCloseGrace = DefaultWSCloseGrace
 	}
 	s.hub = newHub()
 	s.startTime = s.clock.Now()

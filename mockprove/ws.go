@@ -156,7 +156,7 @@ func (s *Server) wsReader(flowID string, c *wsConn) {
 
 // wsWriter is the one writer of the connection. It ends when the client
 // hangs up, or after a final message once the client has closed (or has not
-// within wsCloseGrace).
+// within Options.WSCloseGrace).
 func (s *Server) wsWriter(flowID string, c *wsConn) {
 	for {
 		select {
@@ -166,7 +166,7 @@ func (s *Server) wsWriter(flowID string, c *wsConn) {
 			if !ok { // a final message was sent
 				select {
 				case <-c.done:
-				case <-time.After(wsCloseGrace):
+				case <-time.After(s.opts.WSCloseGrace):
 					_ = c.conn.WriteControl(websocket.CloseMessage,
 						websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(wsWriteWait))
 					c.shut()

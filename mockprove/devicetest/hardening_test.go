@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gorilla/websocket"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
@@ -182,5 +183,26 @@ var _ = Describe("hardening", func() {
 		e.s.FastForward(time.Second)
 		Expect(e.envelope(flows[5].Token, otpStart, `{}`)).To(BeEmpty())
 		Expect(e.s.Outbox(mockprove.SMSFilter{})).To(HaveLen(6))
+	})
+
+	Describe("the status socket's close grace (Options.WSCloseGrace)", func() {
+		It("keeps a socket the client leaves open for the grace after its final message", func() {
+			e := newEnv(mockprove.Options{WSCloseGrace: time.Hour})
+			f := e.startDesktop(testkit.Jordan)
+			w := e.ws(f.Token)
+			e.s.FastForward(15 * time.Minute)
+			w.expectExpired()
+			Consistently(w.done).ShouldNot(BeClosed())
+		})
+
+		It("closes it, with a normal close frame, once the grace ends", func() {
+			e := newEnv(mockprove.Options{WSCloseGrace: 20 * time.Millisecond})
+			f := e.startDesktop(testkit.Jordan)
+			w := e.ws(f.Token)
+			e.s.FastForward(15 * time.Minute)
+			w.expectExpired()
+			Eventually(w.done).Should(BeClosed())
+			Expect(websocket.IsCloseError(w.closeErr(), websocket.CloseNormalClosure)).To(BeTrue(), "close error: %v", w.closeErr())
+		})
 	})
 })
