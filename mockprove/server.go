@@ -90,6 +90,10 @@ type Options struct {
 	ControlToken string
 	// JournalSize is how many requests the journal keeps (default 1000).
 	JournalSize int
+	// ShutdownGrace is how long Close waits for requests in flight (and for
+	// status WebSocket clients to answer the close) before it cuts them
+	// (default 5s).
+	ShutdownGrace time.Duration
 	// WSCloseGrace is how long (real time) a status WebSocket stays open
 	// after its final message for the client to close it, before mockprove
 	// closes it (default 5s). Tests shorten it.
@@ -190,6 +194,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if s.opts.JournalSize <= 0 {
 		s.opts.JournalSize = DefaultJournalSize
+	}
+	if s.opts.ShutdownGrace <= 0 {
+		s.opts.ShutdownGrace = DefaultShutdownGrace
 	}
 	if s.opts.WSCloseGrace <= 0 {
 		s.opts.WSCloseGrace = DefaultWSCloseGrace
@@ -344,7 +351,13 @@ func (s *Server) Clock() *Clock { return s.clock }
 // FastForward moves the server's clock forward by d.
 func (s *Server) FastForward(d time.Duration) { s.clock.Advance(d) }
 
-// Close stops the listener and waits (briefly) for requests in flight.
+// DefaultShutdownGrace is how long Close waits for requests in flight.
+const DefaultShutdownGrace = 5 * time.Second
+
+// Close shuts the server down gracefully: it stops accepting connections,
+// sends every status WebSocket a close frame 1001 (going away), and waits
+// up to Options.ShutdownGrace for requests in flight to finish and for the
+// sockets' clients to answer; what still runs then is cut.
 func (s *Server) Close() error {
 	s.mu.Lock()
 	srv := s.httpSrv
@@ -354,16 +367,18 @@ func (s *Server) Close() error {
 		}
 	}
 	s.mu.Unlock()
-	s.hub.closeAll()
-	if srv == nil {
-		return nil
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), s.opts.ShutdownGrace)
 	defer cancel()
-	if err := srv.Shutdown(ctx); err != nil {
-		return srv.Close()
+	sockets := make(chan struct{})
+	go func() { s.hub.closeAll(ctx); close(sockets) }()
+	var err error
+	if srv != nil {
+		if srv.Shutdown(ctx) != nil { // the grace ended: cut what is left
+			err = srv.Close()
+		}
 	}
-	return nil
+	<-sockets
+	return err
 }
 
 // publicOrigin is the origin put in tokens and links.

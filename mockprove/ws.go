@@ -139,6 +139,7 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 func (s *Server) wsReader(flowID string, c *wsConn) {
 	defer func() {
 		s.hub.unregister(flowID, c)
+		s.hub.forget(c)
 		close(c.done)
 		c.shut()
 	}()

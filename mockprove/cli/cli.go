@@ -39,6 +39,8 @@ type Config struct {
 	InstantLinkTTL time.Duration
 	Origins        string
 	JournalSize    int
+
+	ShutdownGrace time.Duration
 }
 
 type clientFlags []mockprove.Client
@@ -71,6 +73,7 @@ var wants = map[string]string{
 	"otp-ttl":          "a Go duration such as 2m",
 	"instant-link-ttl": "a Go duration such as 3m",
 	"journal-size":     "a whole number, 1 or more",
+	"shutdown-grace":   "a Go duration such as 5s",
 	"client":           "a comma-separated list of id:secret:product",
 }
 
@@ -97,6 +100,7 @@ func Parse(args []string, getenv func(string) string, stderr io.Writer) (*Config
 	fs.DurationVar(&cfg.InstantLinkTTL, "instant-link-ttl", mockprove.DefaultInstantLinkTTL, "how long an Instant Link can be clicked after its SMS [MOCKPROVE_INSTANT_LINK_TTL]")
 	fs.StringVar(&cfg.Origins, "allowed-origins", "", "comma-separated browser origins allowed by CORS, * for any (default: any loopback origin) [MOCKPROVE_ALLOWED_ORIGINS]")
 	fs.IntVar(&cfg.JournalSize, "journal-size", mockprove.DefaultJournalSize, "how many requests the journal keeps [MOCKPROVE_JOURNAL_SIZE]")
+	fs.DurationVar(&cfg.ShutdownGrace, "shutdown-grace", mockprove.DefaultShutdownGrace, "on SIGINT/SIGTERM, how long requests in flight get to finish (WebSockets get close 1001) [MOCKPROVE_SHUTDOWN_GRACE]")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -171,6 +175,8 @@ func (cfg *Config) check(name func(flagName string) string) error {
 		return fmt.Errorf("%s must be a positive duration, not %s", name("instant-link-ttl"), cfg.InstantLinkTTL)
 	case cfg.JournalSize < 1:
 		return fmt.Errorf("%s must be 1 or more, not %d", name("journal-size"), cfg.JournalSize)
+	case cfg.ShutdownGrace <= 0:
+		return fmt.Errorf("%s must be a positive duration, not %s", name("shutdown-grace"), cfg.ShutdownGrace)
 	}
 	return nil
 }
@@ -208,6 +214,7 @@ func (cfg *Config) Options(stderr io.Writer) (mockprove.Options, error) {
 		InstantLinkTTL:  cfg.InstantLinkTTL,
 		AllowedOrigins:  splitList(cfg.Origins),
 		JournalSize:     cfg.JournalSize,
+		ShutdownGrace:   cfg.ShutdownGrace,
 	}
 	if cfg.Personas != "" {
 		ps, err := mockprove.LoadPersonasFile(cfg.Personas)

@@ -468,3 +468,33 @@ var _ = Describe("Main", func() {
 		Entry("a TTL of zero", []string{"-addr", "127.0.0.1:0", "-otp-ttl", "0"}, "-otp-ttl must be a positive duration"),
 	)
 })
+
+// Flags added for issue 8 (server limits, shutdown, control API exposure).
+var _ = Describe("hardening flags", func() {
+	parse := func(args []string, e env) (*cli.Config, error) { return cli.Parse(args, e.get, io.Discard) }
+
+	It("reads -shutdown-grace and MOCKPROVE_SHUTDOWN_GRACE into Options.ShutdownGrace (default 5s)", func() {
+		cfg, err := parse(nil, env{})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(cfg.ShutdownGrace).To(Equal(5 * time.Second))
+		cfg, err = parse(nil, env{"MOCKPROVE_SHUTDOWN_GRACE": "30s"})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(cfg.ShutdownGrace).To(Equal(30 * time.Second))
+		cfg, err = parse([]string{"-shutdown-grace", "1m"}, env{"MOCKPROVE_SHUTDOWN_GRACE": "soon"})
+		Expect(err).NotTo(HaveOccurred())
+		opts, err := cfg.Options(io.Discard)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(opts.ShutdownGrace).To(Equal(time.Minute))
+	})
+
+	DescribeTable("refuses bad values",
+		func(args []string, e env, msg string) {
+			cfg, err := parse(args, e)
+			Expect(err).To(MatchError(ContainSubstring(msg)))
+			Expect(cfg).To(BeNil())
+		},
+		Entry("-shutdown-grace zero", []string{"-shutdown-grace", "0s"}, env{}, "-shutdown-grace must be a positive duration, not 0s"),
+		Entry("MOCKPROVE_SHUTDOWN_GRACE not a duration", nil, env{"MOCKPROVE_SHUTDOWN_GRACE": "soon"}, `MOCKPROVE_SHUTDOWN_GRACE must be a Go duration such as 5s, not "soon"`),
+	)
+})
+

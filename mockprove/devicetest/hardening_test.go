@@ -1,6 +1,7 @@
 package devicetest_test
 
 import (
+	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
@@ -203,6 +204,61 @@ var _ = Describe("hardening", func() {
 			w.expectExpired()
 			Eventually(w.done).Should(BeClosed())
 			Expect(websocket.IsCloseError(w.closeErr(), websocket.CloseNormalClosure)).To(BeTrue(), "close error: %v", w.closeErr())
+		})
+	})
+
+	Describe("shutdown (Close)", func() {
+		It("sends every status WebSocket a close frame 1001 (going away), also one waiting after its final message", func() {
+			e := newEnv(mockprove.Options{WSCloseGrace: time.Hour})
+			waiting := e.ws(e.startDesktop(testkit.Jordan).Token)
+			done := e.ws(e.startDesktop(testkit.Jordan).Token)
+			e.s.FastForward(15 * time.Minute)
+			waiting.expectExpired()
+			done.expectExpired()
+			open := e.ws(e.startDesktop(testkit.Jordan).Token)
+
+			Expect(e.s.Close()).To(Succeed())
+			for _, w := range []*wsClient{waiting, done, open} {
+				Eventually(w.done).Should(BeClosed())
+				Expect(websocket.IsCloseError(w.closeErr(), websocket.CloseGoingAway)).To(BeTrue(), "close error: %v", w.closeErr())
+			}
+		})
+
+		// inFlight sends a start that a delay fault holds, and waits until the
+		// server holds it.
+		inFlight := func(e *env, delay string) <-chan error {
+			e.ctl(http.MethodPost, "/_mock/faults", `{"step":"/v3/start","kind":"delay","delay":"`+delay+`","count":0}`, http.StatusCreated)
+			r := e.req(http.MethodPost, "/v3/start", `{"flowType":"mobile","phoneNumber":"`+testkit.Jordan+`"}`,
+				map[string]string{"Authorization": "Bearer " + e.bearer})
+			errs := make(chan error, 1)
+			go func() {
+				res, err := e.raw.Do(r)
+				if err == nil {
+					_ = res.Body.Close()
+					if res.StatusCode != http.StatusOK {
+						err = fmt.Errorf("status %d", res.StatusCode)
+					}
+				}
+				errs <- err
+			}()
+			Eventually(func() int { return e.s.Faults()[0].Hits }).Should(Equal(1))
+			return errs
+		}
+
+		It("lets a slow request in flight finish within the grace period", func() {
+			e := newEnv(mockprove.Options{ShutdownGrace: time.Minute})
+			errs := inFlight(e, "300ms")
+			Expect(e.s.Close()).To(Succeed())
+			Expect(errs).To(Receive(BeNil()), "Close returns once the request has its answer")
+		})
+
+		It("cuts a request still running when the grace period ends", func() {
+			e := newEnv(mockprove.Options{ShutdownGrace: 100 * time.Millisecond})
+			errs := inFlight(e, "5m")
+			began := time.Now()
+			Expect(e.s.Close()).To(Succeed())
+			Expect(time.Since(began)).To(BeNumerically("<", time.Minute), "Close does not wait for the 5-minute delay")
+			Eventually(errs).Should(Receive(HaveOccurred()))
 		})
 	})
 })
