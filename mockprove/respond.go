@@ -316,6 +316,7 @@ func (s *Server) applyFault(c *call, f *Fault) error {
 	c.fault = f
 	c.rule = "fault:" + f.ID
 	if f.delay > 0 {
+		s.extendWrite(c.w, f.delay)
 		select {
 		case <-time.After(f.delay):
 		case <-c.r.Context().Done():

@@ -90,6 +90,19 @@ type Options struct {
 	ControlToken string
 	// JournalSize is how many requests the journal keeps (default 1000).
 	JournalSize int
+	// MaxConns caps concurrent connections, status WebSockets included:
+	// beyond it new connections wait in the listen backlog until one closes
+	// (default 4096; negative: no cap).
+	MaxConns int
+	// ReadHeaderTimeout, ReadTimeout, WriteTimeout and IdleTimeout bound, in
+	// real time, reading a request's header, reading the whole request (a
+	// slow body is cut), writing the answer (a delay fault extends it) and a
+	// keep-alive connection between requests. Zero picks the defaults: 10s,
+	// 30s, 30s, 2m. Status WebSockets keep their own deadlines.
+	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+	// MaxHeaderBytes bounds a request's line and headers (default 64 KB);
+	// larger ones get 431.
+	MaxHeaderBytes int
 	// ShutdownGrace is how long Close waits for requests in flight (and for
 	// status WebSocket clients to answer the close) before it cuts them
 	// (default 5s).
@@ -195,6 +208,7 @@ func New(opts Options) (*Server, error) {
 	if s.opts.JournalSize <= 0 {
 		s.opts.JournalSize = DefaultJournalSize
 	}
+	s.opts.limitDefaults()
 	if s.opts.ShutdownGrace <= 0 {
 		s.opts.ShutdownGrace = DefaultShutdownGrace
 	}
@@ -307,9 +321,12 @@ func (s *Server) Serve(l net.Listener) error {
 	if tcp, ok := l.Addr().(*net.TCPAddr); s.public == "" && ok && !tcp.IP.IsUnspecified() {
 		s.public = "http://" + l.Addr().String()
 	} // on 0.0.0.0 or [::], each request's Host names the origin (or set PublicURL)
-	s.httpSrv = &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}
+	s.httpSrv = s.newHTTPServer()
 	srv := s.httpSrv
 	s.mu.Unlock()
+	if s.opts.MaxConns > 0 {
+		l = newLimitListener(l, s.opts.MaxConns)
+	}
 	go func() { _ = srv.Serve(l) }()
 	return nil
 }

@@ -41,6 +41,10 @@ type Config struct {
 	JournalSize    int
 
 	ShutdownGrace time.Duration
+	MaxConns      int
+	ReadTimeout   time.Duration
+	WriteTimeout  time.Duration
+	IdleTimeout   time.Duration
 }
 
 type clientFlags []mockprove.Client
@@ -74,6 +78,10 @@ var wants = map[string]string{
 	"instant-link-ttl": "a Go duration such as 3m",
 	"journal-size":     "a whole number, 1 or more",
 	"shutdown-grace":   "a Go duration such as 5s",
+	"max-conns":        "a whole number of connections, 0 (no cap) or more",
+	"read-timeout":     "a Go duration such as 30s",
+	"write-timeout":    "a Go duration such as 30s",
+	"idle-timeout":     "a Go duration such as 2m",
 	"client":           "a comma-separated list of id:secret:product",
 }
 
@@ -101,6 +109,10 @@ func Parse(args []string, getenv func(string) string, stderr io.Writer) (*Config
 	fs.StringVar(&cfg.Origins, "allowed-origins", "", "comma-separated browser origins allowed by CORS, * for any (default: any loopback origin) [MOCKPROVE_ALLOWED_ORIGINS]")
 	fs.IntVar(&cfg.JournalSize, "journal-size", mockprove.DefaultJournalSize, "how many requests the journal keeps [MOCKPROVE_JOURNAL_SIZE]")
 	fs.DurationVar(&cfg.ShutdownGrace, "shutdown-grace", mockprove.DefaultShutdownGrace, "on SIGINT/SIGTERM, how long requests in flight get to finish (WebSockets get close 1001) [MOCKPROVE_SHUTDOWN_GRACE]")
+	fs.IntVar(&cfg.MaxConns, "max-conns", mockprove.DefaultMaxConns, "concurrent connections (WebSockets included); beyond it new ones wait until one closes; 0 = no cap [MOCKPROVE_MAX_CONNS]")
+	fs.DurationVar(&cfg.ReadTimeout, "read-timeout", mockprove.DefaultReadTimeout, "time to read a whole request, body included (the header: at most 10s) [MOCKPROVE_READ_TIMEOUT]")
+	fs.DurationVar(&cfg.WriteTimeout, "write-timeout", mockprove.DefaultWriteTimeout, "time to answer a request once its header is read (a delay fault extends it) [MOCKPROVE_WRITE_TIMEOUT]")
+	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", mockprove.DefaultIdleTimeout, "how long a keep-alive connection may wait for its next request [MOCKPROVE_IDLE_TIMEOUT]")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -177,6 +189,14 @@ func (cfg *Config) check(name func(flagName string) string) error {
 		return fmt.Errorf("%s must be 1 or more, not %d", name("journal-size"), cfg.JournalSize)
 	case cfg.ShutdownGrace <= 0:
 		return fmt.Errorf("%s must be a positive duration, not %s", name("shutdown-grace"), cfg.ShutdownGrace)
+	case cfg.MaxConns < 0:
+		return fmt.Errorf("%s must be 0 (no cap) or more, not %d", name("max-conns"), cfg.MaxConns)
+	case cfg.ReadTimeout <= 0:
+		return fmt.Errorf("%s must be a positive duration, not %s", name("read-timeout"), cfg.ReadTimeout)
+	case cfg.WriteTimeout <= 0:
+		return fmt.Errorf("%s must be a positive duration, not %s", name("write-timeout"), cfg.WriteTimeout)
+	case cfg.IdleTimeout <= 0:
+		return fmt.Errorf("%s must be a positive duration, not %s", name("idle-timeout"), cfg.IdleTimeout)
 	}
 	return nil
 }
@@ -215,6 +235,13 @@ func (cfg *Config) Options(stderr io.Writer) (mockprove.Options, error) {
 		AllowedOrigins:  splitList(cfg.Origins),
 		JournalSize:     cfg.JournalSize,
 		ShutdownGrace:   cfg.ShutdownGrace,
+		MaxConns:        cfg.MaxConns,
+		ReadTimeout:     cfg.ReadTimeout,
+		WriteTimeout:    cfg.WriteTimeout,
+		IdleTimeout:     cfg.IdleTimeout,
+	}
+	if cfg.MaxConns == 0 {
+		opts.MaxConns = -1 // no cap
 	}
 	if cfg.Personas != "" {
 		ps, err := mockprove.LoadPersonasFile(cfg.Personas)

@@ -25,6 +25,10 @@ import (
 
 func TestCLI(t *testing.T) {
 	RegisterFailHandler(Fail)
+	// Eventually only waits for asynchronous work (a server starting or
+	// shutting down, a timer firing); Gomega's default of 1 s is within
+	// reach of a loaded machine, so the suite waits longer.
+	SetDefaultEventuallyTimeout(10 * time.Second)
 	RunSpecs(t, "mockprove/cli")
 }
 
@@ -487,6 +491,33 @@ var _ = Describe("hardening flags", func() {
 		Expect(opts.ShutdownGrace).To(Equal(time.Minute))
 	})
 
+	It("reads the connection cap and the timeouts (-max-conns, -read-timeout, -write-timeout, -idle-timeout)", func() {
+		cfg, err := parse(nil, env{})
+		Expect(err).NotTo(HaveOccurred())
+		opts, err := cfg.Options(io.Discard)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(opts.MaxConns).To(Equal(4096))
+		Expect(opts.ReadTimeout).To(Equal(30 * time.Second))
+		Expect(opts.WriteTimeout).To(Equal(30 * time.Second))
+		Expect(opts.IdleTimeout).To(Equal(2 * time.Minute))
+
+		cfg, err = parse([]string{"-max-conns", "100", "-write-timeout", "1m"},
+			env{"MOCKPROVE_READ_TIMEOUT": "5s", "MOCKPROVE_IDLE_TIMEOUT": "10s", "MOCKPROVE_MAX_CONNS": "lots"})
+		Expect(err).NotTo(HaveOccurred())
+		opts, err = cfg.Options(io.Discard)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(opts.MaxConns).To(Equal(100))
+		Expect(opts.ReadTimeout).To(Equal(5 * time.Second))
+		Expect(opts.WriteTimeout).To(Equal(time.Minute))
+		Expect(opts.IdleTimeout).To(Equal(10 * time.Second))
+
+		cfg, err = parse(nil, env{"MOCKPROVE_MAX_CONNS": "0"})
+		Expect(err).NotTo(HaveOccurred())
+		opts, err = cfg.Options(io.Discard)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(opts.MaxConns).To(Equal(-1), "0 on the command line: no cap")
+	})
+
 	DescribeTable("refuses bad values",
 		func(args []string, e env, msg string) {
 			cfg, err := parse(args, e)
@@ -495,6 +526,10 @@ var _ = Describe("hardening flags", func() {
 		},
 		Entry("-shutdown-grace zero", []string{"-shutdown-grace", "0s"}, env{}, "-shutdown-grace must be a positive duration, not 0s"),
 		Entry("MOCKPROVE_SHUTDOWN_GRACE not a duration", nil, env{"MOCKPROVE_SHUTDOWN_GRACE": "soon"}, `MOCKPROVE_SHUTDOWN_GRACE must be a Go duration such as 5s, not "soon"`),
+		Entry("-max-conns negative", []string{"-max-conns", "-1"}, env{}, "-max-conns must be 0 (no cap) or more, not -1"),
+		Entry("MOCKPROVE_MAX_CONNS not a number", nil, env{"MOCKPROVE_MAX_CONNS": "lots"}, `MOCKPROVE_MAX_CONNS must be a whole number of connections, 0 (no cap) or more, not "lots"`),
+		Entry("-read-timeout zero", []string{"-read-timeout", "0s"}, env{}, "-read-timeout must be a positive duration, not 0s"),
+		Entry("MOCKPROVE_WRITE_TIMEOUT negative", nil, env{"MOCKPROVE_WRITE_TIMEOUT": "-1s"}, "MOCKPROVE_WRITE_TIMEOUT must be a positive duration, not -1s"),
+		Entry("MOCKPROVE_IDLE_TIMEOUT not a duration", nil, env{"MOCKPROVE_IDLE_TIMEOUT": "long"}, `MOCKPROVE_IDLE_TIMEOUT must be a Go duration such as 2m, not "long"`),
 	)
 })
-

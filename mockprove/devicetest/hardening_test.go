@@ -1,10 +1,14 @@
 package devicetest_test
 
 import (
+	"bufio"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"regexp"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -259,6 +263,117 @@ var _ = Describe("hardening", func() {
 			Expect(e.s.Close()).To(Succeed())
 			Expect(time.Since(began)).To(BeNumerically("<", time.Minute), "Close does not wait for the 5-minute delay")
 			Eventually(errs).Should(Receive(HaveOccurred()))
+		})
+	})
+
+	Describe("server limits (real sockets)", func() {
+		// addr is the host:port of the env's listener.
+		addr := func(e *env) string { return strings.TrimPrefix(e.base, "http://") }
+
+		// health asks /_mock/health on a connection of its own, in the background.
+		health := func(e *env) <-chan int {
+			got := make(chan int, 1)
+			c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: time.Minute}
+			go func() {
+				res, err := c.Get(e.base + "/_mock/health")
+				if err != nil {
+					got <- 0
+					return
+				}
+				_ = res.Body.Close()
+				got <- res.StatusCode
+			}()
+			return got
+		}
+
+		It("caps concurrent connections: more than the cap make /_mock/health wait, not fail, and it answers once they close", func() {
+			e := newEnv(mockprove.Options{MaxConns: 4, ReadHeaderTimeout: time.Hour, IdleTimeout: time.Hour})
+			var hogs []net.Conn
+			for range 20 { // idle connections that never send a request
+				c, err := net.Dial("tcp", addr(e))
+				Expect(err).NotTo(HaveOccurred())
+				hogs = append(hogs, c)
+			}
+			got := health(e)
+			Consistently(got, 300*time.Millisecond).ShouldNot(Receive(), "the 21st connection waits for a free slot")
+			for _, c := range hogs {
+				Expect(c.Close()).To(Succeed())
+			}
+			Eventually(got).Should(Receive(Equal(http.StatusOK)))
+			Eventually(health(e)).Should(Receive(Equal(http.StatusOK)))
+		})
+
+		It("cuts a request whose header never ends (slowloris)", func() {
+			e := newEnv(mockprove.Options{ReadHeaderTimeout: time.Second})
+			c, err := net.Dial("tcp", addr(e))
+			Expect(err).NotTo(HaveOccurred())
+			DeferCleanup(c.Close)
+			_, err = io.WriteString(c, "GET /_mock/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: a")
+			Expect(err).NotTo(HaveOccurred())
+			Expect(c.SetReadDeadline(time.Now().Add(5 * time.Second))).To(Succeed())
+			_, err = io.ReadAll(c) // the server hangs up: EOF, read as success
+			Expect(err).NotTo(HaveOccurred(), "mockprove closes the connection (not our 5 s deadline)")
+		})
+
+		It("times out a slow body with 8001 and does not act on it", func() {
+			e := newEnv(mockprove.Options{ReadTimeout: time.Second})
+			c, err := net.Dial("tcp", addr(e))
+			Expect(err).NotTo(HaveOccurred())
+			DeferCleanup(c.Close)
+			_, err = io.WriteString(c, "POST /_mock/faults HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"+
+				"Content-Length: 100\r\n\r\n{\"step\":")
+			Expect(err).NotTo(HaveOccurred())
+			Expect(c.SetReadDeadline(time.Now().Add(30 * time.Second))).To(Succeed())
+			res, err := http.ReadResponse(bufio.NewReader(c), nil)
+			Expect(err).NotTo(HaveOccurred(), "mockprove answers before our 30 s deadline")
+			body, _ := io.ReadAll(res.Body)
+			Expect(res.StatusCode).To(Equal(http.StatusBadRequest), string(body))
+			Expect(string(body)).To(ContainSubstring(`"code":8001`))
+			Expect(string(body)).To(ContainSubstring("request body could not be read"))
+			Expect(e.s.Faults()).To(BeEmpty())
+		})
+
+		It("refuses a header over 64 KB with 431", func() {
+			e := newEnv()
+			c, err := net.Dial("tcp", addr(e))
+			Expect(err).NotTo(HaveOccurred())
+			DeferCleanup(c.Close)
+			Expect(c.SetDeadline(time.Now().Add(30 * time.Second))).To(Succeed())
+			// Read while writing: mockprove answers before the header ends and
+			// then closes; a reset instead of the 431 also shows the refusal
+			// (with Go's default of 1 MB the request gets 200).
+			status := make(chan any, 1)
+			go func() {
+				res, err := http.ReadResponse(bufio.NewReader(c), nil)
+				if err != nil {
+					status <- err
+					return
+				}
+				status <- res.StatusCode
+			}()
+			_, _ = io.WriteString(c, "GET /_mock/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: "+strings.Repeat("a", 100<<10)+"\r\n\r\n")
+			Eventually(status).Should(Receive(Or(Equal(http.StatusRequestHeaderFieldsTooLarge), MatchError(syscall.ECONNRESET))))
+		})
+
+		It("keeps a status WebSocket open past the HTTP write and read timeouts (its deadlines are its own)", func() {
+			// The timeouts hold for every request of the spec: 1 s is far above
+			// what a request takes even on a loaded machine.
+			e := newEnv(mockprove.Options{WriteTimeout: time.Second, ReadTimeout: time.Second})
+			f := e.startDesktop(testkit.Jordan)
+			w := e.ws(f.Token)
+			time.Sleep(2 * time.Second) // twice the timeouts
+			w.send("ping")
+			Eventually(w.msgs).Should(Receive(Equal("pong")))
+			e.sendLink(f)
+			_, err := e.s.ClickInstantLink(f.ID)
+			Expect(err).NotTo(HaveOccurred())
+			w.expectDone()
+		})
+
+		It("holds a delay fault's answer past the write timeout", func() {
+			e := newEnv(mockprove.Options{WriteTimeout: time.Second})
+			e.ctl(http.MethodPost, "/_mock/faults", `{"step":"/v3/start","kind":"delay","delay":"2500ms"}`, http.StatusCreated)
+			Expect(e.api("/v3/start", map[string]any{"flowType": "mobile", "phoneNumber": testkit.Jordan}).Status).To(Equal(http.StatusOK))
 		})
 	})
 })
