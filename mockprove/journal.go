@@ -103,9 +103,15 @@ func (s *Server) Journal(f JournalFilter) []JournalEntry {
 var sensitive = map[string]bool{"ssn": true, "dob": true, "last4ssn": true, "client_secret": true,
 	"access_token": true, "refresh_token": true, "authtoken": true}
 
-// personal keys (lower case): everything under them is masked, whatever
-// the field names (a misspelt or unknown field still holds an SSN or DOB).
+// personal keys (lower case): under them, every field but the readable
+// ones is masked whatever its name (a misspelt or unknown field such as
+// socialSecurityNumber still holds an SSN or a DOB).
 var personal = map[string]bool{"individual": true}
+
+// readable fields (lower case) of Prove's individual: names, addresses and
+// e-mail addresses stay readable in the journal (value shapes still apply).
+var readable = map[string]bool{"firstname": true, "lastname": true, "addresses": true, "address": true,
+	"extendedaddress": true, "city": true, "region": true, "postalcode": true, "emailaddresses": true}
 
 const masked = "***"
 
@@ -122,7 +128,7 @@ var (
 func looksSensitive(v string) bool { return ssnShape.MatchString(v) || dateShape.MatchString(v) }
 
 // maskedBody decodes a JSON or form body and masks sensitive values: by
-// key (sensitive), everything under a personal key, and by value shape
+// key (sensitive), every unknown field under a personal key, and by value shape
 // anywhere (an SSN or a date under any key, even in a body refused with
 // 400).
 func maskedBody(b []byte, contentType string) any {
@@ -153,29 +159,29 @@ func maskedBody(b []byte, contentType string) any {
 	return mask(v, false)
 }
 
-// mask masks a decoded JSON value in place; all says that v is under a
-// personal key, where every value is masked.
-func mask(v any, all bool) any {
+// mask masks a decoded JSON value in place; under says that v is under a
+// personal key, where fields that are not readable are masked.
+func mask(v any, under bool) any {
 	switch t := v.(type) {
 	case map[string]any:
 		for k, val := range t {
 			key := strings.ToLower(k)
-			if sensitive[key] {
+			if sensitive[key] || (under && !readable[key]) {
 				t[k] = masked
 				continue
 			}
-			t[k] = mask(val, all || personal[key])
+			t[k] = mask(val, under || personal[key])
 		}
 	case []any:
 		for i := range t {
-			t[i] = mask(t[i], all)
+			t[i] = mask(t[i], under)
 		}
 	case string:
-		if all || looksSensitive(t) {
+		if looksSensitive(t) {
 			return masked
 		}
 	case json.Number:
-		if all || looksSensitive(t.String()) {
+		if looksSensitive(t.String()) {
 			return masked
 		}
 	}

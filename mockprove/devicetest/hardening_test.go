@@ -155,6 +155,15 @@ var _ = Describe("hardening", func() {
 			Entry("a US date", map[string]any{"x": "07/26/1995"}, "07/26/1995"),
 		)
 
+		It("masks every field under individual but the names, addresses and e-mails Prove defines", func() {
+			res := e.api("/v3/start", map[string]any{"flowType": "mobile", "phoneNumber": testkit.Jordan,
+				"individual": map[string]any{"firstName": "Ada", "ssnn": "49-0959347", "addresses": []any{map[string]any{"city": "Austin", "taxId": "12-34"}}}})
+			Expect(res.Status).To(Equal(http.StatusBadRequest), string(res.Raw))
+			j := e.s.Journal(mockprove.JournalFilter{Step: "/v3/start"})
+			Expect(j[0].Request).To(HaveKeyWithValue("individual", Equal(map[string]any{"firstName": "Ada", "ssnn": "***",
+				"addresses": []any{map[string]any{"city": "Austin", "taxId": "***"}}})))
+		})
+
 		It("keeps OTP codes readable", func() {
 			f := e.start(testkit.Jordan)
 			e.passOTP(f, "1234")
