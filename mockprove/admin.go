@@ -53,16 +53,21 @@ func (s *Server) registerControl(r *mux.Router) {
 	}
 }
 
-// authorizeControl applies Options.ControlToken.
+// authorizeControl checks the Host header (DNS rebinding) and the control
+// token (Options.ControlToken, or the one Serve generated).
 func (s *Server) authorizeControl(r *http.Request) error {
-	if s.opts.ControlToken == "" {
+	if err := s.checkControlHost(r); err != nil {
+		return err
+	}
+	want := s.ControlToken()
+	if want == "" {
 		return nil
 	}
 	scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 	if strings.HasPrefix(r.URL.Path, "/_mock/phone") && r.Header.Get("Authorization") == "" {
 		scheme, token = "Bearer", r.URL.Query().Get("token") // the page is opened in a browser
 	}
-	if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare([]byte(token), []byte(s.opts.ControlToken)) != 1 {
+	if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare([]byte(token), []byte(want)) != 1 {
 		return errUnauthorized("not authorized: the control API needs 'Authorization: Bearer <control token>'")
 	}
 	return nil

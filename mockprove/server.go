@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -86,8 +87,18 @@ type Options struct {
 	// ControlDisabled removes the /_mock/ control API.
 	ControlDisabled bool
 	// ControlToken, when set, is required as "Authorization: Bearer <token>"
-	// on every /_mock/ request.
+	// on every /_mock/ request. When it is empty and the server listens
+	// beyond loopback (0.0.0.0, a LAN address), Serve generates one
+	// (Server.ControlToken) unless ControlOpen is set.
 	ControlToken string
+	// ControlOpen serves the control API without a token even beyond
+	// loopback: anyone who reaches the port can read OTP codes.
+	ControlOpen bool
+	// AllowedHosts are host names (no port) the control API answers to in
+	// the Host header besides loopback names and IP addresses ("*" for
+	// any), and that may name the public origin on a wildcard listener.
+	// PublicURL's host is always allowed.
+	AllowedHosts []string
 	// JournalSize is how many requests the journal keeps (default 1000).
 	JournalSize int
 	// MaxConns caps concurrent connections, status WebSockets included:
@@ -145,7 +156,9 @@ type Server struct {
 	hub       *hub
 	startTime time.Time // the clock at start-up, for Reset
 
-	limiter rateLimiter // Options.RateLimit, under its own lock
+	limiter    rateLimiter            // Options.RateLimit, under its own lock
+	ctlToken   atomic.Pointer[string] // the control token Serve generated
+	publicHost string                 // the host of Options.PublicURL
 
 	httpSrv  *http.Server
 	listener net.Listener
@@ -225,6 +238,7 @@ func New(opts Options) (*Server, error) {
 			return nil, err
 		}
 		s.public = origin
+		s.publicHost = splitHost(strings.TrimPrefix(strings.TrimPrefix(origin, "https://"), "http://"))
 	}
 
 	doc, err := specs.Load(specs.ProveV3)
@@ -320,7 +334,11 @@ func (s *Server) Serve(l net.Listener) error {
 	s.listener = l
 	if tcp, ok := l.Addr().(*net.TCPAddr); s.public == "" && ok && !tcp.IP.IsUnspecified() {
 		s.public = "http://" + l.Addr().String()
-	} // on 0.0.0.0 or [::], each request's Host names the origin (or set PublicURL)
+	} // on 0.0.0.0 or [::]: a trusted Host or the connection's local address (requestOrigin)
+	if !s.opts.ControlDisabled && !s.opts.ControlOpen && s.opts.ControlToken == "" && !loopbackListener(l) {
+		tok := generateControlToken()
+		s.ctlToken.Store(&tok)
+	}
 	s.httpSrv = s.newHTTPServer()
 	srv := s.httpSrv
 	s.mu.Unlock()
@@ -410,12 +428,9 @@ func (s *Server) originLocked(r *http.Request) string {
 	if s.public != "" {
 		return s.public
 	}
-	// Served through Handler() or HTTPClient(): use the request's host.
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
+	// A wildcard listener, Handler() or HTTPClient(): never a Host the
+	// client chose.
+	return s.requestOrigin(r)
 }
 
 // bareOrigin checks that u is scheme://host[:port] with nothing else.
@@ -467,6 +482,7 @@ func (t handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	req.RequestURI = req.URL.RequestURI()
 	req.RemoteAddr = "127.0.0.1:0"
+	req = inMemory(req)
 	rec := httptest.NewRecorder()
 	if dropped := serveRecovering(t.h, rec, req); dropped {
 		return nil, errors.New("mockprove: connection dropped (injected fault)")

@@ -35,6 +35,8 @@ type Config struct {
 
 	Control        bool
 	ControlToken   string
+	ControlOpen    bool
+	AllowedHosts   string
 	OTPTTL         time.Duration
 	InstantLinkTTL time.Duration
 	Origins        string
@@ -74,6 +76,7 @@ var wants = map[string]string{
 	"seed":             "a whole number, 0 or more",
 	"strict":           "true or false",
 	"control":          "true or false",
+	"control-open":     "true or false",
 	"otp-ttl":          "a Go duration such as 2m",
 	"instant-link-ttl": "a Go duration such as 3m",
 	"journal-size":     "a whole number, 1 or more",
@@ -103,7 +106,9 @@ func Parse(args []string, getenv func(string) string, stderr io.Writer) (*Config
 	fs.StringVar(&cfg.LogFormat, "log-format", "text", "text or json [MOCKPROVE_LOG_FORMAT]")
 	fs.BoolVar(&cfg.Strict, "strict", false, "answer 500 when a response does not conform to the spec [MOCKPROVE_STRICT]")
 	fs.BoolVar(&cfg.Control, "control", true, "serve the /_mock/ control API [MOCKPROVE_CONTROL]")
-	fs.StringVar(&cfg.ControlToken, "control-token", "", "require 'Authorization: Bearer <token>' on /_mock/ [MOCKPROVE_CONTROL_TOKEN]")
+	fs.StringVar(&cfg.ControlToken, "control-token", "", "require 'Authorization: Bearer <token>' on /_mock/; beyond loopback one is generated and printed when none is given [MOCKPROVE_CONTROL_TOKEN]")
+	fs.BoolVar(&cfg.ControlOpen, "control-open", false, "serve /_mock/ without a token even beyond loopback (anyone who reaches the port can read OTP codes) [MOCKPROVE_CONTROL_OPEN]")
+	fs.StringVar(&cfg.AllowedHosts, "allowed-hosts", "", "comma-separated host names accepted in the Host header of /_mock/ and used as the origin on a wildcard address, * for any (default: loopback names and IP addresses) [MOCKPROVE_ALLOWED_HOSTS]")
 	fs.DurationVar(&cfg.OTPTTL, "otp-ttl", mockprove.DefaultOTPTTL, "how long an OTP can be entered after its SMS [MOCKPROVE_OTP_TTL]")
 	fs.DurationVar(&cfg.InstantLinkTTL, "instant-link-ttl", mockprove.DefaultInstantLinkTTL, "how long an Instant Link can be clicked after its SMS [MOCKPROVE_INSTANT_LINK_TTL]")
 	fs.StringVar(&cfg.Origins, "allowed-origins", "", "comma-separated browser origins allowed by CORS, * for any (default: any loopback origin) [MOCKPROVE_ALLOWED_ORIGINS]")
@@ -230,6 +235,8 @@ func (cfg *Config) Options(stderr io.Writer) (mockprove.Options, error) {
 		Clients:         append([]mockprove.Client(nil), cfg.ClientList...),
 		ControlDisabled: !cfg.Control,
 		ControlToken:    cfg.ControlToken,
+		ControlOpen:     cfg.ControlOpen,
+		AllowedHosts:    splitList(cfg.AllowedHosts),
 		OTPTTL:          cfg.OTPTTL,
 		InstantLinkTTL:  cfg.InstantLinkTTL,
 		AllowedOrigins:  splitList(cfg.Origins),
@@ -296,11 +303,17 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 	if err := s.StartAddr(cfg.Addr); err != nil {
 		return err
 	}
-	if cfg.Control && cfg.ControlToken == "" && !loopback(s.Addr()) {
-		fmt.Fprintf(stderr, "WARNING: mockprove listens on %s, beyond this machine, and its /_mock/ control API has no token:\n"+
-			"WARNING: anyone who can reach it can read SMS codes, move the clock and change personas. Set -control-token or -control=false.\n", s.Addr())
-	}
 	fmt.Fprintf(stdout, "mockprove listening on %s\n", s.URL())
+	switch {
+	case !cfg.Control || cfg.ControlToken != "":
+	case s.ControlToken() != "": // generated: the listener is beyond loopback
+		fmt.Fprintf(stdout, "mockprove control token: %s\n", s.ControlToken())
+		fmt.Fprintf(stderr, "mockprove listens on %s, beyond this machine: /_mock/ needs 'Authorization: Bearer <control token>' "+
+			"(generated for this run; choose one with -control-token, or serve without with -control-open)\n", s.Addr())
+	case !loopback(s.Addr()):
+		fmt.Fprintf(stderr, "WARNING: mockprove listens on %s, beyond this machine, and -control-open serves its /_mock/ control API without a token:\n"+
+			"WARNING: anyone who can reach it can read SMS codes, move the clock and change personas.\n", s.Addr())
+	}
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "mockprove shutting down")
 	return s.Close()

@@ -532,4 +532,70 @@ var _ = Describe("hardening flags", func() {
 		Entry("MOCKPROVE_WRITE_TIMEOUT negative", nil, env{"MOCKPROVE_WRITE_TIMEOUT": "-1s"}, "MOCKPROVE_WRITE_TIMEOUT must be a positive duration, not -1s"),
 		Entry("MOCKPROVE_IDLE_TIMEOUT not a duration", nil, env{"MOCKPROVE_IDLE_TIMEOUT": "long"}, `MOCKPROVE_IDLE_TIMEOUT must be a Go duration such as 2m, not "long"`),
 	)
+
+	Describe("the control API beyond loopback (Main)", func() {
+		wildcardLine := regexp.MustCompile(`mockprove listening on http://(?:0\.0\.0\.0|\[::\]):(\d+)\n`)
+		tokenLine := regexp.MustCompile(`mockprove control token: ([0-9a-f]{32})\n`)
+
+		// run starts Main on 0.0.0.0 and returns a loopback URL to it.
+		run := func(args ...string) (base string, stdout, stderr *syncBuffer) {
+			GinkgoHelper()
+			ctx, cancel := context.WithCancel(context.Background())
+			stdout, stderr = &syncBuffer{}, &syncBuffer{}
+			done := make(chan error, 1)
+			go func() { done <- cli.Main(ctx, append([]string{"-addr", "0.0.0.0:0"}, args...), env{}.get, stdout, stderr) }()
+			DeferCleanup(func() {
+				cancel()
+				Eventually(done).Should(Receive(BeNil()))
+			})
+			Eventually(stdout.String).Should(MatchRegexp(wildcardLine.String()), stderr.String)
+			return "http://127.0.0.1:" + wildcardLine.FindStringSubmatch(stdout.String())[1], stdout, stderr
+		}
+		health := func(base, token string) int {
+			GinkgoHelper()
+			req, err := http.NewRequest(http.MethodGet, base+"/_mock/health", nil)
+			Expect(err).NotTo(HaveOccurred())
+			if token != "" {
+				req.Header.Set("Authorization", "Bearer "+token)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			Expect(err).NotTo(HaveOccurred())
+			resp.Body.Close()
+			return resp.StatusCode
+		}
+
+		It("generates a control token, prints it, and requires it", func() {
+			base, stdout, stderr := run()
+			Expect(stdout.String()).To(MatchRegexp(tokenLine.String()))
+			tok := tokenLine.FindStringSubmatch(stdout.String())[1]
+			Expect(stderr.String()).To(ContainSubstring("-control-open"))
+			Expect(health(base, "")).To(Equal(http.StatusUnauthorized))
+			Expect(health(base, tok)).To(Equal(http.StatusOK))
+		})
+
+		It("serves it without a token with -control-open, with a warning", func() {
+			base, stdout, stderr := run("-control-open")
+			Expect(stdout.String()).NotTo(ContainSubstring("control token"))
+			Expect(stderr.String()).To(ContainSubstring("WARNING"))
+			Expect(health(base, "")).To(Equal(http.StatusOK))
+		})
+
+		It("prints no token when -control-token is given", func() {
+			base, stdout, _ := run("-control-token", "chosen")
+			Expect(stdout.String()).NotTo(ContainSubstring("control token"))
+			Expect(health(base, "chosen")).To(Equal(http.StatusOK))
+		})
+
+		It("reads -allowed-hosts and MOCKPROVE_CONTROL_OPEN", func() {
+			cfg, err := parse([]string{"-allowed-hosts", "mock.internal, devbox"}, env{"MOCKPROVE_CONTROL_OPEN": "true"})
+			Expect(err).NotTo(HaveOccurred())
+			opts, err := cfg.Options(io.Discard)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(opts.AllowedHosts).To(Equal([]string{"mock.internal", "devbox"}))
+			Expect(opts.ControlOpen).To(BeTrue())
+			_, err = parse(nil, env{"MOCKPROVE_CONTROL_OPEN": "maybe"})
+			Expect(err).To(MatchError(ContainSubstring(`MOCKPROVE_CONTROL_OPEN must be true or false, not "maybe"`)))
+		})
+	})
 })
+

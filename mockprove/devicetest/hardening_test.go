@@ -385,4 +385,100 @@ var _ = Describe("hardening", func() {
 			Expect(e.api("/v3/start", map[string]any{"flowType": "mobile", "phoneNumber": testkit.Jordan}).Status).To(Equal(http.StatusOK))
 		})
 	})
+
+	Describe("the control API beyond loopback", func() {
+		// wildcard starts mockprove on 0.0.0.0 and talks to it on 127.0.0.1.
+		wildcard := func(o mockprove.Options) *env {
+			o.Addr = "0.0.0.0:0"
+			e := newEnv(o)
+			_, port, err := net.SplitHostPort(e.s.Addr())
+			Expect(err).NotTo(HaveOccurred())
+			e.base = "http://127.0.0.1:" + port
+			return e
+		}
+		port := func(e *env) string {
+			_, p, err := net.SplitHostPort(e.s.Addr())
+			Expect(err).NotTo(HaveOccurred())
+			return p
+		}
+		withHost := func(e *env, method, path, body, host string, header map[string]string) result {
+			r := e.req(method, path, body, header)
+			r.Host = host
+			return e.doWith(e.raw, r)
+		}
+
+		It("generates a control token on a wildcard address without -control-token, and requires it", func() {
+			e := wildcard(mockprove.Options{})
+			tok := e.s.ControlToken()
+			Expect(tok).To(MatchRegexp(`^[0-9a-f]{32}$`))
+			Expect(e.control(http.MethodGet, "/_mock/sms", "").Status).To(Equal(http.StatusUnauthorized))
+			e.ctlTok = tok
+			e.ctl(http.MethodGet, "/_mock/sms", "", http.StatusOK)
+			Expect(wildcard(mockprove.Options{}).s.ControlToken()).NotTo(Equal(tok), "a new token each start")
+		})
+
+		It("keeps a configured token, and serves without one when ControlOpen is set or on loopback", func() {
+			Expect(wildcard(mockprove.Options{ControlToken: "mine"}).s.ControlToken()).To(Equal("mine"))
+			open := wildcard(mockprove.Options{ControlOpen: true})
+			Expect(open.s.ControlToken()).To(BeEmpty())
+			open.ctl(http.MethodGet, "/_mock/sms", "", http.StatusOK)
+			local := newEnv()
+			Expect(local.s.ControlToken()).To(BeEmpty())
+			local.ctl(http.MethodGet, "/_mock/sms", "", http.StatusOK)
+		})
+
+		DescribeTable("accepts only loopback names, IP addresses and configured names in the Host of /_mock/ (DNS rebinding)",
+			func(host string, allowed bool) {
+				e := newEnv(mockprove.Options{AllowedHosts: []string{"mock.internal"}, PublicURL: "http://mock.public:8080"})
+				res := withHost(e, http.MethodGet, "/_mock/sms", "", strings.ReplaceAll(host, "PORT", port(e)), nil)
+				if allowed {
+					Expect(res.Status).To(Equal(http.StatusOK), string(res.Raw))
+					return
+				}
+				Expect(res.Status).To(Equal(http.StatusForbidden), string(res.Raw))
+				Expect(res.Code()).To(Equal(mockprove.CodeUnauthorized))
+				Expect(res.JSON()["message"]).To(ContainSubstring("-allowed-hosts"))
+			},
+			Entry("127.0.0.1", "127.0.0.1:PORT", true),
+			Entry("localhost", "localhost:PORT", true),
+			Entry("a .localhost name", "app.localhost:PORT", true),
+			Entry("an IPv6 address", "[::1]:PORT", true),
+			Entry("a LAN address", "10.1.2.3:PORT", true),
+			Entry("a configured name", "mock.internal:PORT", true),
+			Entry("the public URL's host", "mock.public:8080", true),
+			Entry("a rebinding name", "attacker.example:PORT", false),
+			Entry("a rebinding name without port", "rebind.attacker.example", false),
+			Entry("a name that ends like localhost", "evillocalhost:PORT", false),
+		)
+
+		It("leaves the device and server APIs to their tokens whatever the Host", func() {
+			e := newEnv()
+			res := withHost(e, http.MethodPost, "/v3/start", `{"flowType":"mobile","phoneNumber":"`+testkit.Jordan+`"}`, "attacker.example",
+				map[string]string{"Authorization": "Bearer " + e.bearer})
+			Expect(res.Status).To(Equal(http.StatusOK), string(res.Raw))
+		})
+
+		It("never takes the origin of tokens and SMS links from an untrusted Host on a wildcard address", func() {
+			e := wildcard(mockprove.Options{ControlOpen: true, AllowedHosts: []string{"mock.internal"}})
+			startVia := func(host string) string {
+				res := withHost(e, http.MethodPost, "/v3/start", `{"flowType":"desktop","phoneNumber":"`+testkit.Jordan+`","finalTargetUrl":"`+landing+`"}`,
+					strings.ReplaceAll(host, "PORT", port(e)), map[string]string{"Authorization": "Bearer " + e.bearer})
+				Expect(res.Status).To(Equal(http.StatusOK), string(res.Raw))
+				f := flow{Token: res.JSON()["authToken"].(string)}
+				f.Claims = sdkClaims(f.Token)
+				endp, _ := f.auth()["endp"].(string)
+				r := e.deviceReq(f.Token, linkStart, `{"sourceIp":null,"isMobile":false}`)
+				r.Host = strings.ReplaceAll(host, "PORT", port(e))
+				Expect(e.doWith(e.raw, r).Status).To(Equal(http.StatusOK))
+				msgs := e.s.Outbox(mockprove.SMSFilter{})
+				Expect(msgs).NotTo(BeEmpty())
+				Expect(msgs[len(msgs)-1].Link).To(HavePrefix(endp + "/"), "the SMS link has the token's origin")
+				return endp
+			}
+			Expect(startVia("attacker.example:PORT")).To(Equal("http://127.0.0.1:"+port(e)), "the address the connection arrived on")
+			Expect(startVia("6.6.6.6:80")).To(Equal("http://127.0.0.1:"+port(e)), "an address in Host is the client's choice too")
+			Expect(startVia("localhost:PORT")).To(Equal("http://localhost:"+port(e)))
+			Expect(startVia("mock.internal:PORT")).To(Equal("http://mock.internal:"+port(e)))
+		})
+	})
 })
