@@ -88,10 +88,14 @@ func (h *hub) closeAll(ctx context.Context) {
 		all = append(all, c)
 	}
 	h.mu.Unlock()
+	deadline := time.Now().Add(wsWriteWait)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d // a client that does not read does not hold the shutdown past its grace
+	}
 	for _, c := range all {
 		// WriteControl may run beside the writer goroutine's writes.
 		_ = c.conn.WriteControl(websocket.CloseMessage,
-			websocket.FormatCloseMessage(websocket.CloseGoingAway, "mockprove is shutting down"), time.Now().Add(wsWriteWait))
+			websocket.FormatCloseMessage(websocket.CloseGoingAway, "mockprove is shutting down"), deadline)
 	}
 	for _, c := range all {
 		select {

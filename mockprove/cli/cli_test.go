@@ -543,7 +543,9 @@ var _ = Describe("hardening flags", func() {
 			ctx, cancel := context.WithCancel(context.Background())
 			stdout, stderr = &syncBuffer{}, &syncBuffer{}
 			done := make(chan error, 1)
-			go func() { done <- cli.Main(ctx, append([]string{"-addr", "0.0.0.0:0"}, args...), env{}.get, stdout, stderr) }()
+			go func() {
+				done <- cli.Main(ctx, append([]string{"-addr", "0.0.0.0:0"}, args...), env{}.get, stdout, stderr)
+			}()
 			DeferCleanup(func() {
 				cancel()
 				Eventually(done).Should(Receive(BeNil()))
@@ -598,4 +600,3 @@ var _ = Describe("hardening flags", func() {
 		})
 	})
 })
-

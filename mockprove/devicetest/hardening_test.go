@@ -472,13 +472,13 @@ var _ = Describe("hardening", func() {
 				Expect(e.doWith(e.raw, r).Status).To(Equal(http.StatusOK))
 				msgs := e.s.Outbox(mockprove.SMSFilter{})
 				Expect(msgs).NotTo(BeEmpty())
-				Expect(msgs[len(msgs)-1].Link).To(HavePrefix(endp + "/"), "the SMS link has the token's origin")
+				Expect(msgs[len(msgs)-1].Link).To(HavePrefix(endp+"/"), "the SMS link has the token's origin")
 				return endp
 			}
 			Expect(startVia("attacker.example:PORT")).To(Equal("http://127.0.0.1:"+port(e)), "the address the connection arrived on")
 			Expect(startVia("6.6.6.6:80")).To(Equal("http://127.0.0.1:"+port(e)), "an address in Host is the client's choice too")
-			Expect(startVia("localhost:PORT")).To(Equal("http://localhost:"+port(e)))
-			Expect(startVia("mock.internal:PORT")).To(Equal("http://mock.internal:"+port(e)))
+			Expect(startVia("localhost:PORT")).To(Equal("http://localhost:" + port(e)))
+			Expect(startVia("mock.internal:PORT")).To(Equal("http://mock.internal:" + port(e)))
 		})
 	})
 })
