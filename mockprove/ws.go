@@ -109,7 +109,9 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 		_ = conn.Close()
 		return
 	}
-	if !s.hub.register(f.ID, wc) {
+	if !s.hub.register(f.ID, wc) { // the server is shutting down (Close ran after the upgrade)
+		_ = conn.WriteControl(websocket.CloseMessage,
+			websocket.FormatCloseMessage(websocket.CloseGoingAway, "mockprove is shutting down"), time.Now().Add(wsWriteWait))
 		_ = conn.Close()
 		return
 	}
