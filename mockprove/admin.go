@@ -56,16 +56,21 @@ func (s *Server) registerControl(r *mux.Router) {
 	s.registerUI(r) // the dashboard, /_mock/ui/ (ui.go)
 }
 
-// authorizeControl applies Options.ControlToken.
+// authorizeControl checks the Host header (DNS rebinding) and the control
+// token (Options.ControlToken, or the one Serve generated).
 func (s *Server) authorizeControl(r *http.Request) error {
-	if s.opts.ControlToken == "" {
+	if err := s.checkControlHost(r); err != nil {
+		return err
+	}
+	want := s.ControlToken()
+	if want == "" {
 		return nil
 	}
 	scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 	if strings.HasPrefix(r.URL.Path, "/_mock/phone") && r.Header.Get("Authorization") == "" {
 		scheme, token = "Bearer", r.URL.Query().Get("token") // the page is opened in a browser
 	}
-	if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare([]byte(token), []byte(s.opts.ControlToken)) != 1 {
+	if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare([]byte(token), []byte(want)) != 1 {
 		return errUnauthorized("not authorized: the control API needs 'Authorization: Bearer <control token>'")
 	}
 	return nil
@@ -219,18 +224,30 @@ func (s *Server) ctlClockAdvance(c *call) (any, error) {
 	if err := decodeStrict(c, &req); err != nil {
 		return nil, err
 	}
-	if req.Duration == "" {
-		return nil, errFieldMissing("duration")
-	}
-	d, err := time.ParseDuration(req.Duration)
-	if err != nil || d < 0 {
-		return nil, errMalformed("field 'duration' must be a non-negative Go duration such as 2m1s")
-	}
-	if s.clock.Now().Add(d).Year() > 9999 || s.clock.Offset() > math.MaxInt64-d {
-		return nil, errMalformed("field 'duration' is out of range: the clock would pass the year 9999")
+	d, err := s.clockStep(req.Duration)
+	if err != nil {
+		return nil, err
 	}
 	s.clock.Advance(d)
 	return s.clockView(), nil
+}
+
+// clockStep checks a duration to move the clock by, given as the field
+// 'duration' (the control API and the virtual phone's buttons): a
+// non-negative Go duration that keeps the clock before the year 10000 and
+// its offset within time.Duration.
+func (s *Server) clockStep(v string) (time.Duration, error) {
+	if v == "" {
+		return 0, errFieldMissing("duration")
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return 0, errMalformed("field 'duration' must be a non-negative Go duration such as 2m1s")
+	}
+	if s.clock.Offset() > math.MaxInt64-d || s.clock.Now().Add(d).Year() > 9999 {
+		return 0, errMalformed("field 'duration' is out of range: the clock would pass the year 9999")
+	}
+	return d, nil
 }
 
 func (s *Server) ctlClockSet(c *call) (any, error) {
@@ -355,20 +372,22 @@ func (s *Server) ctlPersona(c *call) (any, error) {
 
 func (s *Server) ctlSetPersona(c *call) (any, error) {
 	phone := mux.Vars(c.r)["phone"]
-	var p Persona
-	if err := decodeStrict(c, &p); err != nil {
-		return nil, err
+	body := c.body
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, errMalformed("request body is missing")
 	}
-	if p.Phone == "" {
-		p.Phone = normalizePhone(phone)
+	if !strings.Contains(strings.ToLower(c.r.Header.Get("Content-Type")), "yaml") && !json.Valid(body) {
+		return nil, errMalformed("request body is not valid JSON")
+	}
+	// The schema and the rules, once, with fields named as in a persona file.
+	p, err := parsePersona(body, normalizePhone(phone))
+	if err != nil {
+		return nil, errMalformed("%v", err)
 	}
 	if normalizePhone(p.Phone) != normalizePhone(phone) {
 		return nil, errMalformed("field 'phone' (%s) must match the phone number in the path (%s)", p.Phone, phone)
 	}
-	created, err := s.SetPersona(p)
-	if err != nil {
-		return nil, errMalformed("%v", err)
-	}
+	created := s.putPersona(p)
 	if created {
 		return &reply{status: http.StatusCreated, body: p}, nil
 	}

@@ -148,7 +148,13 @@ func (s *Server) SetPersona(p Persona) (created bool, err error) {
 	if err := CheckPersona(p); err != nil {
 		return false, err
 	}
-	return s.st.personas.set(p), nil
+	return s.putPersona(p), nil
+}
+
+// putPersona adds or replaces a persona that was already checked and says
+// whether it is new.
+func (s *Server) putPersona(p Persona) (created bool) {
+	return s.st.personas.set(p)
 }
 
 // ReplacePersonas replaces every persona; nothing changes if one is invalid.

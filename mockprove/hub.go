@@ -1,6 +1,7 @@
 package mockprove
 
 import (
+	"context"
 	"sync"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 type hub struct {
 	mu     sync.Mutex
 	subs   map[string]map[*wsConn]struct{}
+	live   map[*wsConn]struct{} // every open socket, also after its final message
 	closed bool
 }
 
@@ -25,7 +27,9 @@ type wsConn struct {
 	once sync.Once
 }
 
-func newHub() *hub { return &hub{subs: map[string]map[*wsConn]struct{}{}} }
+func newHub() *hub {
+	return &hub{subs: map[string]map[*wsConn]struct{}{}, live: map[*wsConn]struct{}{}}
+}
 
 func (h *hub) register(flowID string, c *wsConn) bool {
 	h.mu.Lock()
@@ -37,7 +41,15 @@ func (h *hub) register(flowID string, c *wsConn) bool {
 		h.subs[flowID] = map[*wsConn]struct{}{}
 	}
 	h.subs[flowID][c] = struct{}{}
+	h.live[c] = struct{}{}
 	return true
+}
+
+// forget drops a socket that has ended.
+func (h *hub) forget(c *wsConn) {
+	h.mu.Lock()
+	delete(h.live, c)
+	h.mu.Unlock()
 }
 
 func (h *hub) unregister(flowID string, c *wsConn) {
@@ -63,9 +75,33 @@ func (h *hub) publish(flowID string, msg []byte) {
 	}
 }
 
-// closeAll ends every socket and refuses new ones (server shutdown).
-func (h *hub) closeAll() {
-	for _, c := range h.takeAll(true) {
+// closeAll refuses new sockets and ends every open one with a close frame
+// 1001 (going away), as a server that shuts down does (server shutdown).
+// It waits for each client's answering close frame until ctx ends, then
+// closes the connections.
+func (h *hub) closeAll(ctx context.Context) {
+	h.mu.Lock()
+	h.closed = true
+	h.subs = map[string]map[*wsConn]struct{}{}
+	all := make([]*wsConn, 0, len(h.live))
+	for c := range h.live {
+		all = append(all, c)
+	}
+	h.mu.Unlock()
+	deadline := time.Now().Add(wsWriteWait)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d // a client that does not read does not hold the shutdown past its grace
+	}
+	for _, c := range all {
+		// WriteControl may run beside the writer goroutine's writes.
+		_ = c.conn.WriteControl(websocket.CloseMessage,
+			websocket.FormatCloseMessage(websocket.CloseGoingAway, "mockprove is shutting down"), deadline)
+	}
+	for _, c := range all {
+		select {
+		case <-c.done:
+		case <-ctx.Done():
+		}
 		c.shut()
 	}
 }
@@ -94,8 +130,10 @@ func (h *hub) takeAll(closeHub bool) []*wsConn {
 
 // Socket timing is real time, not the business clock.
 const (
-	wsWriteWait  = 10 * time.Second
-	wsCloseGrace = 5 * time.Second // how long the client gets to close after a final message
+	wsWriteWait = 10 * time.Second
+	// DefaultWSCloseGrace is how long a status WebSocket's client gets to
+	// close after a final message (Options.WSCloseGrace).
+	DefaultWSCloseGrace = 5 * time.Second
 )
 
 // queue hands a frame to the writer, or drops the connection when it is slow.

@@ -1,9 +1,11 @@
 package mockprove
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/url"
 	"slices"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -123,9 +125,34 @@ func (s *Server) journalEntries(picked []journalRecord) []JournalEntry {
 var sensitive = map[string]bool{"ssn": true, "dob": true, "last4ssn": true, "client_secret": true,
 	"access_token": true, "refresh_token": true, "authtoken": true}
 
+// personal keys (lower case): under them, every field but the readable
+// ones is masked whatever its name (a misspelt or unknown field such as
+// socialSecurityNumber still holds an SSN or a DOB).
+var personal = map[string]bool{"individual": true}
+
+// readable fields (lower case) of Prove's individual: names, addresses and
+// e-mail addresses stay readable in the journal (value shapes still apply).
+var readable = map[string]bool{"firstname": true, "lastname": true, "addresses": true, "address": true,
+	"extendedaddress": true, "city": true, "region": true, "postalcode": true, "emailaddresses": true}
+
 const masked = "***"
 
-// maskedBody decodes a JSON or form body and masks sensitive values.
+// ssnShape and dateShape are values that look like an SSN (9 digits,
+// ddd-dd-dddd) or a date (a date of birth: 1995-07-26, 07/26/1995), masked
+// wherever they appear whatever their key. Date-times (sentAt, expiresAt)
+// are not dates of birth and stay readable.
+var (
+	ssnShape  = regexp.MustCompile(`^\s*(\d{9}|\d{3}-\d{2}-\d{4})\s*$`)
+	dateShape = regexp.MustCompile(`^\s*(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{4}|\d{4}/\d{1,2}/\d{1,2})\s*$`)
+)
+
+// looksSensitive says whether a value has the shape of an SSN or a date.
+func looksSensitive(v string) bool { return ssnShape.MatchString(v) || dateShape.MatchString(v) }
+
+// maskedBody decodes a JSON or form body and masks sensitive values: by
+// key (sensitive), every unknown field under a personal key, and by value shape
+// anywhere (an SSN or a date under any key, even in a body refused with
+// 400).
 func maskedBody(b []byte, contentType string) any {
 	if len(b) == 0 {
 		return nil
@@ -138,33 +165,46 @@ func maskedBody(b []byte, contentType string) any {
 		m := map[string]any{}
 		for k, v := range vals {
 			val := strings.Join(v, ",")
-			if sensitive[strings.ToLower(k)] {
+			if sensitive[strings.ToLower(k)] || personal[strings.ToLower(k)] || looksSensitive(val) {
 				val = masked
 			}
 			m[k] = val
 		}
 		return m
 	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber() // an SSN sent as a number keeps its digits for the shape check
 	var v any
-	if err := json.Unmarshal(b, &v); err != nil {
+	if err := dec.Decode(&v); err != nil || dec.More() {
 		return "(not JSON: " + truncate(string(maskText(b)), 200) + ")"
 	}
-	return mask(v)
+	return mask(v, false)
 }
 
-func mask(v any) any {
+// mask masks a decoded JSON value in place; under says that v is under a
+// personal key, where fields that are not readable are masked.
+func mask(v any, under bool) any {
 	switch t := v.(type) {
 	case map[string]any:
 		for k, val := range t {
-			if sensitive[strings.ToLower(k)] {
+			key := strings.ToLower(k)
+			if sensitive[key] || (under && !readable[key]) {
 				t[k] = masked
 				continue
 			}
-			t[k] = mask(val)
+			t[k] = mask(val, under || personal[key])
 		}
 	case []any:
 		for i := range t {
-			t[i] = mask(t[i])
+			t[i] = mask(t[i], under)
+		}
+	case string:
+		if looksSensitive(t) {
+			return masked
+		}
+	case json.Number:
+		if looksSensitive(t.String()) {
+			return masked
 		}
 	}
 	return v

@@ -46,7 +46,7 @@ func (s *Server) token(c *call) (any, error) {
 	}
 	client := *cl
 	c.client = client
-	if err := s.rateLimit(client.ID); err != nil {
+	if err := s.rateLimit(serverRateKey(client.ID)); err != nil {
 		c.rule = "ratelimit"
 		return nil, err
 	}

@@ -98,6 +98,55 @@ func decodePersonas(raw []byte, name string) ([]Persona, error) {
 	return file.Personas, nil
 }
 
+// parsePersona reads one persona (YAML or JSON, as an entry of a persona
+// file) and checks it as ParsePersonas checks each entry: the schema first,
+// so that errors name fields by the same path as in a file
+// ("individual.firstName"), then the rules. A body without 'phone' takes
+// phone (the control API's path).
+func parsePersona(data []byte, phone string) (Persona, error) {
+	raw, err := yaml.YAMLToJSON(data)
+	if err != nil {
+		return Persona{}, fmt.Errorf("not valid YAML: %w", err)
+	}
+	var doc any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return Persona{}, errors.New("not valid JSON")
+	}
+	m, ok := doc.(map[string]any)
+	if !ok {
+		return Persona{}, errors.New("a persona must be an object")
+	}
+	if _, has := m["phone"]; !has && phone != "" {
+		m["phone"] = phone
+	}
+	label := phoneLabel(m["phone"])
+	schema, err := personaSchema("Persona")
+	if err != nil {
+		return Persona{}, err
+	}
+	if err := schema.VisitJSON(doc); err != nil {
+		var se *openapi3.SchemaError
+		if errors.As(err, &se) {
+			return Persona{}, fmt.Errorf("persona %s: %s", label, schemaErrorMessageAt(se, se.JSONPointer(), "persona"))
+		}
+		return Persona{}, fmt.Errorf("persona %s: %w", label, err)
+	}
+	raw, err = json.Marshal(doc)
+	if err != nil {
+		return Persona{}, err
+	}
+	var p Persona
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		return Persona{}, fmt.Errorf("persona %s: %w", label, err)
+	}
+	if err := checkRules([]Persona{p}); err != nil {
+		return Persona{}, err
+	}
+	return p, nil
+}
+
 // CheckPersona checks one persona against the schema and the rules that a
 // schema cannot express.
 func CheckPersona(p Persona) error {

@@ -3,7 +3,6 @@ package mockprove
 import (
 	"net/http"
 	"net/url"
-	"time"
 )
 
 // GET /_mock/phone: the virtual phone, for people, is the dashboard's phone
@@ -21,9 +20,9 @@ func (s *Server) phonePage(c *call) (any, error) {
 // phoneAdvance is the page's clock buttons (a form post).
 func (s *Server) phoneAdvance(c *call) (any, error) {
 	vals, _ := url.ParseQuery(string(c.body))
-	d, err := time.ParseDuration(vals.Get("duration"))
-	if err != nil || d < 0 {
-		return nil, errMalformed("field 'duration' must be a non-negative Go duration such as 2m1s")
+	d, err := s.clockStep(vals.Get("duration"))
+	if err != nil {
+		return nil, err
 	}
 	s.clock.Advance(d)
 	loc := "/_mock/phone"

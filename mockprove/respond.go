@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers"
@@ -34,6 +36,32 @@ type call struct {
 	correlationID string
 	persona       string // phone of the persona
 	rule          string // what produced the answer, e.g. "persona.outcomes.validate"
+}
+
+// checkEncoding refuses a body that is not UTF-8: a charset other than
+// UTF-8 in Content-Type, or bytes that are not valid UTF-8. Go's JSON decoder
+// would silently turn them into U+FFFD (and an SMS text into replacement
+// characters), so every API refuses them with 8001 instead.
+func checkEncoding(contentType string, body []byte) error {
+	if contentType != "" {
+		if _, params, err := mime.ParseMediaType(contentType); err == nil {
+			if cs := params["charset"]; cs != "" && !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "utf8") {
+				return errMalformed("request body must be UTF-8: charset %s is not supported", cs)
+			}
+		}
+	}
+	if !utf8.Valid(body) {
+		i := 0
+		for i < len(body) {
+			r, n := utf8.DecodeRune(body[i:])
+			if r == utf8.RuneError && n <= 1 {
+				break
+			}
+			i += n
+		}
+		return errMalformed("request body is not valid UTF-8 (byte 0x%02x at offset %d)", body[i], i)
+	}
+	return nil
 }
 
 // decode unmarshals the (already validated) JSON body.
@@ -84,7 +112,7 @@ func (s *Server) adapt(step string, h handlerFunc) http.Handler {
 }
 
 // serve is the one adapter between handlers and HTTP: it runs the pipeline
-// (body limit → authentication → rate limit → faults → spec validation →
+// (body limit → UTF-8 → authentication → rate limit → faults → spec validation →
 // handler), writes the result, recovers from panics, journals the exchange
 // and logs one line per request.
 func (s *Server) serve(e endpoint) http.Handler {
@@ -192,6 +220,10 @@ func (s *Server) pipeline(c *call, e endpoint, route *routers.Route, params map[
 		}
 		c.body = body
 		r.Body = io.NopCloser(bytes.NewReader(body))
+		if err := checkEncoding(r.Header.Get("Content-Type"), body); err != nil {
+			c.rule = "encoding"
+			return nil, err
+		}
 	}
 	switch e.auth {
 	case authAccess:
@@ -201,7 +233,7 @@ func (s *Server) pipeline(c *call, e endpoint, route *routers.Route, params map[
 			return nil, err
 		}
 		c.client = client
-		if err := s.rateLimit(client.ID); err != nil {
+		if err := s.rateLimit(serverRateKey(client.ID)); err != nil {
 			c.rule = "ratelimit"
 			return nil, err
 		}
@@ -217,6 +249,10 @@ func (s *Server) pipeline(c *call, e endpoint, route *routers.Route, params map[
 			return nil, err
 		}
 		c.flow, c.correlationID, c.persona, c.client = f.key, f.id, f.phone, f.client
+		if err := s.rateLimit(deviceRateKey(f.client.ID)); err != nil {
+			c.rule = "ratelimit"
+			return nil, err
+		}
 	}
 	if s.faultsArmed() {
 		s.identify(c)
@@ -283,6 +319,7 @@ func (s *Server) applyFault(c *call, f *Fault) error {
 	c.fault = f
 	c.rule = "fault:" + f.ID
 	if f.delay > 0 {
+		s.extendWrite(c.w, f.delay)
 		select {
 		case <-time.After(f.delay):
 		case <-c.r.Context().Done():
@@ -452,33 +489,59 @@ func (s *Server) authenticate(r *http.Request) (Client, error) {
 	return *client, nil
 }
 
-// rateWindow counts one client's requests in one second of the clock.
+// rateWindow counts one key's requests in one second of the clock.
 type rateWindow struct {
 	second int64
 	count  int
 }
 
-// rateLimit applies Options.RateLimit (requests per second per client).
-func (s *Server) rateLimit(clientID string) error {
+// rateLimiter holds the windows of Options.RateLimit under its own lock (it
+// is on every API call: never take s.mu here). Keys are configured clients,
+// so the map is bounded by the client list.
+type rateLimiter struct {
+	mu      sync.Mutex
+	windows map[string]*rateWindow
+}
+
+// reset forgets every window (Reset).
+func (l *rateLimiter) reset() {
+	l.mu.Lock()
+	l.windows = nil
+	l.mu.Unlock()
+}
+
+// Rate-limit keys: the server API counts per OAuth client; the device API
+// (where SMS are sent: otp/start, instantlink/start and their resends)
+// counts per client of the flow, in a window of its own so that a busy
+// browser does not eat the app's budget.
+func serverRateKey(clientID string) string { return "api:" + clientID }
+func deviceRateKey(clientID string) string { return "device:" + clientID }
+
+// rateLimit applies Options.RateLimit (requests per second per key).
+func (s *Server) rateLimit(key string) error {
 	if s.opts.RateLimit <= 0 {
 		return nil
 	}
 	// The one clock: with a frozen clock, a window only ends when the clock
 	// is moved, which is what makes the limit testable.
 	now := s.clock.Now().Unix()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	w := s.limits[clientID]
+	l := &s.limiter
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.windows == nil {
+		l.windows = map[string]*rateWindow{}
+	}
+	w := l.windows[key]
 	if w == nil {
 		w = &rateWindow{}
-		s.limits[clientID] = w
+		l.windows[key] = w
 	}
 	if w.second != now {
 		w.second, w.count = now, 0
 	}
 	w.count++
 	if w.count > s.opts.RateLimit {
-		return &Error{Status: http.StatusTooManyRequests, Code: CodeInternal, RetryAfter: 1,
+		return &Error{Status: http.StatusTooManyRequests, Code: CodeInternal, RetryAfter: 1, Rule: "ratelimit",
 			Message: "rate limit of " + strconv.Itoa(s.opts.RateLimit) + " requests per second exceeded"}
 	}
 	return nil

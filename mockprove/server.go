@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -70,7 +71,9 @@ type Options struct {
 	// picks a random seed.
 	Seed uint64
 	// RateLimit is the number of API requests per second allowed per client
-	// (Prove's is 25); 0 turns rate limiting off.
+	// (Prove's is 25), on the server API and, counted apart, on the device
+	// API per client of the flow (where SMS are sent); 0 turns rate limiting
+	// off.
 	RateLimit int
 	// Logger receives one line per request; default discards.
 	Logger *slog.Logger
@@ -89,13 +92,44 @@ type Options struct {
 	// ControlDisabled removes the /_mock/ control API.
 	ControlDisabled bool
 	// ControlToken, when set, is required as "Authorization: Bearer <token>"
-	// on every /_mock/ request.
+	// on every /_mock/ request. When it is empty and the server listens
+	// beyond loopback (0.0.0.0, a LAN address), Serve generates one
+	// (Server.ControlToken) unless ControlOpen is set.
 	ControlToken string
+	// ControlOpen serves the control API without a token even beyond
+	// loopback: anyone who reaches the port can read OTP codes.
+	ControlOpen bool
+	// AllowedHosts are host names (no port) the control API answers to in
+	// the Host header besides loopback names and IP addresses ("*" for
+	// any), and that may name the public origin on a wildcard listener.
+	// PublicURL's host is always allowed.
+	AllowedHosts []string
 	// JournalSize is how many requests the journal keeps (default 1000).
 	JournalSize int
 	// WebhookTimeout bounds each webhook delivery attempt (default 5s);
 	// WebhookRetryDelay is the real-time wait between attempts (default 1s).
 	WebhookTimeout, WebhookRetryDelay time.Duration
+	// MaxConns caps concurrent connections, status WebSockets included:
+	// beyond it new connections wait in the listen backlog until one closes
+	// (default 4096; negative: no cap).
+	MaxConns int
+	// ReadHeaderTimeout, ReadTimeout, WriteTimeout and IdleTimeout bound, in
+	// real time, reading a request's header, reading the whole request (a
+	// slow body is cut), writing the answer (a delay fault extends it) and a
+	// keep-alive connection between requests. Zero picks the defaults: 10s,
+	// 30s, 30s, 2m. Status WebSockets keep their own deadlines.
+	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+	// MaxHeaderBytes bounds a request's line and headers (default 64 KB);
+	// larger ones get 431.
+	MaxHeaderBytes int
+	// ShutdownGrace is how long Close waits for requests in flight (and for
+	// status WebSocket clients to answer the close) before it cuts them
+	// (default 5s).
+	ShutdownGrace time.Duration
+	// WSCloseGrace is how long (real time) a status WebSocket stays open
+	// after its final message for the client to close it, before mockprove
+	// closes it (default 5s). Tests shorten it.
+	WSCloseGrace time.Duration
 }
 
 // Server is one emulated Prove platform. Its methods are safe for
@@ -127,12 +161,15 @@ type Server struct {
 	specsReady   chan struct{} // closed once prove and device are built
 	specsErr     error
 
-	// mu guards the listener, the public origin and the rate-limit windows.
+	// mu guards the listener and the public origin.
 	mu     sync.Mutex
-	limits map[string]*rateWindow
 	public string
 
 	webhooks *webhooks // Identity Manager webhooks: where they go, what was sent
+
+	limiter    rateLimiter            // Options.RateLimit, under its own lock
+	ctlToken   atomic.Pointer[string] // the control token Serve generated
+	publicHost string                 // the host of Options.PublicURL
 
 	httpSrv  *http.Server
 	listener net.Listener
@@ -188,16 +225,23 @@ func New(opts Options) (*Server, error) {
 		s.opts.WebhookRetryDelay = defaultWebhookRetryDelay
 	}
 	s.webhooks = newWebhooks(clients, s.opts.WebhookTimeout, s.opts.WebhookRetryDelay)
+	s.opts.limitDefaults()
+	if s.opts.ShutdownGrace <= 0 {
+		s.opts.ShutdownGrace = DefaultShutdownGrace
+	}
+	if s.opts.WSCloseGrace <= 0 {
+		s.opts.WSCloseGrace = DefaultWSCloseGrace
+	}
 	if opts.PublicURL != "" {
 		origin, err := bareOrigin(opts.PublicURL)
 		if err != nil {
 			return nil, err
 		}
 		s.public = origin
+		s.publicHost = splitHost(strings.TrimPrefix(strings.TrimPrefix(origin, "https://"), "http://"))
 	}
 	s.hub = newHub()
 	s.startTime = s.clock.Now()
-	s.limits = map[string]*rateWindow{}
 	s.journal.reset(s.opts.JournalSize)
 
 	// Personas given in Options are checked here (New reports a bad one);
@@ -323,7 +367,7 @@ func (s *Server) resetStateLocked() {
 	}
 	<-s.initialReady
 	s.st.personas.replaceOwned(s.initial)
-	s.limits = map[string]*rateWindow{}
+	s.limiter.reset()
 	s.verified.reset()
 	s.authTokens.reset()
 	s.faults.reset()
@@ -359,10 +403,17 @@ func (s *Server) Serve(l net.Listener) error {
 	s.listener = l
 	if tcp, ok := l.Addr().(*net.TCPAddr); s.public == "" && ok && !tcp.IP.IsUnspecified() {
 		s.public = "http://" + l.Addr().String()
-	} // on 0.0.0.0 or [::], each request's Host names the origin (or set PublicURL)
-	s.httpSrv = &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}
+	} // on 0.0.0.0 or [::]: a trusted Host or the connection's local address (requestOrigin)
+	if !s.opts.ControlDisabled && !s.opts.ControlOpen && s.opts.ControlToken == "" && !loopbackListener(l) {
+		tok := generateControlToken()
+		s.ctlToken.Store(&tok)
+	}
+	s.httpSrv = s.newHTTPServer()
 	srv := s.httpSrv
 	s.mu.Unlock()
+	if s.opts.MaxConns > 0 {
+		l = newLimitListener(l, s.opts.MaxConns)
+	}
 	go func() { _ = srv.Serve(l) }()
 	return nil
 }
@@ -404,7 +455,13 @@ func (s *Server) Clock() *Clock { return s.clock }
 // FastForward moves the server's clock forward by d.
 func (s *Server) FastForward(d time.Duration) { s.clock.Advance(d) }
 
-// Close stops the listener and waits (briefly) for requests in flight.
+// DefaultShutdownGrace is how long Close waits for requests in flight.
+const DefaultShutdownGrace = 5 * time.Second
+
+// Close shuts the server down gracefully: it stops accepting connections,
+// sends every status WebSocket a close frame 1001 (going away), and waits
+// up to Options.ShutdownGrace for requests in flight to finish and for the
+// sockets' clients to answer; what still runs then is cut.
 func (s *Server) Close() error {
 	for _, l := range s.st.linkStates() { // the store's timers stop with the server
 		l.stopTimers()
@@ -412,16 +469,18 @@ func (s *Server) Close() error {
 	s.mu.Lock()
 	srv := s.httpSrv
 	s.mu.Unlock()
-	s.hub.closeAll()
-	if srv == nil {
-		return nil
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), s.opts.ShutdownGrace)
 	defer cancel()
-	if err := srv.Shutdown(ctx); err != nil {
-		return srv.Close()
+	sockets := make(chan struct{})
+	go func() { s.hub.closeAll(ctx); close(sockets) }()
+	var err error
+	if srv != nil {
+		if srv.Shutdown(ctx) != nil { // the grace ended: cut what is left
+			err = srv.Close()
+		}
 	}
-	return nil
+	<-sockets
+	return err
 }
 
 // publicOrigin is the origin put in tokens and links.
@@ -436,12 +495,9 @@ func (s *Server) originLocked(r *http.Request) string {
 	if s.public != "" {
 		return s.public
 	}
-	// Served through Handler() or HTTPClient(): use the request's host.
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
+	// A wildcard listener, Handler() or HTTPClient(): never a Host the
+	// client chose.
+	return s.requestOrigin(r)
 }
 
 // bareOrigin checks that u is scheme://host[:port] with nothing else.
@@ -468,6 +524,7 @@ func (t handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	req.RequestURI = req.URL.RequestURI()
 	req.RemoteAddr = "127.0.0.1:0"
+	req = inMemory(req)
 	rec := httptest.NewRecorder()
 	if dropped := serveRecovering(t.h, rec, req); dropped {
 		return nil, errors.New("mockprove: connection dropped (injected fault)")

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -124,8 +125,12 @@ var _ = Describe("Server", func() {
 			conn.Close()
 
 			t.cleanups[0]()
-			_, err = net.Dial("tcp", addr)
-			Expect(err).To(HaveOccurred(), "nothing listens on %s any more", addr)
+			// An HTTP request, not a bare dial: a dial to a free loopback port
+			// in the ephemeral range can connect to itself (TCP simultaneous
+			// open) and succeed by chance.
+			c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 10 * time.Second}
+			_, err = c.Get("http://" + addr + "/_mock/health")
+			Expect(err).To(HaveOccurred(), "nothing answers on %s any more", addr)
 			Expect(t.fatal).To(BeEmpty())
 		})
 

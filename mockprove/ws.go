@@ -106,7 +106,9 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 		_ = conn.Close()
 		return
 	}
-	if !s.hub.register(f.id, wc) {
+	if !s.hub.register(f.id, wc) { // the server is shutting down (Close ran after the upgrade)
+		_ = conn.WriteControl(websocket.CloseMessage,
+			websocket.FormatCloseMessage(websocket.CloseGoingAway, "mockprove is shutting down"), time.Now().Add(wsWriteWait))
 		_ = conn.Close()
 		return
 	}
@@ -136,6 +138,7 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 func (s *Server) wsReader(flowID string, c *wsConn) {
 	defer func() {
 		s.hub.unregister(flowID, c)
+		s.hub.forget(c)
 		close(c.done)
 		c.shut()
 	}()
@@ -153,7 +156,7 @@ func (s *Server) wsReader(flowID string, c *wsConn) {
 
 // wsWriter is the one writer of the connection. It ends when the client
 // hangs up, or after a final message once the client has closed (or has not
-// within wsCloseGrace).
+// within Options.WSCloseGrace).
 func (s *Server) wsWriter(flowID string, c *wsConn) {
 	for {
 		select {
@@ -163,7 +166,7 @@ func (s *Server) wsWriter(flowID string, c *wsConn) {
 			if !ok { // a final message was sent
 				select {
 				case <-c.done:
-				case <-time.After(wsCloseGrace):
+				case <-time.After(s.opts.WSCloseGrace):
 					_ = c.conn.WriteControl(websocket.CloseMessage,
 						websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(wsWriteWait))
 					c.shut()

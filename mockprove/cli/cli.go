@@ -35,10 +35,18 @@ type Config struct {
 
 	Control        bool
 	ControlToken   string
+	ControlOpen    bool
+	AllowedHosts   string
 	OTPTTL         time.Duration
 	InstantLinkTTL time.Duration
 	Origins        string
 	JournalSize    int
+
+	ShutdownGrace time.Duration
+	MaxConns      int
+	ReadTimeout   time.Duration
+	WriteTimeout  time.Duration
+	IdleTimeout   time.Duration
 }
 
 type clientFlags []mockprove.Client
@@ -81,9 +89,15 @@ var wants = map[string]string{
 	"seed":             "a whole number, 0 or more",
 	"strict":           "true or false",
 	"control":          "true or false",
+	"control-open":     "true or false",
 	"otp-ttl":          "a Go duration such as 2m",
 	"instant-link-ttl": "a Go duration such as 3m",
 	"journal-size":     "a whole number, 1 or more",
+	"shutdown-grace":   "a Go duration such as 5s",
+	"max-conns":        "a whole number of connections, 0 (no cap) or more",
+	"read-timeout":     "a Go duration such as 30s",
+	"write-timeout":    "a Go duration such as 30s",
+	"idle-timeout":     "a Go duration such as 2m",
 	"client":           "a comma-separated list of id:secret:product",
 }
 
@@ -99,17 +113,24 @@ func Parse(args []string, getenv func(string) string, stderr io.Writer) (*Config
 	fs.StringVar(&cfg.Personas, "personas", "", "persona file (YAML or JSON); default: the embedded personas [MOCKPROVE_PERSONAS]")
 	fs.StringVar(&cfg.Clients, "clients", "", "OAuth clients file (YAML list of {id, secret, product, products}); replaces the built-in clients [MOCKPROVE_CLIENTS]")
 	fs.Var(&cfg.ClientList, "client", "an OAuth client as id:secret:product, products joined by + (unify+verify+identity-manager+provex); replaces the built-in clients (repeatable) [MOCKPROVE_CLIENT, comma-separated]")
-	fs.IntVar(&cfg.RateLimit, "rate-limit", 0, "API requests per second per client; 0 = off (Prove's limit is 25) [MOCKPROVE_RATE_LIMIT]")
+	fs.IntVar(&cfg.RateLimit, "rate-limit", 0, "API requests per second per client, server API and device API each; 0 = off (Prove's limit is 25) [MOCKPROVE_RATE_LIMIT]")
 	fs.Uint64Var(&cfg.Seed, "seed", 0, "seed for IDs, codes and keys; 0 = random [MOCKPROVE_SEED]")
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error [MOCKPROVE_LOG_LEVEL]")
 	fs.StringVar(&cfg.LogFormat, "log-format", "text", "text or json [MOCKPROVE_LOG_FORMAT]")
 	fs.BoolVar(&cfg.Strict, "strict", false, "answer 500 when a response does not conform to the spec [MOCKPROVE_STRICT]")
 	fs.BoolVar(&cfg.Control, "control", true, "serve the /_mock/ control API [MOCKPROVE_CONTROL]")
-	fs.StringVar(&cfg.ControlToken, "control-token", "", "require 'Authorization: Bearer <token>' on /_mock/ [MOCKPROVE_CONTROL_TOKEN]")
+	fs.StringVar(&cfg.ControlToken, "control-token", "", "require 'Authorization: Bearer <token>' on /_mock/; beyond loopback one is generated and printed when none is given [MOCKPROVE_CONTROL_TOKEN]")
+	fs.BoolVar(&cfg.ControlOpen, "control-open", false, "serve /_mock/ without a token even beyond loopback (anyone who reaches the port can read OTP codes) [MOCKPROVE_CONTROL_OPEN]")
+	fs.StringVar(&cfg.AllowedHosts, "allowed-hosts", "", "comma-separated host names accepted in the Host header of /_mock/ and used as the origin on a wildcard address, * for any (default: loopback names and IP addresses) [MOCKPROVE_ALLOWED_HOSTS]")
 	fs.DurationVar(&cfg.OTPTTL, "otp-ttl", mockprove.DefaultOTPTTL, "how long an OTP can be entered after its SMS [MOCKPROVE_OTP_TTL]")
 	fs.DurationVar(&cfg.InstantLinkTTL, "instant-link-ttl", mockprove.DefaultInstantLinkTTL, "how long an Instant Link can be clicked after its SMS [MOCKPROVE_INSTANT_LINK_TTL]")
 	fs.StringVar(&cfg.Origins, "allowed-origins", "", "comma-separated browser origins allowed by CORS, * for any (default: any loopback origin) [MOCKPROVE_ALLOWED_ORIGINS]")
 	fs.IntVar(&cfg.JournalSize, "journal-size", mockprove.DefaultJournalSize, "how many requests the journal keeps [MOCKPROVE_JOURNAL_SIZE]")
+	fs.DurationVar(&cfg.ShutdownGrace, "shutdown-grace", mockprove.DefaultShutdownGrace, "on SIGINT/SIGTERM, how long requests in flight get to finish (WebSockets get close 1001) [MOCKPROVE_SHUTDOWN_GRACE]")
+	fs.IntVar(&cfg.MaxConns, "max-conns", mockprove.DefaultMaxConns, "concurrent connections (WebSockets included); beyond it new ones wait until one closes; 0 = no cap [MOCKPROVE_MAX_CONNS]")
+	fs.DurationVar(&cfg.ReadTimeout, "read-timeout", mockprove.DefaultReadTimeout, "time to read a whole request, body included (the header: at most 10s) [MOCKPROVE_READ_TIMEOUT]")
+	fs.DurationVar(&cfg.WriteTimeout, "write-timeout", mockprove.DefaultWriteTimeout, "time to answer a request once its header is read (a delay fault extends it) [MOCKPROVE_WRITE_TIMEOUT]")
+	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", mockprove.DefaultIdleTimeout, "how long a keep-alive connection may wait for its next request [MOCKPROVE_IDLE_TIMEOUT]")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -184,6 +205,16 @@ func (cfg *Config) check(name func(flagName string) string) error {
 		return fmt.Errorf("%s must be a positive duration, not %s", name("instant-link-ttl"), cfg.InstantLinkTTL)
 	case cfg.JournalSize < 1:
 		return fmt.Errorf("%s must be 1 or more, not %d", name("journal-size"), cfg.JournalSize)
+	case cfg.ShutdownGrace <= 0:
+		return fmt.Errorf("%s must be a positive duration, not %s", name("shutdown-grace"), cfg.ShutdownGrace)
+	case cfg.MaxConns < 0:
+		return fmt.Errorf("%s must be 0 (no cap) or more, not %d", name("max-conns"), cfg.MaxConns)
+	case cfg.ReadTimeout <= 0:
+		return fmt.Errorf("%s must be a positive duration, not %s", name("read-timeout"), cfg.ReadTimeout)
+	case cfg.WriteTimeout <= 0:
+		return fmt.Errorf("%s must be a positive duration, not %s", name("write-timeout"), cfg.WriteTimeout)
+	case cfg.IdleTimeout <= 0:
+		return fmt.Errorf("%s must be a positive duration, not %s", name("idle-timeout"), cfg.IdleTimeout)
 	}
 	return nil
 }
@@ -217,10 +248,20 @@ func (cfg *Config) Options(stderr io.Writer) (mockprove.Options, error) {
 		Clients:         append([]mockprove.Client(nil), cfg.ClientList...),
 		ControlDisabled: !cfg.Control,
 		ControlToken:    cfg.ControlToken,
+		ControlOpen:     cfg.ControlOpen,
+		AllowedHosts:    splitList(cfg.AllowedHosts),
 		OTPTTL:          cfg.OTPTTL,
 		InstantLinkTTL:  cfg.InstantLinkTTL,
 		AllowedOrigins:  splitList(cfg.Origins),
 		JournalSize:     cfg.JournalSize,
+		ShutdownGrace:   cfg.ShutdownGrace,
+		MaxConns:        cfg.MaxConns,
+		ReadTimeout:     cfg.ReadTimeout,
+		WriteTimeout:    cfg.WriteTimeout,
+		IdleTimeout:     cfg.IdleTimeout,
+	}
+	if cfg.MaxConns == 0 {
+		opts.MaxConns = -1 // no cap
 	}
 	if cfg.Personas != "" {
 		ps, err := mockprove.LoadPersonasFile(cfg.Personas)
@@ -275,11 +316,17 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 	if err := s.StartAddr(cfg.Addr); err != nil {
 		return err
 	}
-	if cfg.Control && cfg.ControlToken == "" && !loopback(s.Addr()) {
-		fmt.Fprintf(stderr, "WARNING: mockprove listens on %s, beyond this machine, and its /_mock/ control API has no token:\n"+
-			"WARNING: anyone who can reach it can read SMS codes, move the clock and change personas. Set -control-token or -control=false.\n", s.Addr())
-	}
 	fmt.Fprintf(stdout, "mockprove listening on %s\n", s.URL())
+	switch {
+	case !cfg.Control || cfg.ControlToken != "":
+	case s.ControlToken() != "": // generated: the listener is beyond loopback
+		fmt.Fprintf(stdout, "mockprove control token: %s\n", s.ControlToken())
+		fmt.Fprintf(stderr, "mockprove listens on %s, beyond this machine: /_mock/ needs 'Authorization: Bearer <control token>' "+
+			"(generated for this run; choose one with -control-token, or serve without with -control-open)\n", s.Addr())
+	case !loopback(s.Addr()):
+		fmt.Fprintf(stderr, "WARNING: mockprove listens on %s, beyond this machine, and -control-open serves its /_mock/ control API without a token:\n"+
+			"WARNING: anyone who can reach it can read SMS codes, move the clock and change personas.\n", s.Addr())
+	}
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "mockprove shutting down")
 	return s.Close()

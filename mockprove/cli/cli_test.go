@@ -25,6 +25,10 @@ import (
 
 func TestCLI(t *testing.T) {
 	RegisterFailHandler(Fail)
+	// Eventually only waits for asynchronous work (a server starting or
+	// shutting down, a timer firing); Gomega's default of 1 s is within
+	// reach of a loaded machine, so the suite waits longer.
+	SetDefaultEventuallyTimeout(10 * time.Second)
 	RunSpecs(t, "mockprove/cli")
 }
 
@@ -470,4 +474,132 @@ var _ = Describe("Main", func() {
 		Entry("a log format", []string{"-log-format", "yaml"}, "-log-format"),
 		Entry("a TTL of zero", []string{"-addr", "127.0.0.1:0", "-otp-ttl", "0"}, "-otp-ttl must be a positive duration"),
 	)
+})
+
+// Flags added for issue 8 (server limits, shutdown, control API exposure).
+var _ = Describe("hardening flags", func() {
+	parse := func(args []string, e env) (*cli.Config, error) { return cli.Parse(args, e.get, io.Discard) }
+
+	It("reads -shutdown-grace and MOCKPROVE_SHUTDOWN_GRACE into Options.ShutdownGrace (default 5s)", func() {
+		cfg, err := parse(nil, env{})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(cfg.ShutdownGrace).To(Equal(5 * time.Second))
+		cfg, err = parse(nil, env{"MOCKPROVE_SHUTDOWN_GRACE": "30s"})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(cfg.ShutdownGrace).To(Equal(30 * time.Second))
+		cfg, err = parse([]string{"-shutdown-grace", "1m"}, env{"MOCKPROVE_SHUTDOWN_GRACE": "soon"})
+		Expect(err).NotTo(HaveOccurred())
+		opts, err := cfg.Options(io.Discard)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(opts.ShutdownGrace).To(Equal(time.Minute))
+	})
+
+	It("reads the connection cap and the timeouts (-max-conns, -read-timeout, -write-timeout, -idle-timeout)", func() {
+		cfg, err := parse(nil, env{})
+		Expect(err).NotTo(HaveOccurred())
+		opts, err := cfg.Options(io.Discard)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(opts.MaxConns).To(Equal(4096))
+		Expect(opts.ReadTimeout).To(Equal(30 * time.Second))
+		Expect(opts.WriteTimeout).To(Equal(30 * time.Second))
+		Expect(opts.IdleTimeout).To(Equal(2 * time.Minute))
+
+		cfg, err = parse([]string{"-max-conns", "100", "-write-timeout", "1m"},
+			env{"MOCKPROVE_READ_TIMEOUT": "5s", "MOCKPROVE_IDLE_TIMEOUT": "10s", "MOCKPROVE_MAX_CONNS": "lots"})
+		Expect(err).NotTo(HaveOccurred())
+		opts, err = cfg.Options(io.Discard)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(opts.MaxConns).To(Equal(100))
+		Expect(opts.ReadTimeout).To(Equal(5 * time.Second))
+		Expect(opts.WriteTimeout).To(Equal(time.Minute))
+		Expect(opts.IdleTimeout).To(Equal(10 * time.Second))
+
+		cfg, err = parse(nil, env{"MOCKPROVE_MAX_CONNS": "0"})
+		Expect(err).NotTo(HaveOccurred())
+		opts, err = cfg.Options(io.Discard)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(opts.MaxConns).To(Equal(-1), "0 on the command line: no cap")
+	})
+
+	DescribeTable("refuses bad values",
+		func(args []string, e env, msg string) {
+			cfg, err := parse(args, e)
+			Expect(err).To(MatchError(ContainSubstring(msg)))
+			Expect(cfg).To(BeNil())
+		},
+		Entry("-shutdown-grace zero", []string{"-shutdown-grace", "0s"}, env{}, "-shutdown-grace must be a positive duration, not 0s"),
+		Entry("MOCKPROVE_SHUTDOWN_GRACE not a duration", nil, env{"MOCKPROVE_SHUTDOWN_GRACE": "soon"}, `MOCKPROVE_SHUTDOWN_GRACE must be a Go duration such as 5s, not "soon"`),
+		Entry("-max-conns negative", []string{"-max-conns", "-1"}, env{}, "-max-conns must be 0 (no cap) or more, not -1"),
+		Entry("MOCKPROVE_MAX_CONNS not a number", nil, env{"MOCKPROVE_MAX_CONNS": "lots"}, `MOCKPROVE_MAX_CONNS must be a whole number of connections, 0 (no cap) or more, not "lots"`),
+		Entry("-read-timeout zero", []string{"-read-timeout", "0s"}, env{}, "-read-timeout must be a positive duration, not 0s"),
+		Entry("MOCKPROVE_WRITE_TIMEOUT negative", nil, env{"MOCKPROVE_WRITE_TIMEOUT": "-1s"}, "MOCKPROVE_WRITE_TIMEOUT must be a positive duration, not -1s"),
+		Entry("MOCKPROVE_IDLE_TIMEOUT not a duration", nil, env{"MOCKPROVE_IDLE_TIMEOUT": "long"}, `MOCKPROVE_IDLE_TIMEOUT must be a Go duration such as 2m, not "long"`),
+	)
+
+	Describe("the control API beyond loopback (Main)", func() {
+		wildcardLine := regexp.MustCompile(`mockprove listening on http://(?:0\.0\.0\.0|\[::\]):(\d+)\n`)
+		tokenLine := regexp.MustCompile(`mockprove control token: ([0-9a-f]{32})\n`)
+
+		// run starts Main on 0.0.0.0 and returns a loopback URL to it.
+		run := func(args ...string) (base string, stdout, stderr *syncBuffer) {
+			GinkgoHelper()
+			ctx, cancel := context.WithCancel(context.Background())
+			stdout, stderr = &syncBuffer{}, &syncBuffer{}
+			done := make(chan error, 1)
+			go func() {
+				done <- cli.Main(ctx, append([]string{"-addr", "0.0.0.0:0"}, args...), env{}.get, stdout, stderr)
+			}()
+			DeferCleanup(func() {
+				cancel()
+				Eventually(done).Should(Receive(BeNil()))
+			})
+			Eventually(stdout.String).Should(MatchRegexp(wildcardLine.String()), stderr.String)
+			return "http://127.0.0.1:" + wildcardLine.FindStringSubmatch(stdout.String())[1], stdout, stderr
+		}
+		health := func(base, token string) int {
+			GinkgoHelper()
+			req, err := http.NewRequest(http.MethodGet, base+"/_mock/health", nil)
+			Expect(err).NotTo(HaveOccurred())
+			if token != "" {
+				req.Header.Set("Authorization", "Bearer "+token)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			Expect(err).NotTo(HaveOccurred())
+			resp.Body.Close()
+			return resp.StatusCode
+		}
+
+		It("generates a control token, prints it, and requires it", func() {
+			base, stdout, stderr := run()
+			Expect(stdout.String()).To(MatchRegexp(tokenLine.String()))
+			tok := tokenLine.FindStringSubmatch(stdout.String())[1]
+			Expect(stderr.String()).To(ContainSubstring("-control-open"))
+			Expect(health(base, "")).To(Equal(http.StatusUnauthorized))
+			Expect(health(base, tok)).To(Equal(http.StatusOK))
+		})
+
+		It("serves it without a token with -control-open, with a warning", func() {
+			base, stdout, stderr := run("-control-open")
+			Expect(stdout.String()).NotTo(ContainSubstring("control token"))
+			Expect(stderr.String()).To(ContainSubstring("WARNING"))
+			Expect(health(base, "")).To(Equal(http.StatusOK))
+		})
+
+		It("prints no token when -control-token is given", func() {
+			base, stdout, _ := run("-control-token", "chosen")
+			Expect(stdout.String()).NotTo(ContainSubstring("control token"))
+			Expect(health(base, "chosen")).To(Equal(http.StatusOK))
+		})
+
+		It("reads -allowed-hosts and MOCKPROVE_CONTROL_OPEN", func() {
+			cfg, err := parse([]string{"-allowed-hosts", "mock.internal, devbox"}, env{"MOCKPROVE_CONTROL_OPEN": "true"})
+			Expect(err).NotTo(HaveOccurred())
+			opts, err := cfg.Options(io.Discard)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(opts.AllowedHosts).To(Equal([]string{"mock.internal", "devbox"}))
+			Expect(opts.ControlOpen).To(BeTrue())
+			_, err = parse(nil, env{"MOCKPROVE_CONTROL_OPEN": "maybe"})
+			Expect(err).To(MatchError(ContainSubstring(`MOCKPROVE_CONTROL_OPEN must be true or false, not "maybe"`)))
+		})
+	})
 })

@@ -89,6 +89,12 @@ func newEnv(opts ...mockprove.Options) *env {
 	if o.Seed == 0 {
 		o.Seed = 7
 	}
+	if o.WSCloseGrace == 0 {
+		// A status socket the client leaves open after its final message is
+		// closed by mockprove after this grace (real time): far below the
+		// suite's Eventually timeout (5 s), so no spec races it.
+		o.WSCloseGrace = 20 * time.Millisecond
+	}
 	s := testkit.Mock(GinkgoT(), o)
 
 	base := &http.Transport{}

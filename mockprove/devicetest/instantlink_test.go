@@ -140,8 +140,9 @@ var _ = Describe("Instant Link possession check (desktop)", func() {
 			ws.expectExpired()
 
 			// The SDK closes after any message; mockprove closes a socket that
-			// stays open after its grace period (real time, a network deadline).
-			Eventually(ws.done, 10*time.Second).Should(BeClosed())
+			// stays open after its grace period (Options.WSCloseGrace, real
+			// time: newEnv shortens it far below the Eventually timeout).
+			Eventually(ws.done).Should(BeClosed())
 			Expect(websocket.IsCloseError(ws.closeErr(), websocket.CloseNormalClosure)).To(BeTrue(), "close error: %v", ws.closeErr())
 
 			Expect(e.validate(f.ID)).To(BeFalse())

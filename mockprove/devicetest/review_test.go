@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/gorilla/websocket"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
@@ -102,7 +103,9 @@ var _ = Describe("after review", func() {
 		w.expectSilent()
 		e.s.FastForward(15 * time.Minute)
 		w.expectExpired()
+		// mockprove closes it after Options.WSCloseGrace (newEnv: 20 ms of real time).
 		Eventually(w.done).Should(BeClosed())
+		Expect(websocket.IsCloseError(w.closeErr(), websocket.CloseNormalClosure)).To(BeTrue(), "close error: %v", w.closeErr())
 	})
 
 	It("refuses to move the clock past the year 9999", func() {
