@@ -403,7 +403,7 @@ func (s *Server) ctlDeletePersona(c *call) (any, error) {
 }
 
 func (s *Server) ctlAddFault(c *call) (any, error) {
-	spec := FaultSpec{Count: 1}
+	var spec FaultSpec // no count: until cleared, as in Go
 	if err := decodeStrict(c, &spec); err != nil {
 		return nil, err
 	}

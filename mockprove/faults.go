@@ -39,17 +39,19 @@ type FaultSpec struct {
 	// Delay is latency (a Go duration, "800ms") added before the fault, or
 	// before the normal answer for kind delay. It is real time.
 	Delay string `json:"delay,omitempty"`
-	// Count is how many requests the fault hits; 0 = until cleared. The
-	// HTTP API defaults it to 1.
+	// Count is how many requests the fault hits; 0 (or none) = until
+	// cleared, over HTTP as in Go, like a stub that stays until removed.
 	Count int `json:"count"`
 }
 
 // Fault is an armed fault.
 type Fault struct {
 	FaultSpec
-	ID        string `json:"id"`
-	Remaining int    `json:"remaining"`
-	Hits      int    `json:"hits"`
+	ID string `json:"id"`
+	// Remaining is how many requests it will still hit; absent when it
+	// stays until cleared.
+	Remaining int `json:"remaining,omitempty"`
+	Hits      int `json:"hits"`
 
 	delay time.Duration
 }
@@ -97,19 +99,23 @@ func (s *Server) AddFault(spec FaultSpec) (Fault, error) {
 	default:
 		return f, errMalformed("field 'kind' must be one of: status, drop, malformed, ws-close, delay")
 	}
-	if f.Status == 0 {
-		f.Status = http.StatusInternalServerError
+	if f.Kind == FaultStatus { // only a status fault answers with a status and a code
+		if f.Status == 0 {
+			f.Status = http.StatusInternalServerError
+		}
+		if f.Code == 0 {
+			f.Code = defaultCodes[f.Status]
+			if f.Code == 0 {
+				f.Code = CodeInternal
+			}
+		}
+	} else if f.Status != 0 || f.Code != 0 || f.Message != "" {
+		return f, errMalformed("fields 'status', 'code' and 'message' only apply to kind status, not %s", f.Kind)
 	}
-	if f.Status < 400 || f.Status > 599 {
+	if f.Kind == FaultStatus && (f.Status < 400 || f.Status > 599) {
 		return f, errMalformed("field 'status' must be between 400 and 599")
 	}
-	if f.Code == 0 {
-		f.Code = defaultCodes[f.Status]
-		if f.Code == 0 {
-			f.Code = CodeInternal
-		}
-	}
-	if f.Code < 1000 || f.Code > 99999 {
+	if f.Kind == FaultStatus && (f.Code < 1000 || f.Code > 99999) {
 		return f, errMalformed("field 'code' must be a Prove error code such as 8000 (1000 to 99999)")
 	}
 	if f.Count < 0 {
