@@ -42,6 +42,19 @@ var _ = Describe("POST /v3/challenge", func() {
 		Expect(r.Header.Get("X-Mockprove-Persona")).To(Equal(testkit.Milo))
 	})
 
+	It("says how to pass the challenge's individual into complete: the DOB timestamp cut to its date", func() {
+		id := c.validated(testkit.Milo)
+		ch := c.challenge(id, map[string]any{"dob": "1981-01-17"})
+		individual := ch.Map("individual")
+		Expect(individual["dob"]).To(ContainSubstring("T"), "the challenge answers an RFC 3339 timestamp")
+		r := c.send(http.MethodPost, "/v3/complete", "application/json",
+			string(mustJSON(map[string]any{"correlationId": id, "individual": individual})))
+		expectError(r, http.StatusBadRequest, mockprove.CodeMalformed,
+			"individual.dob' has an invalid format: use YYYY-MM-DD; the challenge answer's timestamp must be cut to its date")
+		individual["dob"] = individual["dob"].(string)[:10]
+		Expect(c.complete(id, individual).Body).To(HaveKeyWithValue("success", true))
+	})
+
 	It("returns every address of a persona that has several", func() {
 		custom := personaByPhone(testkit.Marcia)
 		custom.Phone, custom.ShortTerm = "2009990101", true

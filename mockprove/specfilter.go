@@ -126,11 +126,18 @@ func schemaErrorMessage(se *openapi3.SchemaError) string {
 // constraintSource) says so, so that nobody takes it for Prove's.
 func schemaErrorMessageAt(se *openapi3.SchemaError, ptr []string, root string) string {
 	msg := schemaErrorSentence(se, ptr, root)
+	if hint, ok := schemaHint(se); ok {
+		msg += ": " + hint
+	}
 	if ruleSource(se, ptr) == sourceMockprove {
 		msg += ownRuleNote
 	}
 	return msg
 }
+
+// hintExtension on a schema tells the caller what to send when a value
+// breaks its pattern, e.g. how to cut the challenge's DOB timestamp.
+const hintExtension = "x-mockprove-hint"
 
 // Values of the x-mockprove-source extension: who set a request constraint
 // (a pattern, a length, an enum, a required field) of an emulated Prove API.
@@ -292,4 +299,13 @@ func article(word string) string {
 		return "an " + word
 	}
 	return "a " + word
+}
+
+// schemaHint is the hintExtension of a schema whose pattern a value broke.
+func schemaHint(se *openapi3.SchemaError) (string, bool) {
+	if se.Schema == nil || se.SchemaField != "pattern" {
+		return "", false
+	}
+	hint, ok := se.Schema.Extensions[hintExtension].(string)
+	return hint, ok
 }
