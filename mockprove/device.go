@@ -114,7 +114,7 @@ func (s *Server) cors(next http.Handler) http.Handler {
 		h := w.Header()
 		h.Set("Access-Control-Allow-Origin", origin)
 		h.Add("Vary", "Origin")
-		h.Set("Access-Control-Expose-Headers", "X-Mockprove-Persona, X-Mockprove-Step, X-Mockprove-Rule, X-Mockprove-Fault, X-Mockprove-Correlation-Id, X-Next-Cursor")
+		h.Set("Access-Control-Expose-Headers", "X-Mockprove-Persona, X-Mockprove-Step, X-Mockprove-Rule, X-Mockprove-Fault, X-Mockprove-Correlation-Id, X-Mockprove-Warning, X-Next-Cursor")
 		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
 			h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE")
 			h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, PA-Version, PA-Sig-Version, PA-KID, PA-Challenge, PA-Signature")

@@ -26,6 +26,11 @@ func (s *Server) registerInstantLink(r *mux.Router) {
 	r.Handle(linkPath+"{token}", s.serve(endpoint{step: "/v1/link", h: s.openLink})).Methods(http.MethodGet)
 }
 
+// mobileWebInstantLink is the warning of an Instant Link asked for from a
+// mobile browser: Prove's guide says Instant Link is not supported on mobile
+// web; mockprove completes it (the SDK has a code path for it) but says so.
+const mobileWebInstantLink = "Instant Link from a mobile web browser: Prove does not support it (use OTP on mobile web)"
+
 type instantLinkStartRequest struct {
 	SourceIP     *string `json:"sourceIp"`
 	MobileNumber *string `json:"mobileNumber"`
@@ -76,6 +81,9 @@ func (s *Server) instantLinkStart(c *call) (any, error) {
 		}
 		c.rule = "instantlink." + kind
 		s.noteLocked(f, kind, "")
+		if req.IsMobile {
+			c.warning = mobileWebInstantLink
+		}
 		return &envelope{Data: map[string]any{}}, nil
 	})
 }

@@ -29,8 +29,10 @@ type JournalEntry struct {
 	Persona       string    `json:"persona,omitempty"`
 	Rule          string    `json:"rule,omitempty"`
 	Fault         string    `json:"fault,omitempty"`
-	Request       any       `json:"request,omitempty"`
-	Response      any       `json:"response,omitempty"`
+	// Warning notes what Prove would not do that mockprove let pass.
+	Warning  string `json:"warning,omitempty"`
+	Request  any    `json:"request,omitempty"`
+	Response any    `json:"response,omitempty"`
 }
 
 // journalRecord is what the hot path stores: raw bodies, masked on read.

@@ -36,6 +36,7 @@ type call struct {
 	correlationID string
 	persona       string // phone of the persona
 	rule          string // what produced the answer, e.g. "persona.outcomes.validate"
+	warning       string // something Prove would not do that mockprove let pass (X-Mockprove-Warning)
 }
 
 // checkEncoding refuses a body that is not UTF-8: a charset other than
@@ -184,7 +185,7 @@ func (s *Server) finishCall(c *call, status int, d time.Duration, respBody []byt
 		entry: JournalEntry{
 			Time: s.clock.Now(), Method: c.r.Method, Path: c.r.URL.Path, Step: c.step, Status: status,
 			DurationMs: float64(d.Microseconds()) / 1000, Client: c.client.ID, CorrelationID: c.correlationID,
-			Persona: c.persona, Rule: c.rule,
+			Persona: c.persona, Rule: c.rule, Warning: c.warning,
 		},
 		contentType: c.r.Header.Get("Content-Type"),
 		reqBody:     c.body,
@@ -400,6 +401,9 @@ func (s *Server) setMockHeaders(h http.Header, c *call) {
 	}
 	if c.correlationID != "" {
 		h.Set("X-Mockprove-Correlation-Id", c.correlationID)
+	}
+	if c.warning != "" {
+		h.Set("X-Mockprove-Warning", c.warning)
 	}
 }
 

@@ -53,14 +53,14 @@ var _ = Describe("faults", func() {
 		})
 
 		It("derives the code from the status and takes a message", func() {
-			addFault(`{"step":"/v3/start","status":403,"message":"nope"}`)
+			addFault(`{"count":1,"step":"/v3/start","status":403,"message":"nope"}`)
 			res := startStatus(testkit.Jordan)
 			Expect(res.Status).To(Equal(http.StatusForbidden))
 			Expect(res.JSON()).To(Equal(map[string]any{"code": float64(mockprove.CodeOutOfOrder), "message": "nope"}))
 		})
 
 		It("answers any status from 400 to 599, even one prove-v3.yaml does not list (raw client)", func() {
-			addFault(`{"step":"/v3/start","status":503}`)
+			addFault(`{"count":1,"step":"/v3/start","status":503}`)
 			body := `{"flowType":"mobile","phoneNumber":"` + testkit.Jordan + `"}`
 			res := e.doWith(e.raw, e.req(http.MethodPost, "/v3/start", body, map[string]string{"Authorization": "Bearer " + e.bearer}))
 			Expect(res.Status).To(Equal(http.StatusServiceUnavailable))
@@ -70,7 +70,7 @@ var _ = Describe("faults", func() {
 		It("hits a device step without using up an OTP attempt", func() {
 			f := e.start(testkit.Jordan)
 			Expect(e.envelope(f.Token, otpStart, `{}`)).To(BeEmpty())
-			addFault(`{"step":"` + otpFinish + `","status":503,"code":8000}`)
+			addFault(`{"count":1,"step":"` + otpFinish + `","status":503,"code":8000}`)
 			res := e.device(f.Token, otpFinish, otpBody("1234"))
 			Expect(res.Status).To(Equal(http.StatusServiceUnavailable))
 			Expect(res.Code()).To(Equal(mockprove.CodeInternal))
@@ -153,7 +153,7 @@ var _ = Describe("faults", func() {
 		})
 
 		It("with client hits /token of that client only", func() {
-			addFault(`{"step":"/token","client":"` + prefillID + `","status":401}`)
+			addFault(`{"count":1,"step":"/token","client":"` + prefillID + `","status":401}`)
 			Expect(e.accessToken(identityID, identitySecret)).NotTo(BeEmpty())
 			Expect(e.ctl(http.MethodGet, "/_mock/faults", "", http.StatusOK).List()).To(ConsistOf(HaveKeyWithValue("hits", BeNumerically("==", 0))))
 
@@ -210,7 +210,7 @@ var _ = Describe("faults", func() {
 
 	Describe("kind drop", func() {
 		It("closes the connection without an answer: the client sees EOF", func() {
-			addFault(`{"step":"/v3/start","kind":"drop"}`)
+			addFault(`{"count":1,"step":"/v3/start","kind":"drop"}`)
 			client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 			r := e.req(http.MethodPost, "/v3/start", `{"flowType":"mobile","phoneNumber":"`+testkit.Jordan+`"}`,
 				map[string]string{"Authorization": "Bearer " + e.bearer})
@@ -231,7 +231,7 @@ var _ = Describe("faults", func() {
 	Describe("kind malformed", func() {
 		It("answers 200 with a body that is not JSON", func() {
 			f := e.start(testkit.Jordan)
-			addFault(`{"step":"` + otpStart + `","kind":"malformed"}`)
+			addFault(`{"count":1,"step":"` + otpStart + `","kind":"malformed"}`)
 			res := e.doWith(e.raw, e.deviceReq(f.Token, otpStart, `{}`))
 			Expect(res.Status).To(Equal(http.StatusOK))
 			Expect(json.Valid(res.Raw)).To(BeFalse(), string(res.Raw))
@@ -240,7 +240,7 @@ var _ = Describe("faults", func() {
 		})
 
 		It("is refused by the spec-checking client (the contract kit notices)", func() {
-			addFault(`{"step":"/v3/start","kind":"malformed"}`)
+			addFault(`{"count":1,"step":"/v3/start","kind":"malformed"}`)
 			_, err := e.http.Do(e.req(http.MethodPost, "/v3/start", `{"flowType":"mobile","phoneNumber":"`+testkit.Jordan+`"}`,
 				map[string]string{"Authorization": "Bearer " + e.bearer}))
 			Expect(err).To(MatchError(ContainSubstring("does not conform")))
@@ -250,7 +250,7 @@ var _ = Describe("faults", func() {
 	Describe("kind ws-close", func() {
 		It("closes the status socket right after it opens, then sockets work again", func() {
 			f := e.startDesktop(testkit.Jordan)
-			fault := addFault(`{"step":"/v1/client/status","kind":"ws-close"}`)
+			fault := addFault(`{"count":1,"step":"/v1/client/status","kind":"ws-close"}`)
 			ws := e.ws(f.Token)
 			Eventually(ws.done).Should(BeClosed())
 			Expect(websocket.IsCloseError(ws.closeErr(), websocket.CloseNormalClosure)).To(BeTrue(), "%v", ws.closeErr())
@@ -272,7 +272,7 @@ var _ = Describe("faults", func() {
 
 	It("answers a kind status fault on the status socket with the error status", func() {
 		f := e.startDesktop(testkit.Jordan)
-		addFault(`{"step":"/v1/client/status","status":503}`)
+		addFault(`{"count":1,"step":"/v1/client/status","status":503}`)
 		_, resp, err := e.dialStatus(f.Token)
 		Expect(err).To(MatchError(websocket.ErrBadHandshake))
 		Expect(resp.StatusCode).To(Equal(http.StatusServiceUnavailable))
