@@ -144,3 +144,32 @@ func indentless(s string) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+var yamlFence = regexp.MustCompile("(?s)```yaml\n(.*?)```")
+
+// TestREADMEYAMLBlocksAreTheCIExamples: every YAML block of the README is an
+// excerpt, verbatim, of a CI example in docs/ci (whose own test parses it).
+func TestREADMEYAMLBlocksAreTheCIExamples(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob("../../docs/ci/*.yml")
+	var all strings.Builder
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all.Write(b)
+	}
+	blocks := yamlFence.FindAllStringSubmatch(string(readme), -1)
+	if len(blocks) == 0 {
+		t.Fatal("the README shows no CI example")
+	}
+	for _, m := range blocks {
+		if !strings.Contains(all.String(), m[1]) {
+			t.Errorf("this README YAML block is not in docs/ci/*.yml verbatim:\n%s", m[1])
+		}
+	}
+}
