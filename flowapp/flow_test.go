@@ -165,11 +165,11 @@ var _ = Describe("POST /initialize", func() {
 		// in time, whatever the machine's load.
 		w = newWorld(worldOptions{proveTimeout: 2 * time.Second, gated: true})
 		w.initialize(testkit.Martina, "mobile") // the token is cached now
-		w.gate.hold("/v3/start")
+		w.gate.Hold("/v3/start")
 		r := w.post("/initialize", map[string]any{"phoneNumber": testkit.Martina, "flowType": "mobile"})
 		expectError(r, 504, "prove_timeout")
 		Expect(r.Message()).To(Equal("Identity verification took too long to answer. Please try again."))
-		Expect(w.gate.arrived).To(Receive(Equal("/v3/start")))
+		Expect(w.gate.Arrived).To(Receive(Equal("/v3/start")))
 		Expect(w.logs.String()).To(ContainSubstring("op=/v3/start failure=timeout after=2s"))
 		Expect(w.proveCalls()).To(Equal([]string{"/token 200", "/v3/start 200"}), "the held start never reached Prove")
 	})
@@ -315,11 +315,11 @@ var _ = Describe("POST /verify", func() {
 	It("waits for a slow /v3/validate (held until the test releases it) and still works", func() {
 		w = newWorld(worldOptions{gated: true})
 		w.initialize(testkit.Martina, "mobile")
-		w.gate.hold("/v3/validate")
+		w.gate.Hold("/v3/validate")
 		answer := w.postAsync("/verify", map[string]any{})
-		Eventually(w.gate.arrived).WithTimeout(time.Minute).Should(Receive(Equal("/v3/validate")))
+		Eventually(w.gate.Arrived).WithTimeout(time.Minute).Should(Receive(Equal("/v3/validate")))
 		Expect(answer).NotTo(Receive(), "no answer while Prove has not answered")
-		w.gate.release()
+		w.gate.Release()
 		var r result
 		Eventually(answer).WithTimeout(time.Minute).Should(Receive(&r))
 		Expect(r.Status).To(Equal(200), "%s", r)
@@ -386,14 +386,14 @@ var _ = Describe("POST /verify", func() {
 	It("serializes concurrent calls of one session: one /v3/validate, the other call is a wrong_step", func() {
 		w = newWorld(worldOptions{gated: true})
 		w.initialize(testkit.Martina, "mobile")
-		w.gate.hold("/v3/validate")
+		w.gate.Hold("/v3/validate")
 		first := w.postAsync("/verify", map[string]any{})
-		Eventually(w.gate.arrived).WithTimeout(time.Minute).Should(Receive())
+		Eventually(w.gate.Arrived).WithTimeout(time.Minute).Should(Receive())
 		// The first call holds the session while Prove (the gate) has not
 		// answered: the second waits for it and must not reach Prove.
 		second := w.postAsync("/verify", map[string]any{})
-		Consistently(w.gate.arrived).WithTimeout(100 * time.Millisecond).ShouldNot(Receive())
-		w.gate.release()
+		Consistently(w.gate.Arrived).WithTimeout(100 * time.Millisecond).ShouldNot(Receive())
+		w.gate.Release()
 		var r1, r2 result
 		Eventually(first).WithTimeout(time.Minute).Should(Receive(&r1))
 		Eventually(second).WithTimeout(time.Minute).Should(Receive(&r2))
@@ -641,11 +641,11 @@ var _ = Describe("Pre-Fill (a prefill client)", func() {
 	It("waits for a slow /v3/validate (held until the test releases it) and still works", func() {
 		w = newWorld(worldOptions{clientID: "prefill-client", secret: "prefill-secret", gated: true})
 		w.initialize(testkit.Milo, "mobile")
-		w.gate.hold("/v3/validate")
+		w.gate.Hold("/v3/validate")
 		answer := w.postAsync("/verify", map[string]any{})
-		Eventually(w.gate.arrived).WithTimeout(time.Minute).Should(Receive(Equal("/v3/validate")))
+		Eventually(w.gate.Arrived).WithTimeout(time.Minute).Should(Receive(Equal("/v3/validate")))
 		Expect(answer).NotTo(Receive(), "no answer while Prove has not answered")
-		w.gate.release()
+		w.gate.Release()
 		var r result
 		Eventually(answer).WithTimeout(time.Minute).Should(Receive(&r))
 		Expect(r.Status).To(Equal(200), "%s", r)

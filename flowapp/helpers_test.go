@@ -44,7 +44,7 @@ type world struct {
 	c    *http.Client
 	spec *contracts.SpecTransport
 	logs *testkit.SyncBuffer
-	gate *gate // with worldOptions.gated
+	gate *testkit.Gate // with worldOptions.gated
 }
 
 type worldOptions struct {
@@ -85,7 +85,7 @@ func newWorld(o worldOptions) *world {
 		o.proveBaseURL = s.URL()
 	}
 	if o.gated {
-		w.gate = newGate(o.proveBaseURL)
+		w.gate = testkit.NewGate(GinkgoT(), o.proveBaseURL)
 		o.proveBaseURL = w.gate.URL
 	}
 	logger := slog.New(slog.NewTextHandler(io.MultiWriter(w.logs, GinkgoWriter), &slog.HandlerOptions{Level: slog.LevelDebug}))

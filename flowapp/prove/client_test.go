@@ -26,7 +26,7 @@ type fixture struct {
 	s    *mockprove.Server
 	spec *contracts.SpecTransport
 	c    *prove.Client
-	gate *gate // with setup.gated
+	gate *testkit.Gate // with setup.gated
 }
 
 type setup struct {
@@ -53,7 +53,7 @@ func newFixture(o setup) *fixture {
 	}
 	base := s.URL()
 	if o.gated {
-		f.gate = newGate(base)
+		f.gate = testkit.NewGate(GinkgoT(), base)
 		base = f.gate.URL
 	}
 	cfg := prove.Config{
@@ -327,9 +327,9 @@ var _ = Describe("Client", func() {
 			// only has to be long enough for /token and /v3/start.
 			f := newFixture(setup{timeout: 2 * time.Second, gated: true})
 			st := f.start(testkit.Martina)
-			f.gate.hold("/v3/validate")
+			f.gate.Hold("/v3/validate")
 			_, err := f.c.Validate(ctx, st.CorrelationID)
-			Expect(f.gate.arrived).To(Receive(Equal("/v3/validate")), "the call was held, not refused")
+			Expect(f.gate.Arrived).To(Receive(Equal("/v3/validate")), "the call was held, not refused")
 			Expect(err).To(HaveOccurred())
 			Expect(errors.Is(err, context.DeadlineExceeded)).To(BeTrue(), "%v", err)
 			Expect(prove.IsTimeout(err)).To(BeTrue())
@@ -344,7 +344,7 @@ var _ = Describe("Client", func() {
 		It("waits for an answer slower than usual but within the timeout", func() {
 			f := newFixture(setup{timeout: time.Minute, gated: true})
 			st := f.start(testkit.Martina)
-			f.gate.hold("/v3/validate")
+			f.gate.Hold("/v3/validate")
 			type answer struct {
 				v   *prove.ValidateResponse
 				err error
@@ -354,9 +354,9 @@ var _ = Describe("Client", func() {
 				v, err := f.c.Validate(ctx, st.CorrelationID)
 				done <- answer{v, err}
 			}()
-			Eventually(f.gate.arrived).WithTimeout(time.Minute).Should(Receive(Equal("/v3/validate")))
+			Eventually(f.gate.Arrived).WithTimeout(time.Minute).Should(Receive(Equal("/v3/validate")))
 			Expect(done).NotTo(Receive(), "the client waits while Prove has not answered")
-			f.gate.release()
+			f.gate.Release()
 			var a answer
 			Eventually(done).WithTimeout(time.Minute).Should(Receive(&a))
 			Expect(a.err).NotTo(HaveOccurred())
