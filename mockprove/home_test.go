@@ -9,6 +9,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/mockprove/mockprove/contracts"
 	"github.com/mockprove/mockprove/internal/testkit"
 	"github.com/mockprove/mockprove/mockprove"
 	"github.com/mockprove/mockprove/specs"
@@ -92,6 +93,20 @@ var _ = Describe("the pages for people and the health check", func() {
 				Expect(err).NotTo(HaveOccurred())
 				Expect(doc).To(Equal(string(data)), l)
 			}
+		})
+
+		It("answers as mockprove-control.yaml describes", func() {
+			tr, err := contracts.NewSpecTransport(nil, specs.Control)
+			Expect(err).NotTo(HaveOccurred())
+			tr.CheckRequests = true
+			client := &http.Client{Transport: tr}
+			for _, path := range []string{"/healthz", "/", "/openapi/"} {
+				resp, err := client.Get(s.URL() + path)
+				Expect(err).NotTo(HaveOccurred())
+				resp.Body.Close()
+				Expect(resp.StatusCode).To(Equal(http.StatusOK), path)
+			}
+			Expect(tr.Checked()).To(Equal(3))
 		})
 
 		It("keeps the JSON 404 for an unknown path, 403 under /v3/, and 405 for another method on /", func() {
