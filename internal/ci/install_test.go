@@ -14,6 +14,16 @@ import (
 )
 
 var _ = Describe("go install", func() {
+	It("is documented in the README with the package this test installs", func() {
+		readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(string(readme)).To(ContainSubstring("\ngo install github.com/mockprove/mockprove/mockprove/cmd/mockprove@latest\n"))
+		mod, err := os.ReadFile(filepath.Join(root, "go.mod"))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(string(mod)).To(HavePrefix("module github.com/mockprove/mockprove\n"))
+		Expect(filepath.Join(root, "mockprove", "cmd", "mockprove", "main.go")).To(BeARegularFile())
+	})
+
 	It("installs the mockprove command from the module, and it prints its version", func() {
 		gobin := GinkgoT().TempDir()
 		cmd := exec.Command("go", "install", "./mockprove/cmd/mockprove")

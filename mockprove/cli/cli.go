@@ -150,6 +150,9 @@ func Parse(args []string, getenv func(string) string, stderr io.Writer) (*Config
 			source[f.Name] = "-" + f.Name
 			return
 		}
+		if f.Name == "version" { // a question, not a setting: no MOCKPROVE_VERSION
+			return
+		}
 		name := envName(f.Name)
 		v := getenv(name)
 		if v == "" || envErr != nil {

@@ -462,6 +462,10 @@ var _ = Describe("Main", func() {
 		Expect(cli.Main(context.Background(), []string{"-version", "-addr", "127.0.0.1:0"}, env{}.get, &stdout, &stderr)).To(Succeed())
 		Expect(stdout.String()).To(Equal("mockprove " + mockprove.BuildVersion() + "\n"))
 		Expect(stderr.String()).To(BeEmpty())
+
+		cfg, err := cli.Parse(nil, env{"MOCKPROVE_VERSION": "true"}.get, io.Discard)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(cfg.Version).To(BeFalse(), "-version is a question, not a setting: no environment variable")
 	})
 
 	It("keeps GET /healthz with -control=false", func() {
