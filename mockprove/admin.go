@@ -132,7 +132,7 @@ func jsonTypeName(kind string) string {
 }
 
 func (s *Server) ctlHealth(*call) (any, error) {
-	return map[string]string{"status": "ok", "version": Version}, nil
+	return Health{Status: "ok", Version: BuildVersion()}, nil
 }
 
 // Control listings come in pages: ?limit= (default 100, at most

@@ -132,7 +132,8 @@ var _ = Describe("routes", func() {
 			expectError(r, http.StatusNotFound, mockprove.CodeMalformed, "no such endpoint: "+method+" "+path)
 			Expect(r.Header.Get("X-Mockprove-Rule")).To(Equal("route"))
 		},
-		Entry("the root", http.MethodGet, "/"),
+		Entry("a page beside the start page (GET / is a page, home.go)", http.MethodGet, "/index.html"),
+		Entry("a health path beside GET /healthz", http.MethodGet, "/health"),
 		Entry("another version", http.MethodPost, "/v2/start"),
 	)
 
@@ -149,6 +150,8 @@ var _ = Describe("routes", func() {
 		Entry(nil, http.MethodPatch, "/v3/complete", "POST"),
 		Entry(nil, http.MethodPut, "/token", "POST"),
 		Entry(nil, http.MethodPatch, "/v3/identity", "GET, POST"),
+		Entry(nil, http.MethodPost, "/", "GET"),
+		Entry(nil, http.MethodPost, "/healthz", "GET"),
 	)
 })
 

@@ -287,6 +287,7 @@ func (s *Server) routes() http.Handler {
 	s.registerIdentityManager(r)
 	s.registerProveX(r)
 	s.registerSpecs(r)
+	s.registerHome(r)
 	s.registerOTP(r)
 	s.registerInstantLink(r)
 	s.registerMobileAuth(r)

@@ -2,22 +2,23 @@ package mockprove
 
 import (
 	"net/http"
+	"sort"
 
 	"github.com/gorilla/mux"
-
-	"github.com/mockprove/mockprove/specs"
 )
 
-// registerSpecs serves the embedded OpenAPI documents at /openapi/<name>.
+// registerSpecs serves the embedded OpenAPI documents at /openapi/<name>
+// and a page listing them at /openapi/.
 func (s *Server) registerSpecs(r *mux.Router) {
-	for _, name := range specs.Names() {
-		data, err := specs.Bytes(name)
-		if err != nil {
-			continue // not embedded in this build
-		}
+	docs := servedSpecs()
+	names := make([]string, 0, len(docs))
+	for name, data := range docs {
+		names = append(names, name)
 		r.HandleFunc("/openapi/"+name, func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Content-Type", "application/yaml")
 			_, _ = w.Write(data)
 		}).Methods(http.MethodGet)
 	}
+	sort.Strings(names)
+	r.Handle("/openapi/", s.serve(endpoint{step: "/openapi/", internal: true, h: openapiIndex(names)})).Methods(http.MethodGet)
 }

@@ -114,7 +114,7 @@ var uiIndexTemplate = template.Must(template.ParseFS(uiFiles, "ui/index.html"))
 // uiIndex serves the page; its asset URLs carry the token of the request.
 func (s *Server) uiIndex(c *call) (any, error) {
 	var buf bytes.Buffer
-	if err := uiIndexTemplate.Execute(&buf, map[string]string{"Token": c.r.URL.Query().Get("token"), "Version": Version}); err != nil {
+	if err := uiIndexTemplate.Execute(&buf, map[string]string{"Token": c.r.URL.Query().Get("token"), "Version": BuildVersion()}); err != nil {
 		return nil, err
 	}
 	return &reply{status: http.StatusOK, header: uiHeaders("text/html; charset=utf-8"), raw: buf.Bytes()}, nil

@@ -32,6 +32,7 @@ type Config struct {
 	LogLevel   string
 	LogFormat  string
 	Strict     bool
+	Version    bool
 
 	Control        bool
 	ControlToken   string
@@ -117,6 +118,7 @@ func Parse(args []string, getenv func(string) string, stderr io.Writer) (*Config
 	fs.Uint64Var(&cfg.Seed, "seed", 0, "seed for IDs, codes and keys; 0 = random [MOCKPROVE_SEED]")
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error [MOCKPROVE_LOG_LEVEL]")
 	fs.StringVar(&cfg.LogFormat, "log-format", "text", "text or json [MOCKPROVE_LOG_FORMAT]")
+	fs.BoolVar(&cfg.Version, "version", false, "print mockprove's version and exit")
 	fs.BoolVar(&cfg.Strict, "strict", false, "answer 500 when a response does not conform to the spec [MOCKPROVE_STRICT]")
 	fs.BoolVar(&cfg.Control, "control", true, "serve the /_mock/ control API [MOCKPROVE_CONTROL]")
 	fs.StringVar(&cfg.ControlToken, "control-token", "", "require 'Authorization: Bearer <token>' on /_mock/; beyond loopback one is generated and printed when none is given [MOCKPROVE_CONTROL_TOKEN]")
@@ -146,6 +148,9 @@ func Parse(args []string, getenv func(string) string, stderr io.Writer) (*Config
 	fs.VisitAll(func(f *flag.Flag) {
 		if given[f.Name] {
 			source[f.Name] = "-" + f.Name
+			return
+		}
+		if f.Name == "version" { // a question, not a setting: no MOCKPROVE_VERSION
 			return
 		}
 		name := envName(f.Name)
@@ -305,6 +310,10 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 		}
 		return err
 	}
+	if cfg.Version {
+		fmt.Fprintf(stdout, "mockprove %s\n", mockprove.BuildVersion())
+		return nil
+	}
 	opts, err := cfg.Options(stderr)
 	if err != nil {
 		return err
@@ -316,20 +325,52 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 	if err := s.StartAddr(cfg.Addr); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "mockprove listening on %s\n", s.URL())
+	say := announcer{json: cfg.LogFormat == "json", stdout: stdout, stderr: stderr}
+	version := mockprove.BuildVersion()
+	say.info(fmt.Sprintf("mockprove listening on %s (version %s)", s.URL(), version),
+		"mockprove listening", "url", s.URL(), "version", version)
 	switch {
 	case !cfg.Control || cfg.ControlToken != "":
 	case s.ControlToken() != "": // generated: the listener is beyond loopback
-		fmt.Fprintf(stdout, "mockprove control token: %s\n", s.ControlToken())
-		fmt.Fprintf(stderr, "mockprove listens on %s, beyond this machine: /_mock/ needs 'Authorization: Bearer <control token>' "+
-			"(generated for this run; choose one with -control-token, or serve without with -control-open)\n", s.Addr())
+		say.info("mockprove control token: "+s.ControlToken(), "mockprove control token", "token", s.ControlToken())
+		say.warn(fmt.Sprintf("mockprove listens on %s, beyond this machine: /_mock/ needs 'Authorization: Bearer <control token>' "+
+			"(generated for this run; choose one with -control-token, or serve without with -control-open)", s.Addr()),
+			"the control API needs a token: 'Authorization: Bearer <control token>' (generated for this run; choose one with -control-token, or serve without with -control-open)",
+			"addr", s.Addr())
 	case !loopback(s.Addr()):
-		fmt.Fprintf(stderr, "WARNING: mockprove listens on %s, beyond this machine, and -control-open serves its /_mock/ control API without a token:\n"+
-			"WARNING: anyone who can reach it can read SMS codes, move the clock and change personas.\n", s.Addr())
+		say.warn(fmt.Sprintf("WARNING: mockprove listens on %s, beyond this machine, and -control-open serves its /_mock/ control API without a token:\n"+
+			"WARNING: anyone who can reach it can read SMS codes, move the clock and change personas.", s.Addr()),
+			"the control API is open beyond this machine (-control-open): anyone who can reach it can read SMS codes, move the clock and change personas",
+			"addr", s.Addr())
 	}
 	<-ctx.Done()
-	fmt.Fprintln(stdout, "mockprove shutting down")
+	say.info("mockprove shutting down", "mockprove shutting down")
 	return s.Close()
+}
+
+// announcer writes the lines Main prints itself (listening, control token,
+// warnings, shutting down) in the run's log format: plain lines in text
+// mode, JSON log lines (log/slog) in json mode. Information goes to stdout,
+// warnings to stderr, as in text mode.
+type announcer struct {
+	json           bool
+	stdout, stderr io.Writer
+}
+
+func (a announcer) info(text, msg string, attrs ...any) {
+	if !a.json {
+		fmt.Fprintln(a.stdout, text)
+		return
+	}
+	slog.New(slog.NewJSONHandler(a.stdout, nil)).Info(msg, attrs...)
+}
+
+func (a announcer) warn(text, msg string, attrs ...any) {
+	if !a.json {
+		fmt.Fprintln(a.stderr, text)
+		return
+	}
+	slog.New(slog.NewJSONHandler(a.stderr, nil)).Warn(msg, attrs...)
 }
 
 // loopback reports whether a listen address only accepts local connections.

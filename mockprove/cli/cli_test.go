@@ -3,6 +3,7 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"io"
 	"log/slog"
@@ -40,7 +41,10 @@ func (e env) get(name string) string { return e[name] }
 // syncBuffer is a bytes.Buffer that Main may write while the test reads it.
 type syncBuffer = testkit.SyncBuffer
 
-var listening = regexp.MustCompile(`^mockprove listening on (http://127\.0\.0\.1:\d+)\n`)
+var listening = regexp.MustCompile(`^mockprove listening on (http://127\.0\.0\.1:\d+) \(version ` + regexp.QuoteMeta(mockprove.BuildVersion()) + `\)\n`)
+
+// jsonListening is the startup line in -log-format json.
+var jsonListening = regexp.MustCompile(`^\{"time":"[^"]+","level":"INFO","msg":"mockprove listening","url":"(http://127\.0\.0\.1:\d+)","version":"` + regexp.QuoteMeta(mockprove.BuildVersion()) + `"\}\n`)
 
 const personaFile = `
 personas:
@@ -370,7 +374,7 @@ var _ = Describe("Main", func() {
 		cancel()
 		var stdout, stderr syncBuffer
 		Expect(cli.Main(ctx, []string{"-addr", "127.0.0.1:0"}, env{}.get, &stdout, &stderr)).To(Succeed())
-		Expect(stdout.String()).To(MatchRegexp(`^mockprove listening on http://127\.0\.0\.1:\d+\nmockprove shutting down\n$`))
+		Expect(stdout.String()).To(MatchRegexp(`^mockprove listening on http://127\.0\.0\.1:\d+ \(version \S+\)\nmockprove shutting down\n$`))
 		Expect(stdout.String()).NotTo(ContainSubstring("127.0.0.1:0\n"))
 	})
 
@@ -384,8 +388,8 @@ var _ = Describe("Main", func() {
 			done <- cli.Main(ctx, []string{"-client", "acme:s3cret:identity", "-log-format", "json"},
 				env{"MOCKPROVE_ADDR": "127.0.0.1:0"}.get, &stdout, &stderr)
 		}()
-		Eventually(stdout.String).Should(MatchRegexp(listening.String()))
-		base := listening.FindStringSubmatch(stdout.String())[1]
+		Eventually(stdout.String).Should(MatchRegexp(jsonListening.String()))
+		base := jsonListening.FindStringSubmatch(stdout.String())[1]
 
 		resp, err := http.PostForm(base+"/token", url.Values{"grant_type": {"client_credentials"},
 			"client_id": {"acme"}, "client_secret": {"s3cret"}})
@@ -397,7 +401,10 @@ var _ = Describe("Main", func() {
 		Consistently(done).ShouldNot(Receive())
 		cancel()
 		Eventually(done).Should(Receive(BeNil()))
-		Expect(stdout.String()).To(HaveSuffix("mockprove shutting down\n"))
+		Expect(stdout.String()).To(MatchRegexp(`\n\{"time":"[^"]+","level":"INFO","msg":"mockprove shutting down"\}\n$`))
+		for _, line := range strings.Split(strings.TrimSuffix(stdout.String(), "\n"), "\n") {
+			Expect(json.Valid([]byte(line))).To(BeTrue(), "not a JSON line in -log-format json: %s", line)
+		}
 		_, err = http.Get(base + "/openapi/prove-v3.yaml")
 		Expect(err).To(HaveOccurred())
 	})
@@ -448,6 +455,28 @@ var _ = Describe("Main", func() {
 	It("removes the control API with -control=false", func() {
 		base, _ := start([]string{"-addr", "127.0.0.1:0", "-control=false"}, env{})
 		Expect(health(base, "")).To(Equal(http.StatusNotFound))
+	})
+
+	It("prints the version with -version, and does not listen", func() {
+		var stdout, stderr syncBuffer
+		Expect(cli.Main(context.Background(), []string{"-version", "-addr", "127.0.0.1:0"}, env{}.get, &stdout, &stderr)).To(Succeed())
+		Expect(stdout.String()).To(Equal("mockprove " + mockprove.BuildVersion() + "\n"))
+		Expect(stderr.String()).To(BeEmpty())
+
+		cfg, err := cli.Parse(nil, env{"MOCKPROVE_VERSION": "true"}.get, io.Discard)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(cfg.Version).To(BeFalse(), "-version is a question, not a setting: no environment variable")
+	})
+
+	It("keeps GET /healthz with -control=false", func() {
+		base, _ := start([]string{"-addr", "127.0.0.1:0", "-control=false"}, env{})
+		resp, err := http.Get(base + "/healthz")
+		Expect(err).NotTo(HaveOccurred())
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(resp.StatusCode).To(Equal(http.StatusOK))
+		Expect(b).To(MatchJSON(`{"status":"ok","version":"` + mockprove.BuildVersion() + `"}`))
 	})
 
 	It("returns nil for -h", func() {
@@ -537,7 +566,7 @@ var _ = Describe("hardening flags", func() {
 	)
 
 	Describe("the control API beyond loopback (Main)", func() {
-		wildcardLine := regexp.MustCompile(`mockprove listening on http://(?:0\.0\.0\.0|\[::\]):(\d+)\n`)
+		wildcardLine := regexp.MustCompile(`mockprove listening on http://(?:0\.0\.0\.0|\[::\]):(\d+) `)
 		tokenLine := regexp.MustCompile(`mockprove control token: ([0-9a-f]{32})\n`)
 
 		// run starts Main on 0.0.0.0 and returns a loopback URL to it.
@@ -589,6 +618,30 @@ var _ = Describe("hardening flags", func() {
 			base, stdout, _ := run("-control-token", "chosen")
 			Expect(stdout.String()).NotTo(ContainSubstring("control token"))
 			Expect(health(base, "chosen")).To(Equal(http.StatusOK))
+		})
+
+		It("prints the token and the warning as JSON lines with -log-format json", func() {
+			ctx, cancel := context.WithCancel(context.Background())
+			var stdout, stderr syncBuffer
+			done := make(chan error, 1)
+			go func() {
+				done <- cli.Main(ctx, []string{"-addr", "0.0.0.0:0", "-log-format", "json"}, env{}.get, &stdout, &stderr)
+			}()
+			Eventually(stdout.String).Should(ContainSubstring(`"msg":"mockprove control token"`))
+			Eventually(stderr.String).Should(ContainSubstring(`"level":"WARN"`))
+			cancel()
+			Eventually(done).Should(Receive(BeNil()))
+			var token struct{ Token string }
+			for i, out := range []string{stdout.String(), stderr.String()} {
+				for _, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+					Expect(json.Valid([]byte(line))).To(BeTrue(), "not a JSON line on %s: %s", []string{"stdout", "stderr"}[i], line)
+					if strings.Contains(line, `"msg":"mockprove control token"`) {
+						Expect(json.Unmarshal([]byte(line), &token)).To(Succeed())
+					}
+				}
+			}
+			Expect(token.Token).To(MatchRegexp(`^[0-9a-f]{32}$`))
+			Expect(stderr.String()).To(ContainSubstring("-control-open"))
 		})
 
 		It("reads -allowed-hosts and MOCKPROVE_CONTROL_OPEN", func() {

@@ -1,0 +1,4 @@
+package mockprove
+
+// VersionOf exposes versionOf to the external tests.
+var VersionOf = versionOf
