@@ -25,6 +25,6 @@ COPY --from=build /out/mockprove /out/contracts /usr/local/bin/
 USER 65532:65532
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
-    CMD ["/usr/local/bin/contracts", "health", "http://127.0.0.1:8080/openapi/prove-v3.yaml"]
+    CMD ["/usr/local/bin/contracts", "health", "http://127.0.0.1:8080/healthz"]
 ENTRYPOINT ["/usr/local/bin/mockprove"]
 CMD ["-addr", "0.0.0.0:8080"]

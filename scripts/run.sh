@@ -31,16 +31,8 @@ wait_up() {
 
 "$bin/mockprove" -addr "$addr" &
 pids+=($!)
-# The health check is on the control API: with MOCKPROVE_CONTROL_TOKEN it needs
-# the token; with MOCKPROVE_CONTROL=false it is gone, so the spec is fetched instead.
-health=(mockprove "$!" "$url/_mock/health")
-case "${MOCKPROVE_CONTROL:-true}" in
-  0 | f | F | false | FALSE | False) health=(mockprove "$!" "$url/openapi/prove-v3.yaml") ;;
-esac
-if [ -n "${MOCKPROVE_CONTROL_TOKEN:-}" ]; then
-  health+=(-H "Authorization: Bearer $MOCKPROVE_CONTROL_TOKEN")
-fi
-wait_up "${health[@]}"
+# /healthz needs no token and stays with MOCKPROVE_CONTROL=false.
+wait_up mockprove "$!" "$url/healthz"
 
 if [ -x "$bin/flowapp" ]; then
   PROVE_BASE_URL="$url" FLOWAPP_ADDR="$app_addr" "$bin/flowapp" &
@@ -51,8 +43,8 @@ fi
 cat <<TXT
 
 mockprove: Prove's platform, offline
-  Prove API base URL    $url          (clients identity-client/identity-secret, prefill-client/prefill-secret)
-  virtual phone (SMS)   $url/_mock/phone
+  Prove API base URL    $url          (clients identity-client/identity-secret, prefill-client/prefill-secret, unify-client/unify-secret)
+  dashboard             $url/_mock/ui/    (the virtual phone, flows, personas, clock and faults, live)
   OpenAPI               $url/openapi/prove-v3.yaml
 TXT
 if [ -x "$bin/flowapp" ]; then
