@@ -12,7 +12,8 @@ import (
 // Fault kinds.
 const (
 	FaultStatus    = "status"    // answer with an HTTP status and Prove's error body
-	FaultDrop      = "drop"      // close the connection without an answer
+	FaultDrop      = "drop"      // send the start of an answer's head, then close: every client sees a failure
+	FaultReset     = "reset"     // close the connection (TCP reset) before any byte: clients may send the request again
 	FaultMalformed = "malformed" // answer 200 with a body that is not valid JSON
 	FaultWSClose   = "ws-close"  // close the status WebSocket right after it opens
 	FaultDelay     = "delay"     // only add latency, then answer normally
@@ -23,7 +24,12 @@ type FaultSpec struct {
 	// Step is the path the fault applies to: /token, /v3/start, ...,
 	// /v1/client/mobile/otp/start, /v1/client/status, /v1/link.
 	Step string `json:"step"`
-	// Kind: status (default), drop, malformed, ws-close or delay.
+	// Kind: status (default), drop, reset, malformed, ws-close or delay.
+	// drop sends "HTTP/1.1 500 Internal Server Error\r\n" and closes: the
+	// client has part of an answer and reports the failure. reset closes
+	// before any byte: a browser (and Go for a replayable request) sends
+	// the request again on a fresh connection when the closed one was
+	// reused, so the fault goes unseen; use it for clients that should retry.
 	Kind string `json:"kind,omitempty"`
 	// Status is the HTTP status for kind status (default 500).
 	Status int `json:"status,omitempty"`
@@ -91,13 +97,13 @@ func (s *Server) AddFault(spec FaultSpec) (Fault, error) {
 		f.Kind = FaultStatus
 	}
 	switch f.Kind {
-	case FaultStatus, FaultDrop, FaultMalformed, FaultDelay:
+	case FaultStatus, FaultDrop, FaultReset, FaultMalformed, FaultDelay:
 	case FaultWSClose:
 		if spec.Step != "/v1/client/status" {
 			return f, errMalformed("field 'kind' ws-close only applies to step /v1/client/status")
 		}
 	default:
-		return f, errMalformed("field 'kind' must be one of: status, drop, malformed, ws-close, delay")
+		return f, errMalformed("field 'kind' must be one of: status, drop, reset, malformed, ws-close, delay")
 	}
 	if f.Kind == FaultStatus { // only a status fault answers with a status and a code
 		if f.Status == 0 {

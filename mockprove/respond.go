@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"mime"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -132,8 +133,11 @@ func (s *Server) serve(e endpoint) http.Handler {
 		func() {
 			defer func() {
 				if p := recover(); p != nil {
-					if p == http.ErrAbortHandler { // a dropped connection (fault kind drop)
-						s.finishCall(c, 0, time.Since(start), nil)
+					if p == http.ErrAbortHandler { // a dropped connection (fault kind drop or reset)
+						s.finishCall(c, 0, time.Since(start), nil) // journaled before the client sees the close
+						if c.fault != nil && (c.fault.Kind == FaultDrop || c.fault.Kind == FaultReset) {
+							dropConnection(w, c.fault.Kind == FaultDrop)
+						}
 						panic(p)
 					}
 					s.log.Error("panic", "step", c.step, "panic", p)
@@ -329,15 +333,41 @@ func (s *Server) applyFault(c *call, f *Fault) error {
 	switch f.Kind {
 	case FaultDelay, FaultMalformed, FaultWSClose:
 		return nil
-	case FaultDrop:
-		if hj, ok := c.w.(http.Hijacker); ok {
-			if conn, _, err := hj.Hijack(); err == nil {
-				_ = conn.Close()
-			}
-		}
+	case FaultDrop, FaultReset: // serve journals the call, then dropConnection
 		panic(http.ErrAbortHandler)
 	}
 	return f.err()
+}
+
+// partialHead is what kind drop sends before it closes: the status line of
+// an answer whose headers never come.
+const partialHead = "HTTP/1.1 500 Internal Server Error\r\n"
+
+// dropConnection closes the request's connection without an answer. With
+// partial (kind drop) it first sends partialHead: a client that has bytes
+// of the answer reports the failure (Chromium sends a POST again, silently,
+// only when a reused connection closes before any byte). Without (kind
+// reset) it closes before any byte, with a TCP reset. Without a socket
+// (HTTPClient's in-memory transport) the http.ErrAbortHandler panic that
+// follows is the drop.
+func dropConnection(w http.ResponseWriter, partial bool) {
+	if hj, ok := w.(http.Hijacker); ok {
+		if conn, buf, err := hj.Hijack(); err == nil {
+			if partial {
+				_, _ = buf.WriteString(partialHead)
+				_ = buf.Flush()
+			} else {
+				raw := conn
+				if lc, ok := raw.(*limitConn); ok {
+					raw = lc.Conn
+				}
+				if tc, ok := raw.(*net.TCPConn); ok {
+					_ = tc.SetLinger(0) // Close sends RST
+				}
+			}
+			_ = conn.Close()
+		}
+	}
 }
 
 // render turns a handler result into status, headers and body.

@@ -3,8 +3,13 @@ package devicetest_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/http/httptrace"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -208,24 +213,106 @@ var _ = Describe("faults", func() {
 		})
 	})
 
+	// startReq is a /v3/start of Jordan that Go's client may send again on
+	// its own (an Idempotency-Key makes a POST replayable); it notes whether
+	// it went on a reused keep-alive connection.
+	startReq := func(reused *bool) *http.Request {
+		GinkgoHelper()
+		r := e.req(http.MethodPost, "/v3/start", `{"flowType":"mobile","phoneNumber":"`+testkit.Jordan+`"}`,
+			map[string]string{"Authorization": "Bearer " + e.bearer, "Idempotency-Key": "k1"})
+		return r.WithContext(httptrace.WithClientTrace(r.Context(), &httptrace.ClientTrace{
+			GotConn: func(i httptrace.GotConnInfo) { *reused = i.Reused },
+		}))
+	}
+	// keepAlive is a client whose first /v3/start leaves an idle connection.
+	keepAlive := func() *http.Client {
+		GinkgoHelper()
+		t := &http.Transport{}
+		DeferCleanup(t.CloseIdleConnections)
+		c := &http.Client{Transport: t}
+		var reused bool
+		Expect(e.doWith(c, startReq(&reused)).Status).To(Equal(http.StatusOK))
+		return c
+	}
+	startJournal := func() []mockprove.JournalEntry {
+		return e.s.Journal(mockprove.JournalFilter{Step: "/v3/start"})
+	}
+
 	Describe("kind drop", func() {
-		It("closes the connection without an answer: the client sees EOF", func() {
+		It("sends the start of an answer's head, then closes: even on a reused connection the client sees the failure", func() {
+			c := keepAlive()
+			f := addFault(`{"count":1,"step":"/v3/start","kind":"drop"}`)
+			var reused bool
+			resp, err := c.Do(startReq(&reused))
+			if resp != nil {
+				_ = resp.Body.Close()
+			}
+			Expect(reused).To(BeTrue(), "the request went on the kept-alive connection")
+			Expect(err).To(MatchError(ContainSubstring("unexpected EOF")), "a head cut short, not sent again")
+			Expect(startJournal()).To(HaveLen(2), "no second try")
+			Expect(startJournal()[1]).To(And(HaveField("Fault", f["id"]), HaveField("Status", 0)))
+			Expect(startStatus(testkit.Jordan).Status).To(Equal(http.StatusOK), "then normal again")
+		})
+
+		It("writes the status line and nothing more", func() {
 			addFault(`{"count":1,"step":"/v3/start","kind":"drop"}`)
+			conn, err := net.Dial("tcp", strings.TrimPrefix(e.base, "http://"))
+			Expect(err).NotTo(HaveOccurred())
+			defer conn.Close()
+			body := `{"flowType":"mobile","phoneNumber":"` + testkit.Jordan + `"}`
+			_, err = fmt.Fprintf(conn, "POST /v3/start HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
+				e.bearer, len(body), body)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(conn.SetReadDeadline(time.Now().Add(10 * time.Second))).To(Succeed())
+			got, err := io.ReadAll(conn)
+			Expect(err).NotTo(HaveOccurred(), "closed normally after the bytes")
+			Expect(string(got)).To(Equal("HTTP/1.1 500 Internal Server Error\r\n"))
+		})
+	})
+
+	Describe("kind reset", func() {
+		It("closes before any byte with a TCP reset: a new connection's client gets an error", func() {
+			f := addFault(`{"count":1,"step":"/v3/start","kind":"reset"}`)
+			Expect(f).To(HaveKeyWithValue("kind", "reset"))
 			client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
-			r := e.req(http.MethodPost, "/v3/start", `{"flowType":"mobile","phoneNumber":"`+testkit.Jordan+`"}`,
-				map[string]string{"Authorization": "Bearer " + e.bearer})
-			resp, err := client.Do(r)
+			var reused bool
+			resp, err := client.Do(startReq(&reused))
 			if resp != nil {
 				_ = resp.Body.Close()
 			}
 			Expect(err).To(HaveOccurred())
-			Expect(errors.Is(err, io.EOF)).To(BeTrue(), "%v", err)
+			Expect(errors.Is(err, syscall.ECONNRESET)).To(BeTrue(), "%v", err)
+			Expect(startJournal()).To(ConsistOf(And(HaveField("Fault", f["id"]), HaveField("Status", 0))))
 			Expect(startStatus(testkit.Jordan).Status).To(Equal(http.StatusOK), "then normal again")
-			// The dropped call is journaled just after the connection closed.
-			Eventually(func() []mockprove.JournalEntry {
-				return e.s.Journal(mockprove.JournalFilter{Step: "/v3/start"})
-			}).Should(ContainElement(And(HaveField("Fault", Not(BeEmpty())), HaveField("Status", 0))))
 		})
+
+		It("on a reused connection a client that may retry sends the request again: the fault goes unseen", func() {
+			c := keepAlive()
+			f := addFault(`{"count":1,"step":"/v3/start","kind":"reset"}`)
+			var reused bool
+			res := e.doWith(c, startReq(&reused))
+			Expect(res.Status).To(Equal(http.StatusOK), "Go's client sent the replayable POST again")
+			j := startJournal()
+			Expect(j).To(HaveLen(3), "warm-up, reset, silent second try")
+			Expect(j[1]).To(And(HaveField("Fault", f["id"]), HaveField("Status", 0)))
+			Expect(j[2]).To(And(HaveField("Fault", BeEmpty()), HaveField("Status", http.StatusOK)))
+		})
+	})
+
+	Describe("kinds drop and reset without a socket", func() {
+		for _, kind := range []string{mockprove.FaultDrop, mockprove.FaultReset} {
+			It("make the in-memory HTTPClient() return an error ("+kind+")", func() {
+				_, err := e.s.AddFault(mockprove.FaultSpec{Step: "/v3/start", Kind: kind, Count: 1})
+				Expect(err).NotTo(HaveOccurred())
+				var reused bool
+				resp, err := e.s.HTTPClient().Do(startReq(&reused))
+				if resp != nil {
+					_ = resp.Body.Close()
+				}
+				Expect(err).To(MatchError(ContainSubstring("connection dropped")))
+				Expect(startJournal()).To(ConsistOf(HaveField("Status", 0)))
+			})
+		}
 	})
 
 	Describe("kind malformed", func() {
