@@ -52,10 +52,31 @@ func (v *specValidator) findRoute(r *http.Request) (*routers.Route, map[string]s
 
 // validateRequest checks the request against its operation and turns any
 // violation into Prove's 8001 error naming the field.
+//
+// It is openapi3filter.ValidateRequest without the security requirements:
+// mockprove authenticates every request itself before validation (the
+// requirements were checked with NoopAuthenticationFunc, which accepts all),
+// and kin-openapi's security step reads and copies the body once more.
 func (v *specValidator) validateRequest(ctx context.Context, r *http.Request, route *routers.Route, params map[string]string) *Error {
 	in := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route, Options: v.opts}
-	if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
-		return requestErrorToProve(err, route)
+	op := route.Operation
+	for _, p := range route.PathItem.Parameters {
+		if op.Parameters != nil && op.Parameters.GetByInAndName(p.Value.In, p.Value.Name) != nil {
+			continue // the operation overrides it
+		}
+		if err := openapi3filter.ValidateParameter(ctx, in, p.Value); err != nil {
+			return requestErrorToProve(err, route)
+		}
+	}
+	for _, p := range op.Parameters {
+		if err := openapi3filter.ValidateParameter(ctx, in, p.Value); err != nil {
+			return requestErrorToProve(err, route)
+		}
+	}
+	if op.RequestBody != nil {
+		if err := openapi3filter.ValidateRequestBody(ctx, in, op.RequestBody.Value); err != nil {
+			return requestErrorToProve(err, route)
+		}
 	}
 	return nil
 }
