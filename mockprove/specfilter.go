@@ -13,6 +13,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	"github.com/mockprove/mockprove/specs"
 )
 
 // specValidator checks requests (and, in strict mode, responses) against an
@@ -21,6 +23,33 @@ import (
 type specValidator struct {
 	router routers.Router
 	opts   *openapi3filter.Options
+	ready  chan struct{} // closed once router and opts are set (or err)
+	err    error
+}
+
+// newPendingValidator is a validator whose document load will tell when it
+// is ready (load, loaded).
+func newPendingValidator() *specValidator {
+	return &specValidator{ready: make(chan struct{})}
+}
+
+// load parses an embedded document and builds the validator.
+func (v *specValidator) load(name string) {
+	defer close(v.ready)
+	doc, err := specs.Load(name)
+	if err == nil {
+		var built *specValidator
+		if built, err = newSpecValidator(doc); err == nil {
+			v.router, v.opts = built.router, built.opts
+		}
+	}
+	v.err = err
+}
+
+// loaded waits until the validator is built.
+func (v *specValidator) loaded() error {
+	<-v.ready
+	return v.err
 }
 
 func newSpecValidator(doc *openapi3.T) (*specValidator, error) {
