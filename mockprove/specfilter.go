@@ -25,6 +25,15 @@ type specValidator struct {
 	opts   *openapi3filter.Options
 	ready  chan struct{} // closed once router and opts are set (or err)
 	err    error
+	// fixed holds the route of every operation whose path has no
+	// parameter, by path and method, found once at start-up: the hot path
+	// then skips the router. Read-only once built.
+	fixed map[string]map[string]fixedRoute
+}
+
+type fixedRoute struct {
+	route  *routers.Route
+	params map[string]string
 }
 
 // newPendingValidator is a validator whose document load will tell when it
@@ -40,7 +49,7 @@ func (v *specValidator) load(name string) {
 	if err == nil {
 		var built *specValidator
 		if built, err = newSpecValidator(doc); err == nil {
-			v.router, v.opts = built.router, built.opts
+			v.router, v.opts, v.fixed = built.router, built.opts, built.fixed
 		}
 	}
 	v.err = err
@@ -60,6 +69,26 @@ func newSpecValidator(doc *openapi3.T) (*specValidator, error) {
 	if err != nil {
 		return nil, err
 	}
+	fixed := map[string]map[string]fixedRoute{}
+	for path, item := range cp.Paths.Map() {
+		if strings.Contains(path, "{") {
+			continue
+		}
+		for method := range item.Operations() {
+			req, err := http.NewRequest(method, path, nil)
+			if err != nil {
+				continue
+			}
+			route, params, err := router.FindRoute(req)
+			if err != nil || route.Path != path {
+				continue // left to the router
+			}
+			if fixed[path] == nil {
+				fixed[path] = map[string]fixedRoute{}
+			}
+			fixed[path][method] = fixedRoute{route, params}
+		}
+	}
 	return &specValidator{
 		router: router,
 		opts: &openapi3filter.Options{
@@ -67,11 +96,15 @@ func newSpecValidator(doc *openapi3.T) (*specValidator, error) {
 			AuthenticationFunc:  openapi3filter.NoopAuthenticationFunc,
 			SkipSettingDefaults: true,
 		},
+		fixed: fixed,
 	}, nil
 }
 
 // findRoute finds the operation for a request, or nil.
 func (v *specValidator) findRoute(r *http.Request) (*routers.Route, map[string]string) {
+	if f, ok := v.fixed[r.URL.Path][r.Method]; ok {
+		return f.route, f.params
+	}
 	route, params, err := v.router.FindRoute(r)
 	if err != nil {
 		return nil, nil
