@@ -9,7 +9,7 @@ import (
 )
 
 func (s *Server) registerOAuth(r *mux.Router) {
-	r.Handle("/token", s.serve(endpoint{step: "/token", validate: s.prove, h: s.token})).Methods(http.MethodPost)
+	r.Handle("/token", s.serve(endpoint{step: "/token", validate: s.tokenV, h: s.token})).Methods(http.MethodPost)
 }
 
 // tokenResponse is V3TokenResponse; Prove answers in snake_case.

@@ -146,7 +146,7 @@ func (s *Server) serve(e endpoint) http.Handler {
 				}
 			}()
 			if e.validate != nil {
-				if err = s.specsLoaded(); err != nil {
+				if err = e.validate.loaded(); err != nil {
 					return
 				}
 				route, params = e.validate.findRoute(r)

@@ -141,6 +141,7 @@ type Server struct {
 	handler http.Handler
 	prove   *specValidator
 	device  *specValidator
+	tokenV  *specValidator // prove-v3.yaml's /token alone: ready long before prove
 	access  signer
 	auth    signer
 
@@ -268,7 +269,7 @@ func New(opts Options) (*Server, error) {
 			close(s.initialReady)
 		}()
 	}
-	s.prove, s.device = &specValidator{}, &specValidator{}
+	s.prove, s.device, s.tokenV = newPendingValidator(), newPendingValidator(), newPendingValidator()
 	s.specsReady = make(chan struct{})
 	go s.loadSpecs()
 	s.handler = s.routes()
@@ -329,36 +330,26 @@ func allowedMethods(r *mux.Router, req *http.Request) []string {
 }
 
 // loadSpecs builds the request validators of the Prove and device APIs,
-// both at once, and closes specsReady.
+// and of /token alone (a small document, so that a client can take its
+// token while the others load), all at once, and closes specsReady.
 func (s *Server) loadSpecs() {
 	defer close(s.specsReady)
 	var wg sync.WaitGroup
-	errs := make([]error, 2)
-	for i, job := range []struct {
+	jobs := []struct {
 		name string
 		v    *specValidator
-	}{{specs.ProveV3, s.prove}, {specs.Device, s.device}} {
-		wg.Go(func() {
-			doc, err := specs.Load(job.name)
-			if err == nil {
-				var v *specValidator
-				if v, err = newSpecValidator(doc); err == nil {
-					*job.v = *v
-				}
-			}
-			errs[i] = err
-		})
+	}{{specs.ProveV3Token, s.tokenV}, {specs.ProveV3, s.prove}, {specs.Device, s.device}}
+	for _, job := range jobs {
+		wg.Go(func() { job.v.load(job.name) })
 	}
 	wg.Wait()
+	errs := make([]error, len(jobs))
+	for i, job := range jobs {
+		errs[i] = job.v.loaded()
+	}
 	if s.specsErr = errors.Join(errs...); s.specsErr != nil {
 		s.log.Error("the embedded OpenAPI documents do not load", "err", s.specsErr)
 	}
-}
-
-// specsLoaded waits until the validators are built.
-func (s *Server) specsLoaded() error {
-	<-s.specsReady
-	return s.specsErr
 }
 
 // resetStateLocked empties every run-time state. The caller holds s.mu.

@@ -13,6 +13,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	"github.com/mockprove/mockprove/specs"
 )
 
 // specValidator checks requests (and, in strict mode, responses) against an
@@ -21,6 +23,42 @@ import (
 type specValidator struct {
 	router routers.Router
 	opts   *openapi3filter.Options
+	ready  chan struct{} // closed once router and opts are set (or err)
+	err    error
+	// fixed holds the route of every operation whose path has no
+	// parameter, by path and method, found once at start-up: the hot path
+	// then skips the router. Read-only once built.
+	fixed map[string]map[string]fixedRoute
+}
+
+type fixedRoute struct {
+	route  *routers.Route
+	params map[string]string
+}
+
+// newPendingValidator is a validator whose document load will tell when it
+// is ready (load, loaded).
+func newPendingValidator() *specValidator {
+	return &specValidator{ready: make(chan struct{})}
+}
+
+// load parses an embedded document and builds the validator.
+func (v *specValidator) load(name string) {
+	defer close(v.ready)
+	doc, err := specs.Load(name)
+	if err == nil {
+		var built *specValidator
+		if built, err = newSpecValidator(doc); err == nil {
+			v.router, v.opts, v.fixed = built.router, built.opts, built.fixed
+		}
+	}
+	v.err = err
+}
+
+// loaded waits until the validator is built.
+func (v *specValidator) loaded() error {
+	<-v.ready
+	return v.err
 }
 
 func newSpecValidator(doc *openapi3.T) (*specValidator, error) {
@@ -31,6 +69,26 @@ func newSpecValidator(doc *openapi3.T) (*specValidator, error) {
 	if err != nil {
 		return nil, err
 	}
+	fixed := map[string]map[string]fixedRoute{}
+	for path, item := range cp.Paths.Map() {
+		if strings.Contains(path, "{") {
+			continue
+		}
+		for method := range item.Operations() {
+			req, err := http.NewRequest(method, path, nil)
+			if err != nil {
+				continue
+			}
+			route, params, err := router.FindRoute(req)
+			if err != nil || route.Path != path {
+				continue // left to the router
+			}
+			if fixed[path] == nil {
+				fixed[path] = map[string]fixedRoute{}
+			}
+			fixed[path][method] = fixedRoute{route, params}
+		}
+	}
 	return &specValidator{
 		router: router,
 		opts: &openapi3filter.Options{
@@ -38,11 +96,15 @@ func newSpecValidator(doc *openapi3.T) (*specValidator, error) {
 			AuthenticationFunc:  openapi3filter.NoopAuthenticationFunc,
 			SkipSettingDefaults: true,
 		},
+		fixed: fixed,
 	}, nil
 }
 
 // findRoute finds the operation for a request, or nil.
 func (v *specValidator) findRoute(r *http.Request) (*routers.Route, map[string]string) {
+	if f, ok := v.fixed[r.URL.Path][r.Method]; ok {
+		return f.route, f.params
+	}
 	route, params, err := v.router.FindRoute(r)
 	if err != nil {
 		return nil, nil
@@ -52,10 +114,31 @@ func (v *specValidator) findRoute(r *http.Request) (*routers.Route, map[string]s
 
 // validateRequest checks the request against its operation and turns any
 // violation into Prove's 8001 error naming the field.
+//
+// It is openapi3filter.ValidateRequest without the security requirements:
+// mockprove authenticates every request itself before validation (the
+// requirements were checked with NoopAuthenticationFunc, which accepts all),
+// and kin-openapi's security step reads and copies the body once more.
 func (v *specValidator) validateRequest(ctx context.Context, r *http.Request, route *routers.Route, params map[string]string) *Error {
 	in := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route, Options: v.opts}
-	if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
-		return requestErrorToProve(err, route)
+	op := route.Operation
+	for _, p := range route.PathItem.Parameters {
+		if op.Parameters != nil && op.Parameters.GetByInAndName(p.Value.In, p.Value.Name) != nil {
+			continue // the operation overrides it
+		}
+		if err := openapi3filter.ValidateParameter(ctx, in, p.Value); err != nil {
+			return requestErrorToProve(err, route)
+		}
+	}
+	for _, p := range op.Parameters {
+		if err := openapi3filter.ValidateParameter(ctx, in, p.Value); err != nil {
+			return requestErrorToProve(err, route)
+		}
+	}
+	if op.RequestBody != nil {
+		if err := openapi3filter.ValidateRequestBody(ctx, in, op.RequestBody.Value); err != nil {
+			return requestErrorToProve(err, route)
+		}
 	}
 	return nil
 }
