@@ -327,7 +327,7 @@ func (s *Server) applyFault(c *call, f *Fault) error {
 		}
 	}
 	switch f.Kind {
-	case FaultDelay, FaultMalformed, FaultWSClose:
+	case FaultDelay, FaultMalformed, FaultWSClose, FaultInstantLinkRetry:
 		return nil
 	case FaultDrop:
 		if hj, ok := c.w.(http.Hijacker); ok {
