@@ -15,7 +15,8 @@ import (
 var _ = Describe("Instant Link retry step (instantlink/start answers {})", func() {
 	var e *env
 
-	BeforeEach(func() { e = newEnv() })
+	// StrictResponses: every answer, {} included, must conform to prove-device.yaml.
+	BeforeEach(func() { e = newEnv(mockprove.Options{StrictResponses: true}) })
 
 	const (
 		lucia    = mockprove.PhoneLuciaMarchetti // possession.instantLink.retry: 1
