@@ -17,6 +17,10 @@ const (
 	FaultMalformed = "malformed" // answer 200 with a body that is not valid JSON
 	FaultWSClose   = "ws-close"  // close the status WebSocket right after it opens
 	FaultDelay     = "delay"     // only add latency, then answer normally
+	// FaultInstantLinkRetry: instantlink/start sends the SMS as usual but
+	// answers {} (neither data nor next), so the web SDK calls the app's
+	// Instant Link retry step.
+	FaultInstantLinkRetry = "instantlink-retry"
 )
 
 // FaultSpec describes a fault to inject. Only Step is required.
@@ -24,7 +28,9 @@ type FaultSpec struct {
 	// Step is the path the fault applies to: /token, /v3/start, ...,
 	// /v1/client/mobile/otp/start, /v1/client/status, /v1/link.
 	Step string `json:"step"`
-	// Kind: status (default), drop, reset, malformed, ws-close or delay.
+	// Kind: status (default), drop, reset, malformed, ws-close, delay or
+	// instantlink-retry (instantlink/start answers {}: the SDK calls the
+	// app's retry step).
 	// drop sends "HTTP/1.1 500 Internal Server Error\r\n" and closes: the
 	// client has part of an answer and reports the failure. reset closes
 	// before any byte: a browser (and Go for a replayable request) sends
@@ -102,8 +108,12 @@ func (s *Server) AddFault(spec FaultSpec) (Fault, error) {
 		if spec.Step != "/v1/client/status" {
 			return f, errMalformed("field 'kind' ws-close only applies to step /v1/client/status")
 		}
+	case FaultInstantLinkRetry:
+		if spec.Step != "/v1/client/mobile/instantlink/start" {
+			return f, errMalformed("field 'kind' instantlink-retry only applies to step /v1/client/mobile/instantlink/start")
+		}
 	default:
-		return f, errMalformed("field 'kind' must be one of: status, drop, reset, malformed, ws-close, delay")
+		return f, errMalformed("field 'kind' must be one of: status, drop, reset, malformed, ws-close, delay, instantlink-retry")
 	}
 	if f.Kind == FaultStatus { // only a status fault answers with a status and a code
 		if f.Status == 0 {

@@ -31,6 +31,10 @@ func (s *Server) registerInstantLink(r *mux.Router) {
 // web; mockprove completes it (the SDK has a code path for it) but says so.
 const mobileWebInstantLink = "Instant Link from a mobile web browser: Prove does not support it (use OTP on mobile web)"
 
+// retryStepNote is the detail of a link-sent or link-resent attempt answered
+// with {} (the SDK calls the app's retry step).
+const retryStepNote = "answered {}: the SDK calls the app's retry step"
+
 type instantLinkStartRequest struct {
 	SourceIP     *string `json:"sourceIp"`
 	MobileNumber *string `json:"mobileNumber"`
@@ -38,7 +42,11 @@ type instantLinkStartRequest struct {
 }
 
 // instantLinkStart sends the Instant Link SMS (or a new one on resend) and
-// answers {"data":{}}: the SDK then waits on the status WebSocket.
+// answers {"data":{}}: the SDK then waits on the status WebSocket. While the
+// persona's possession.instantLink.retry lasts, or when an instantlink-retry
+// fault hits, it answers {} instead (neither data nor next): the SDK then
+// calls the app's retry step (Resend / Change number), the WebSocket still
+// waiting for the click.
 func (s *Server) instantLinkStart(c *call) (any, error) {
 	var req instantLinkStartRequest
 	origin := s.publicOrigin(c.r)
@@ -79,10 +87,23 @@ func (s *Server) instantLinkStart(c *call) (any, error) {
 			d, _ := time.ParseDuration(b.ClickAfter) // checked when the persona was loaded
 			l.timers = append(l.timers, s.clock.AfterFunc(d, func() { _, _ = s.clickLink(token, nil) }))
 		}
+		retry := f.d.poss.retryLeft > 0 // an answer counts towards the persona's retries whatever made it {}
+		if retry {
+			f.d.poss.retryLeft--
+		}
+		retry = retry || (c.fault != nil && c.fault.Kind == FaultInstantLinkRetry)
 		c.rule = "instantlink." + kind
-		s.noteLocked(f, kind, "")
+		detail := ""
+		if retry {
+			c.rule += ".retry"
+			detail = retryStepNote
+		}
+		s.noteLocked(f, kind, detail)
 		if req.IsMobile {
 			c.warning = mobileWebInstantLink
+		}
+		if retry {
+			return &envelope{}, nil
 		}
 		return &envelope{Data: map[string]any{}}, nil
 	})

@@ -185,4 +185,8 @@ type InstantLinkBehaviour struct {
 	Click string `json:"click,omitempty"`
 	// ClickAfter is a Go duration ("30s"), with Click "auto".
 	ClickAfter string `json:"clickAfter,omitempty"`
+	// Retry: the first Retry instantlink/start answers of a flow are {}
+	// (neither data nor next), which makes the web SDK call the app's retry
+	// step (Resend / Change number). The SMS is sent as usual.
+	Retry int `json:"retry,omitempty"`
 }

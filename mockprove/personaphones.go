@@ -164,6 +164,11 @@ const (
 	// (Identity Manager and ProveX work).
 	PhoneOmarSiddiqui = "2009990042"
 
+	// PhoneLuciaMarchetti is Lucia Marchetti. Instant Link retry step: her first
+	// instantlink/start answer is {}, so the web SDK calls the app's retry step (Resend / Change
+	// number); the link of the resend, clicked from the SMS outbox, passes.
+	PhoneLuciaMarchetti = "2009990043"
+
 	// PhoneElenaColdman is Elena Coldman. Prove sandbox (Verified Users, SDK example): /v3/verify
 	// passes with assurance level AL2; ProveX knows her wallet id (AcmeWallet).
 	PhoneElenaColdman = "2001004053"

@@ -130,6 +130,8 @@ var _ = Describe("personas", func() {
 				"mine.yaml: persona 1 (2009990102): field 'possession.otp.code' has an invalid format"),
 			Entry("an unknown click", "click: auto", "click: sometimes",
 				"mine.yaml: persona 1 (2009990102): field 'possession.instantLink.click' must be one of: manual, auto, never"),
+			Entry("more Instant Link retries than a flow has SMS", "click: auto,", "retry: 11, click: auto,",
+				"mine.yaml: persona 1 (2009990102): field 'possession.instantLink.retry' is invalid: number must be at most 10"),
 			Entry("an outcome that is not pass or fail", "    shortTerm: true\n", "    shortTerm: true\n    outcomes: {validate: maybe}\n",
 				"mine.yaml: persona 0 (2009990101): field 'outcomes.validate' must be one of: pass, fail"),
 			Entry("an error status under 400", "    shortTerm: true\n",

@@ -46,6 +46,7 @@ type PossessionState struct {
 	Link     *LinkState `json:"link,omitempty"`
 
 	wrongLeft int    // persona: wrong PINs still to "type"
+	retryLeft int    // persona: instantlink/start answers still to send as {} (retry step)
 	vfp       string // Mobile Auth verification fingerprint handed out
 }
 
@@ -181,6 +182,7 @@ func (s *Server) switchPhoneLocked(f *flow, p *Persona) {
 	}
 	f.persona = p
 	f.d.poss.wrongLeft = p.Possession.OTP.WrongAttempts
+	f.d.poss.retryLeft = p.Possession.InstantLink.Retry
 	s.noteLocked(f, "phone-changed", phone)
 }
 

@@ -331,7 +331,7 @@ func (s *Server) applyFault(c *call, f *Fault) error {
 		}
 	}
 	switch f.Kind {
-	case FaultDelay, FaultMalformed, FaultWSClose:
+	case FaultDelay, FaultMalformed, FaultWSClose, FaultInstantLinkRetry:
 		return nil
 	case FaultDrop, FaultReset: // serve journals the call, then dropConnection
 		panic(http.ErrAbortHandler)

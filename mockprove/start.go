@@ -90,7 +90,8 @@ func (s *Server) start(c *call) (any, error) {
 			ssn:            req.SSN,
 		},
 	}
-	f.d.poss = PossessionState{Method: possessionMethod(&f), wrongLeft: p.Possession.OTP.WrongAttempts}
+	f.d.poss = PossessionState{Method: possessionMethod(&f), wrongLeft: p.Possession.OTP.WrongAttempts,
+		retryLeft: p.Possession.InstantLink.Retry}
 	id := f.key.String()
 	c.correlationID = id
 	c.rule = "start"

@@ -249,6 +249,7 @@
     verify: null, // the /verify answer
     otpPending: null, // {resolve, reject} of the OTP finish step
     phonePending: null, // {resolve, reject} of a start step that needs a number
+    retryPending: null, // {resolve, reject} of the Instant Link retry step
     otpResent: false,
     countdown: 0,
     countdownTimer: 0,
@@ -271,9 +272,11 @@
   function cancelSteps(reason) {
     const otp = flow.otpPending;
     const phone = flow.phonePending;
+    const retry = flow.retryPending;
     flow.otpPending = null;
     flow.phonePending = null;
-    for (const reject of [otp && otp.reject, phone && phone.onCancel]) {
+    flow.retryPending = null;
+    for (const reject of [otp && otp.reject, phone && phone.onCancel, retry && retry.reject]) {
       if (typeof reject === 'function') {
         try {
           reject(reason);
@@ -455,7 +458,7 @@
       // Set up Instant Link.
       builder = builder
         .withAuthFinishStep((input) => verify(gen, input.authId))
-        .withInstantLinkFallback((needed, err) => instantLinkStart(gen, needed, err))
+        .withInstantLinkFallback((needed, err) => instantLinkStart(gen, needed, err), () => instantLinkRetry(gen))
         .withRole('secondary');
     }
     return builder.build();
@@ -687,7 +690,49 @@
     });
   }
 
+  // InstantLinkRetryStep: the SDK calls it when Prove asks the page to offer
+  // "Resend" and "Change number" (and again after each resend); the link
+  // sent stays valid meanwhile, and the WebSocket still moves the page on.
+  function instantLinkRetry(gen) {
+    return new Promise((resolve, reject) => {
+      if (!isCurrent(gen)) {
+        return;
+      }
+      flow.retryPending = { resolve, reject };
+      $('wait-resend').disabled = false;
+      $('wait-change').disabled = false;
+      $('wait-retry').hidden = false;
+    });
+  }
+
+  function takeRetryPending() {
+    const p = flow.retryPending;
+    flow.retryPending = null;
+    $('wait-retry').hidden = true;
+    return p;
+  }
+
+  function onWaitResend() {
+    const p = takeRetryPending();
+    if (!p) {
+      return;
+    }
+    showWaiting();
+    status(`We texted a new link to ${formatPhone(flow.phone)}.`);
+    p.resolve(proveAuth.InstantLinkResultType.OnResend);
+  }
+
+  function onWaitChange() {
+    const p = takeRetryPending();
+    if (!p) {
+      return;
+    }
+    stopCountdown();
+    p.resolve(proveAuth.InstantLinkResultType.OnMobileNumberChange);
+  }
+
   function showWaiting() {
+    $('wait-retry').hidden = !flow.retryPending;
     $('wait-phone').textContent = formatPhone(flow.phone);
     // Developer hint (flowapp -dev-hints, on by default against a local
     // mockprove): where the virtual phone shows the text message.
@@ -986,6 +1031,8 @@
     $('otp-form').addEventListener('submit', onOtpSubmit);
     $('otp-resend').addEventListener('click', onOtpResend);
     $('otp-change').addEventListener('click', onOtpChange);
+    $('wait-resend').addEventListener('click', onWaitResend);
+    $('wait-change').addEventListener('click', onWaitChange);
     $('change-form').addEventListener('submit', onChangeSubmit);
     $('challenge-form').addEventListener('submit', onChallengeSubmit);
     $('details-form').addEventListener('submit', onDetailsSubmit);

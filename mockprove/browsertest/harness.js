@@ -1,8 +1,10 @@
 // Test page for Prove's web SDK (@prove-identity/prove-auth, global
 // `proveAuth`) against mockprove. It wires the SDK exactly as Prove's docs do
 // (implementation guide step 5): on mobile web, Mobile Auth ("fetch") with
-// OTP fallback; on desktop, Instant Link in role "secondary" without a retry
-// step. The user's part is scripted by the Go test.
+// OTP fallback; on desktop, Instant Link in role "secondary", without a retry
+// step unless the script has `retry` (then as Prove's implementation guide
+// shows: withInstantLinkFallback(start, retry)). The user's part is scripted
+// by the Go test.
 //
 //   harness.start({authToken, mockURL, correlationId, script}) → true
 //   harness.outcome() → Promise<Outcome>
@@ -21,6 +23,14 @@
 //     {action: "cancel"}         the user gives up: the step rejects
 //     advance: "2m1s"            (with any action) first moves mockprove's
 //                                clock (POST /_mock/clock/advance)
+//   retry: ["resend", ...]       registers the Instant Link retry step and
+//                                what the user picks each time the SDK calls
+//                                it: "resend" (InstantLinkResultType.OnResend)
+//                                or "change" (OnMobileNumberChange: the start
+//                                step then asks for a number, from phones);
+//                                once the list is used up the user just waits
+//                                on the screen (the step never settles; the
+//                                status WebSocket decides)
 //
 // Outcome: {mobile, resolved, error, errorCode, finishCalledWith, finishCalls,
 //           otpErrors, otpErrorCodes, phoneErrors, phoneErrorCodes, events,
@@ -77,6 +87,7 @@
     const script = p.script || {};
     const phones = (script.phones || []).slice();
     const entries = (script.otp || []).slice();
+    const retries = Array.isArray(script.retry) ? script.retry.slice() : null;
     const event = (type, detail) => {
       const e = Object.assign({ type: type }, detail || {});
       out.events.push(e);
@@ -175,6 +186,25 @@
       return askPhone('instantLinkStart', phoneNumberNeeded, phoneValidationError);
     }
 
+    // The Instant Link retry step: the wait screen's "Resend" and "Change number".
+    function instantLinkRetry() {
+      event('instantLinkRetry');
+      const choice = retries.shift();
+      const T = proveAuth.InstantLinkResultType;
+      switch (choice) {
+        case undefined:
+          event('retry-wait'); // the user waits for the link: the WebSocket decides
+          return new Promise(function () {});
+        case 'resend':
+          event('retry-resend');
+          return Promise.resolve(T.OnResend);
+        case 'change':
+          event('retry-change-number');
+          return Promise.resolve(T.OnMobileNumberChange);
+      }
+      return Promise.reject('unknown retry action ' + choice);
+    }
+
     function finish(input) {
       out.finishCalls++;
       out.finishCalledWith = input ? input.authId : null;
@@ -195,7 +225,7 @@
     } else {
       builder = builder
         .withAuthFinishStep(finish)
-        .withInstantLinkFallback(instantLinkStart)
+        .withInstantLinkFallback(instantLinkStart, retries ? instantLinkRetry : undefined)
         .withRole('secondary');
     }
     event('authenticate', { mobile: out.mobile });

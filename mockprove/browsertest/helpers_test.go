@@ -137,6 +137,9 @@ func (b *backend) validate(correlationID string) validated {
 type script struct {
 	Phones []string   `json:"phones,omitempty"`
 	OTP    []otpEntry `json:"otp,omitempty"`
+	// Retry registers the Instant Link retry step: "resend" or "change" each
+	// time the SDK calls it, then the user waits (harness.js).
+	Retry []string `json:"retry,omitempty"`
 }
 
 type otpEntry struct {

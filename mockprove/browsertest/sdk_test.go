@@ -372,5 +372,63 @@ var _ = Describe("Prove web SDK 3.6.2", func() {
 			Expect(api.validate(st.CorrelationID).Success).To(BeTrue())
 			Expect(attemptKinds(session(s, st.CorrelationID))).To(Equal([]string{"link-sent", "link-clicked"}))
 		})
+
+		// linkSMS waits until the flow has sent n Instant Link SMS and returns them.
+		linkSMS := func(st started, n int) []mockprove.SMS {
+			GinkgoHelper()
+			filter := mockprove.SMSFilter{CorrelationID: st.CorrelationID, Kind: mockprove.SMSKindInstantLink}
+			Eventually(func() []mockprove.SMS { return s.Outbox(filter) }).WithTimeout(10 * time.Second).Should(HaveLen(n))
+			return s.Outbox(filter)
+		}
+
+		It("calls the app's retry step when instantlink/start answers {} (persona retry: 1), and completes after a resend", func() {
+			st, _ := desktopStart(mockprove.PhoneLuciaMarchetti, script{Retry: []string{"resend"}})
+			sms := linkSMS(st, 2) // the first SMS, then the resend's
+			Eventually(func() []string { return journalRules(s, st.CorrelationID) }).WithTimeout(10 * time.Second).Should(
+				ContainElements("POST /v1/client/mobile/instantlink/start instantlink.link-sent.retry",
+					"POST /v1/client/mobile/instantlink/start instantlink.link-resent"))
+			status, _ := openLink(sms[0].Link)
+			Expect(status).To(Equal(http.StatusGone), "the resend replaced the first link")
+			status, loc := openLink(sms[1].Link)
+			Expect(status).To(Equal(http.StatusFound))
+			Expect(loc.Query().Get("authId")).To(Equal(st.AuthID))
+
+			o := p.outcome()
+			finishedWith(o, st)
+			// {} → retry step → Resend → {"data":{}}: to the SDK any resend
+			// answer without next means "retry step again"; the user waits
+			// and the status WebSocket delivers the click.
+			Expect(o.eventTypes()).To(Equal([]string{"authenticate", "instantLinkStart", "instantLinkRetry", "retry-resend",
+				"instantLinkRetry", "retry-wait", "finish", "resolved"}), "a resend does not ask for the number")
+			Expect(o.SDKLog).To(ContainElement(HaveSuffix(`Secondary authentication status: {"next":"done"}`)))
+
+			Expect(api.validate(st.CorrelationID).Success).To(BeTrue())
+			Expect(attemptKinds(session(s, st.CorrelationID))).To(Equal([]string{"link-sent", "link-resent", "link-clicked"}))
+		})
+
+		It("calls the retry step once for an instantlink-retry fault (count 1); Change number sends the link to the new number", func() {
+			_, err := s.AddFault(mockprove.FaultSpec{Step: "/v1/client/mobile/instantlink/start", Kind: mockprove.FaultInstantLinkRetry,
+				Persona: testkit.Felix, Count: 1})
+			Expect(err).NotTo(HaveOccurred())
+			st, _ := desktopStart(testkit.Felix, script{Retry: []string{"change"}, Phones: []string{testkit.Jordan}})
+			sms := linkSMS(st, 2)
+			Expect(sms[0].Phone).To(Equal(testkit.Felix))
+			Expect(sms[1].Phone).To(Equal(testkit.Jordan))
+			status, _ := openLink(sms[1].Link)
+			Expect(status).To(Equal(http.StatusFound))
+
+			o := p.outcome()
+			finishedWith(o, st)
+			// {"data":{}} after the change: the SDK waits on the WebSocket, no second retry.
+			Expect(o.eventTypes()).To(Equal([]string{"authenticate", "instantLinkStart", "instantLinkRetry", "retry-change-number",
+				"instantLinkStart", "phone-entered", "finish", "resolved"}))
+			Expect(o.events("instantLinkStart")[1]["phoneNumberNeeded"]).To(BeTrue())
+			Expect(s.Faults()).To(BeEmpty(), "count 1 is used up")
+
+			v := api.validate(st.CorrelationID)
+			Expect(v.Success).To(BeTrue())
+			Expect(v.PhoneNumber).To(Equal(testkit.Jordan))
+			Expect(attemptKinds(session(s, st.CorrelationID))).To(Equal([]string{"link-sent", "phone-changed", "link-resent", "link-clicked"}))
+		})
 	})
 })
