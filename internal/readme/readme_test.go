@@ -53,7 +53,7 @@ func TestREADMEExamples(t *testing.T) {
 	if n := strings.Count(got, `"success":true`); n < 6 {
 		t.Errorf("want at least 6 successful steps in the README walkthroughs, got %d:\n%s", n, got)
 	}
-	for _, want := range []string{`"next":"done"`, `"challengeMissing":true`, `"firstName":"Milo"`, `"step":"/v3/start"`, `"isEnrolled":true`, `"attributeValue":"ext-wallet-992834"`} {
+	for _, want := range []string{`"next":"done"`, `"challengeMissing":true`, `"firstName":"Milo"`, `"step":"/v3/start"`, `"isEnrolled":true`, `"attributeValue":"ext-wallet-992834"`, "302 https://example.com/done?authId="} {
 		if !strings.Contains(got, want) && !strings.Contains(strings.ReplaceAll(got, " ", ""), want) {
 			t.Errorf("README walkthrough output lacks %s:\n%s", want, got)
 		}
