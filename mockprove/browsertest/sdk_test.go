@@ -4,11 +4,13 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/mockprove/mockprove/internal/browser"
 	"github.com/mockprove/mockprove/internal/testkit"
 	"github.com/mockprove/mockprove/mockprove"
 )
@@ -387,6 +389,11 @@ var _ = Describe("Prove web SDK 3.6.2", func() {
 			Eventually(func() []string { return journalRules(s, st.CorrelationID) }).WithTimeout(10 * time.Second).Should(
 				ContainElements("POST /v1/client/mobile/instantlink/start instantlink.link-sent.retry",
 					"POST /v1/client/mobile/instantlink/start instantlink.link-resent"))
+			// The SDK calls the retry step again after the resend; the phone
+			// clicks only once the page waits in it, or the click could
+			// overtake that second call.
+			Eventually(func() string { return strings.Join(browser.Logs(p.ctx), "\n") }).WithTimeout(10 * time.Second).Should(
+				ContainSubstring(`harness event {"type":"retry-wait"}`))
 			status, _ := openLink(sms[0].Link)
 			Expect(status).To(Equal(http.StatusGone), "the resend replaced the first link")
 			status, loc := openLink(sms[1].Link)
