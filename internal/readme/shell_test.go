@@ -1,0 +1,158 @@
+package readme_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mockprove/mockprove/contracts"
+	"github.com/mockprove/mockprove/internal/browser"
+	"github.com/mockprove/mockprove/mockprove"
+)
+
+// shellCheck is what a file's shell blocks must print, beyond running
+// without error, and what must hold after them.
+type shellCheck struct {
+	want    []string // substrings of the output (spaces ignored if not found as is)
+	notWant []string
+	shows   []string // substrings of the document itself
+	after   func(t *testing.T, s *mockprove.Server, dir string)
+}
+
+// shellChecks are the answers the documents show in their comments, by
+// file. A file with runnable blocks and no entry must only run cleanly.
+var shellChecks = map[string]shellCheck{
+	"README.md": {
+		want: []string{`"challengeMissing":false`, `"next":{"done":"done"}`, `"multiCIPConfidence":"high"`,
+			`"next":"done"`, `"challengeMissing":true`, `"firstName":"Milo"`, `"step":"/v3/start"`,
+			`"isEnrolled":true`, `"attributeValue":"ext-wallet-992834"`, "302 https://example.com/done?authId=",
+			"PASS otp/expired\n", "2 passed, 0 failed, 0 skipped",
+			"contracts report: 1 exchanges, 0 client violations, 0 platform violations, 0 warnings",
+			"no differences between inprocess.json and mockprove.json", contracts.ErrNoSandboxCredentials.Error(),
+			fmt.Sprintf("%d passed, 0 failed, 0 skipped", len(contracts.Scenarios()))},
+		notWant: []string{`"success":false`},
+		shows:   []string{fmt.Sprintf("# %d passed, 0 failed, 0 skipped\n", len(contracts.Scenarios()))},
+		after: func(t *testing.T, s *mockprove.Server, _ string) {
+			if _, ok := s.Persona("2009990099"); ok {
+				t.Errorf("the reset example did not remove the persona it added")
+			}
+		},
+	},
+	"docs/contracts-proxy.md": {
+		want: []string{
+			`"code":8003`,
+			"contracts report: 3 exchanges, 1 client violations, 0 platform violations, 0 warnings",
+			"client POST /v3/complete flow [flow.validate-first]: expected a successful /v3/validate before /v3/complete, got no /v3/validate (correlationId ",
+			`{"side":"client","rule":"flow.validate-first","where":"flow"}`,
+			"contracts proxy exited with status 1",
+		},
+		after: func(t *testing.T, _ *mockprove.Server, dir string) {
+			junit, err := os.ReadFile(filepath.Join(dir, "contracts-report.xml"))
+			if err != nil {
+				t.Fatalf("the proxy wrote no report on SIGTERM: %v", err)
+			}
+			if !strings.Contains(string(junit), `<testsuite name="contracts client"`) || !strings.Contains(string(junit), "[flow.validate-first]") {
+				t.Errorf("the JUnit report lacks the client suite or the violation:\n%s", junit)
+			}
+		},
+	},
+}
+
+// TestDocShellBlocks runs the sh and bash blocks of each documentation
+// file, in order, as one bash script (set -euo pipefail), against one
+// in-process mockprove, reset before each file. The documents' addresses
+// are replaced: mockprove's default http://127.0.0.1:8080 by the test
+// server, the proxy's 127.0.0.1:9090 by a free port, and the files they
+// write (bin/contracts, contracts-report.xml) go to a temporary folder.
+func TestDocShellBlocks(t *testing.T) {
+	for _, tool := range []string{"bash", "curl", "jq", "go"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			if browser.InCI() {
+				t.Fatalf("%s is needed to run the documentation's examples (.ci/run installs it)", tool)
+			}
+			t.Skipf("%s is not installed: skipping the documentation's examples", tool)
+		}
+	}
+	scripts := map[string][]block{}
+	var files []string
+	for _, b := range allBlocks(t) {
+		if b.lang != "sh" && b.lang != "bash" {
+			continue
+		}
+		if _, marked := notRun(b); marked {
+			continue
+		}
+		if scripts[b.file] == nil {
+			files = append(files, b.file)
+		}
+		scripts[b.file] = append(scripts[b.file], b)
+	}
+	for f := range shellChecks {
+		if scripts[f] == nil {
+			t.Errorf("%s: expected output is listed for it, but it has no runnable shell block", f)
+		}
+	}
+	s := mockprove.RunT(t)
+	for _, f := range files {
+		t.Run(f, func(t *testing.T) {
+			s.Reset()
+			runShell(t, s, f, scripts[f])
+		})
+	}
+}
+
+func runShell(t *testing.T, s *mockprove.Server, file string, bs []block) {
+	l, err := net.Listen("tcp", "127.0.0.1:0") // a free port for a contracts proxy
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxyAddr := l.Addr().String()
+	_ = l.Close()
+	dir := t.TempDir()
+	var src strings.Builder
+	for _, b := range bs {
+		fmt.Fprintf(&src, "# %s\n%s\necho\n", b, b.body)
+	}
+	script := strings.NewReplacer(
+		"http://127.0.0.1:8080", s.URL(),
+		"127.0.0.1:9090", proxyAddr,
+		"bin/contracts", filepath.Join(dir, "contracts"),
+		"contracts-report.xml", filepath.Join(dir, "contracts-report.xml"),
+	).Replace(src.String())
+	script = "set -euo pipefail\ntrap 'kill $(jobs -p) 2>/dev/null || true' EXIT\n" + script
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "bash", "-c", script)
+	cmd.Dir = root // "go run ./contracts/cmd/contracts" runs from the repository root
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s: the shell blocks failed: %v\nscript:\n%s\noutput:\n%s", file, err, script, out)
+	}
+	got := string(out)
+	check := shellChecks[file]
+	for _, want := range check.want {
+		if !strings.Contains(got, want) && !strings.Contains(strings.ReplaceAll(got, " ", ""), strings.ReplaceAll(want, " ", "")) {
+			t.Errorf("%s: the output lacks %q:\n%s", file, want, got)
+		}
+	}
+	for _, bad := range check.notWant {
+		if strings.Contains(got, bad) {
+			t.Errorf("%s: the output has %q:\n%s", file, bad, got)
+		}
+	}
+	doc := readDoc(t, file)
+	for _, want := range check.shows {
+		if !strings.Contains(doc, want) {
+			t.Errorf("%s should show %q", file, want)
+		}
+	}
+	if check.after != nil {
+		check.after(t, s, dir)
+	}
+}
