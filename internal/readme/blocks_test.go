@@ -198,4 +198,3 @@ func TestParseBlocks(t *testing.T) {
 		t.Errorf("prose should keep the text and drop the blocks:\n%s", prose)
 	}
 }
-
