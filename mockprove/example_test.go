@@ -96,7 +96,7 @@ func ExampleServer_FastForward() {
 }
 
 // TestSignup is the README's Go example, verbatim (internal/readme checks
-// that the README shows this function).
+// that every Go block of the documentation stands in a Go file).
 func TestSignup(t *testing.T) {
 	s := mockprove.RunT(t)
 	token := accessToken(s, "identity-client", "identity-secret") // your backend's /token call

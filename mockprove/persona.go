@@ -24,7 +24,7 @@ type Persona struct {
 	Phone string `json:"phone"`
 	// Name is a display name, e.g. "Milo Pinson" or "Edge: fails validate".
 	Name string `json:"name"`
-	// Description says what the persona is for (shown in the README table).
+	// Description says what the persona is for (shown in the persona table of docs/personas.md).
 	Description string `json:"description,omitempty"`
 	// Products lists the Prove products whose clients may use this persona:
 	// "identity" (Prove Identity) and/or "prefill" (Pre-Fill). A client whose

@@ -50,7 +50,7 @@ TXT
 if [ -x "$bin/flowapp" ]; then
 cat <<TXT
 flowapp: a real Prove Identity integration running against it
-  open                  http://$app_addr      (try 2009990039, or see the persona table in README.md)
+  open                  http://$app_addr      (try 2009990039, or see the personas in docs/personas.md)
 TXT
 fi
 cat <<TXT

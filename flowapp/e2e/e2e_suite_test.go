@@ -10,7 +10,7 @@
 //
 // Screenshots of every spec's final page go to $E2E_SCREENSHOTS, or else to
 // a new flowapp-e2e-screenshots-* folder under the OS temp dir (printed in
-// the verbose output); UPDATE_SCREENSHOTS=1 also refreshes the README images
+// the verbose output); UPDATE_SCREENSHOTS=1 also refreshes the images of docs/flowapp.md
 // in docs/screenshots/.
 package e2e_test
 

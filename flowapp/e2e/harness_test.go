@@ -468,7 +468,7 @@ var tempShots struct {
 	dir  string
 }
 
-// docsScreenshotDir is the README's image folder.
+// docsScreenshotDir is the documentation's image folder (docs/flowapp.md shows them).
 const docsScreenshotDir = "../../docs/screenshots"
 
 var unsafeName = regexp.MustCompile(`[^a-z0-9]+`)
@@ -502,7 +502,7 @@ func (e *env) shot(suffix string) {
 	e.screenshot(screenshotDir(), specFileName()+"-"+suffix+".png")
 }
 
-// docShot saves a named README screenshot when UPDATE_SCREENSHOTS=1.
+// docShot saves a named documentation screenshot when UPDATE_SCREENSHOTS=1.
 func (e *env) docShot(name string) {
 	if os.Getenv("UPDATE_SCREENSHOTS") != "1" {
 		return

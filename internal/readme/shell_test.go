@@ -29,20 +29,32 @@ type shellCheck struct {
 // file. A file with runnable blocks and no entry must only run cleanly.
 var shellChecks = map[string]shellCheck{
 	"README.md": {
-		want: []string{`"challengeMissing":false`, `"next":{"done":"done"}`, `"multiCIPConfidence":"high"`,
-			`"next":"done"`, `"challengeMissing":true`, `"firstName":"Milo"`, `"step":"/v3/start"`,
-			`"isEnrolled":true`, `"attributeValue":"ext-wallet-992834"`, "302 https://example.com/done?authId=",
-			"PASS otp/expired\n", "2 passed, 0 failed, 0 skipped",
-			"contracts report: 1 exchanges, 0 client violations, 0 platform violations, 0 warnings",
-			"no differences between inprocess.json and mockprove.json", contracts.ErrNoSandboxCredentials.Error(),
-			fmt.Sprintf("%d passed, 0 failed, 0 skipped", len(contracts.Scenarios()))},
+		want: []string{`"challengeMissing":false`, `"multiCIPConfidence":"high"`, `"next":{"done":"done"}`,
+			"PASS otp/right\n", "PASS otp/expired\n", "2 passed, 0 failed, 0 skipped"},
 		notWant: []string{`"success":false`},
-		shows:   []string{fmt.Sprintf("# %d passed, 0 failed, 0 skipped\n", len(contracts.Scenarios()))},
+	},
+	"docs/server-api.md": {
+		want:    []string{`"challengeMissing":true`, `"firstName":"Milo"`, `"next":{"done":"done"}`, `"isEnrolled":true`, `"attributeValue":"ext-wallet-992834"`},
+		notWant: []string{`"success":false`},
+	},
+	"docs/device-api.md": {
+		want:    []string{`"next":"done"`, "302 https://example.com/done?authId=", `"success":true`},
+		notWant: []string{`"success":false`},
+	},
+	"docs/control-api.md": {
+		want: []string{`"1234"`, `"step":"/v3/start"`, `"kind":"ws-close"`},
 		after: func(t *testing.T, s *mockprove.Server, _ string) {
 			if _, ok := s.Persona("2009990099"); ok {
 				t.Errorf("the reset example did not remove the persona it added")
 			}
 		},
+	},
+	"docs/contract-testing.md": {
+		want: []string{fmt.Sprintf("%d passed, 0 failed, 0 skipped", len(contracts.Scenarios())),
+			"PASS otp/expired\n", "2 passed, 0 failed, 0 skipped",
+			"contracts report: 1 exchanges, 0 client violations, 0 platform violations, 0 warnings",
+			"no differences between inprocess.json and mockprove.json", contracts.ErrNoSandboxCredentials.Error()},
+		shows: []string{fmt.Sprintf("# %d passed, 0 failed, 0 skipped\n", len(contracts.Scenarios()))},
 	},
 	"docs/contracts-proxy.md": {
 		want: []string{

@@ -10,35 +10,38 @@ import (
 	"github.com/mockprove/mockprove/mockprove"
 )
 
-// TestREADMEPersonaTable keeps the README's persona table equal to the
-// embedded persona file. UPDATE_README=1 rewrites the table.
-func TestREADMEPersonaTable(t *testing.T) {
+// personasDoc is the page whose persona table is generated.
+const personasDoc = "../docs/personas.md"
+
+// TestPersonasDocTable keeps the persona table of docs/personas.md equal to
+// the embedded persona file. UPDATE_DOCS=1 rewrites the table.
+func TestPersonasDocTable(t *testing.T) {
 	const begin, end = "<!-- personas:begin -->\n", "<!-- personas:end -->"
 	ps, err := mockprove.DefaultPersonas()
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := personaTable(ps)
-	readme, err := os.ReadFile("../README.md")
+	doc, err := os.ReadFile(personasDoc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := string(readme)
+	s := string(doc)
 	i, j := strings.Index(s, begin), strings.Index(s, end)
 	if i < 0 || j < i {
-		t.Fatalf("README.md has no %q … %q section", strings.TrimSpace(begin), end)
+		t.Fatalf("docs/personas.md has no %q … %q section", strings.TrimSpace(begin), end)
 	}
 	got := s[i+len(begin) : j]
 	if got == want {
 		return
 	}
-	if os.Getenv("UPDATE_README") == "1" {
-		if err := os.WriteFile("../README.md", []byte(s[:i+len(begin)]+want+s[j:]), 0o644); err != nil {
+	if os.Getenv("UPDATE_DOCS") == "1" {
+		if err := os.WriteFile(personasDoc, []byte(s[:i+len(begin)]+want+s[j:]), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		return
 	}
-	t.Errorf("README.md persona table is out of date with specs/personas.yaml; run: UPDATE_README=1 go test ./specs/ -run TestREADMEPersonaTable")
+	t.Errorf("the persona table of docs/personas.md is out of date with specs/personas.yaml; run: UPDATE_DOCS=1 go test ./specs/ -run TestPersonasDocTable")
 }
 
 func personaTable(ps []mockprove.Persona) string {
