@@ -83,7 +83,9 @@ func (c *client) mobileWithOTP(phone string, k *mockprove.DeviceKey, extra ...ma
 
 var _ = Describe("Unify", func() {
 	var c *client
-	BeforeEach(func() { c = inMemory().login(unifyID, unifySecret) })
+	// StrictResponses: the device API answers that RunProveKey reads are
+	// checked against the spec by the server itself (500 if they do not conform).
+	BeforeEach(func() { c = inMemory(mockprove.Options{StrictResponses: true}).login(unifyID, unifySecret) })
 
 	Describe("POST /v3/unify", func() {
 		It("answers success \"pending\" (a string), a correlationId and an authToken whose first step is the Prove Key", func() {
