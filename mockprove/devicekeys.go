@@ -201,7 +201,7 @@ func (s *Server) passiveVerify(c *call) (any, error) {
 		default:
 			c.rule = "key.verify.pass"
 			f.u.keyPassed = true
-			f.d.poss.Method = "provekey"
+			f.d.poss.Method = MethodProveKey
 			s.passLocked(f, "key-verified")
 			return &envelope{Next: stepDone}, nil
 		}

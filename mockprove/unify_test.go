@@ -3,13 +3,16 @@ package mockprove_test
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"net/http"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/mockprove/mockprove/contracts"
 	"github.com/mockprove/mockprove/mockprove"
+	"github.com/mockprove/mockprove/specs"
 )
 
 // Unified Authentication with the Prove Key over HTTP, every response
@@ -422,6 +425,31 @@ var _ = Describe("Unify", func() {
 			expectError(c.send(http.MethodPost, "/v3/unify-bind", "application/json", `{"correlationId":"713189b8-5555-4b08-83ba-75d08780aebd"}`),
 				400, mockprove.CodeMalformed, "phoneNumber")
 		})
+	})
+
+	It("shows Unify sessions in the control API as its spec says (product unify, flowType none, method provekey)", func() {
+		tr, err := contracts.NewSpecTransport(c.srv.HTTPClient().Transport, specs.Control)
+		Expect(err).NotTo(HaveOccurred())
+		k := newKey()
+		id, token := c.unifyStart(mockprove.PhoneLorantNerger, "none")
+		c.runKey(token, k)
+		c.unifyBind(id, mockprove.PhoneLorantNerger) // refused: status first
+		Expect(c.unifyStatus(id).Str("success")).To(Equal("possession_required"))
+		Expect(c.unifyBind(id, mockprove.PhoneLorantNerger).Str("success")).To(Equal("true"))
+		id2, token2 := c.unifyStart(mockprove.PhoneLorantNerger, "none")
+		Expect(c.runKey(token2, k).Done()).To(BeTrue())
+		for _, cid := range []string{id, id2} {
+			resp, err := (&http.Client{Transport: tr}).Get(memBase + "/_mock/sessions/" + cid)
+			Expect(err).NotTo(HaveOccurred(), "the control API answer must conform to its spec")
+			var sess mockprove.Session
+			Expect(json.NewDecoder(resp.Body).Decode(&sess)).To(Succeed())
+			resp.Body.Close()
+			Expect(sess.Product).To(Equal(mockprove.ProductUnify))
+			Expect(sess.FlowType).To(Equal("none"))
+		}
+		second, _ := c.srv.Session(id2)
+		Expect(second.Possession.Method).To(Equal(mockprove.MethodProveKey))
+		Expect(second.Possession.Attempts[len(second.Possession.Attempts)-1].Kind).To(Equal("key-verified"))
 	})
 
 	It("keeps Unify sessions and /v3/start flows apart", func() {
