@@ -345,6 +345,33 @@ var _ = Describe("Unify", func() {
 		})
 	})
 
+	Describe("OTP and Instant Link lifetimes in Unify sessions", func() {
+		It("expires the OTP after 2 minutes: \"false\"", func() {
+			id, token := c.unifyStart(mockprove.PhoneLaneyDyball, "mobile")
+			Expect(c.runKey(token, newKey()).Next).To(Equal("mobile/otp"))
+			_, err := c.srv.SendOTP(token, "")
+			Expect(err).NotTo(HaveOccurred())
+			c.srv.FastForward(mockprove.DefaultOTPTTL)
+			a, err := c.srv.EnterOTP(token, "1234")
+			Expect(err).NotTo(HaveOccurred())
+			Expect(a.Error).NotTo(BeNil())
+			Expect(a.Error.Message).To(ContainSubstring("expired"))
+			Expect(c.unifyStatus(id).Str("success")).To(Equal("false"))
+		})
+
+		It("keeps the Instant Link 5 minutes when configured so (Prove's pages say 3 or 5)", func() {
+			c = inMemory(mockprove.Options{StrictResponses: true, InstantLinkTTL: 5 * time.Minute}).login(unifyID, unifySecret)
+			id, token := c.unifyStart(mockprove.PhoneLorantNerger, "desktop")
+			sent := c.deviceAs(token).post("/v1/client/mobile/instantlink/start", map[string]any{"sourceIp": nil, "isMobile": false})
+			Expect(sent.Status).To(Equal(http.StatusOK), string(sent.Raw))
+			c.srv.FastForward(4 * time.Minute)
+			Expect(c.unifyStatus(id).Str("success")).To(Equal("pending"))
+			_, err := c.srv.ClickInstantLink(id)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(c.unifyStatus(id).Str("success")).To(Equal("true"))
+		})
+	})
+
 	Describe("desktop", func() {
 		It("passes by Instant Link: \"true\" with proveId and no deviceId; the key steps are refused", func() {
 			id, token := c.unifyStart(mockprove.PhoneLorantNerger, "desktop")
