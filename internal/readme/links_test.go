@@ -16,7 +16,6 @@ import (
 // they are merged a link to them is reported in the log, not failed.
 // Drop an entry once its file is on main.
 var pendingDocs = map[string]string{
-	"docs/unify.md":          "Unified Authentication (h/unify)",
 	"docs/webhooks.md":       "webhook delivery faults (h/legacy)",
 	"docs/flowapp-signin.md": "flowapp's Sign in with Prove (h/signin)",
 }
