@@ -38,11 +38,16 @@ func (w *world) startSignin(phone, possessionType string) string {
 	return tok
 }
 
-// placeKey does what Prove's web SDK does in a browser without a Prove Key
-// on a Unify token's first step: it makes an ES256 key pair and registers
-// the public key, signing the token's challenge (auth.chlg); it returns
-// the deviceId mockprove gave the key.
-func (w *world) placeKey(authToken string) string {
+// proveKey is a Prove Key as Prove's web SDK keeps it in a browser: an
+// ES256 key pair and the deviceId Prove gave it.
+type proveKey struct {
+	deviceID string
+	key      *ecdsa.PrivateKey
+}
+
+// challenge is a Unify authToken's auth.chlg (what the SDK signs); the
+// token's first step must be the Prove Key (device/passive).
+func challenge(authToken string) string {
 	GinkgoHelper()
 	parts := strings.Split(authToken, ".")
 	Expect(parts).To(HaveLen(3))
@@ -56,19 +61,46 @@ func (w *world) placeKey(authToken string) string {
 	}
 	Expect(json.Unmarshal(payload, &claims)).To(Succeed())
 	Expect(claims.Auth.Next).To(Equal("device/passive"), "a Unify token on a phone starts with the Prove Key")
+	return claims.Auth.Chlg
+}
+
+// sign is a base64 DER ECDSA signature of SHA-256(msg), as WebCrypto makes
+// it for the SDK.
+func sign(key *ecdsa.PrivateKey, msg string) string {
+	GinkgoHelper()
+	digest := sha256.Sum256([]byte(msg))
+	sig, err := ecdsa.SignASN1(rand.Reader, key, digest[:])
+	Expect(err).NotTo(HaveOccurred())
+	return base64.StdEncoding.EncodeToString(sig)
+}
+
+// verifyKey does what the SDK does on a Unify token's first step with a
+// Prove Key in the browser: it signs "<deviceId>:<auth.chlg>". It returns
+// mockprove's answer.
+func (w *world) verifyKey(authToken string, k proveKey) map[string]any {
+	GinkgoHelper()
+	body, err := json.Marshal(map[string]any{"deviceId": k.deviceID, "keyId": "key-1", "signals": map[string]any{},
+		"signature": sign(k.key, k.deviceID+":"+challenge(authToken))})
+	Expect(err).NotTo(HaveOccurred())
+	return w.device(authToken, "/v1/client/device/passive/verify", string(body))
+}
+
+// placeKey does what Prove's web SDK does in a browser without a Prove Key
+// on a Unify token's first step: it makes an ES256 key pair and registers
+// the public key, signing the token's challenge (auth.chlg).
+func (w *world) placeKey(authToken string) proveKey {
+	GinkgoHelper()
+	chlg := challenge(authToken)
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	Expect(err).NotTo(HaveOccurred())
 	spki, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
-	Expect(err).NotTo(HaveOccurred())
-	digest := sha256.Sum256([]byte(claims.Auth.Chlg))
-	sig, err := ecdsa.SignASN1(rand.Reader, key, digest[:])
 	Expect(err).NotTo(HaveOccurred())
 	body, err := json.Marshal(map[string]any{
 		"deviceName": "Go test", "deviceCapabilities": []string{}, "signals": map[string]any{},
 		"registrations": []any{map[string]any{
 			"publicKey": map[string]any{"id": "key-1", "alg": "ES256", "uvLevel": 0,
 				"key": string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: spki}))},
-			"signature": base64.StdEncoding.EncodeToString(sig),
+			"signature": sign(key, chlg),
 		}},
 	})
 	Expect(err).NotTo(HaveOccurred())
@@ -77,7 +109,7 @@ func (w *world) placeKey(authToken string) string {
 	data, _ := rsp["data"].(map[string]any)
 	id, _ := data["deviceId"].(string)
 	Expect(id).NotTo(BeEmpty(), "%v", rsp)
-	return id
+	return proveKey{deviceID: id, key: key}
 }
 
 // ownCode is the n-th code flowapp's own sender texted to phone.
@@ -194,10 +226,36 @@ var _ = Describe("Sign in with Prove (/signin/*)", func() {
 		})
 	})
 
+	It("signs in on a phone with Prove's code and a new Prove Key, recognises the key alone next time, and no longer once it is revoked", func() {
+		w := newWorld(worldOptions{})
+		tok := w.startSignin(unifyUser, "mobile")
+		k := w.placeKey(tok)
+		w.passOTP(tok)
+		r := w.post("/signin/finish", map[string]any{})
+		Expect(r.Status).To(Equal(200), "%s", r)
+		Expect(r.Str("status")).To(Equal("signed_in"))
+		Expect(r.Str("device")).To(Equal("new"))
+		Expect(w.post("/signin/logout", nil).Status).To(Equal(200))
+
+		tok = w.startSignin(unifyUser, "mobile")
+		Expect(w.verifyKey(tok, k)).To(HaveKeyWithValue("next", "done"))
+		r = w.post("/signin/finish", map[string]any{})
+		Expect(r.Str("status")).To(Equal("signed_in"))
+		Expect(r.Str("device")).To(Equal("recognised"))
+		Expect(w.s.Outbox(mockprove.SMSFilter{Phone: unifyUser})).To(HaveLen(1), "the second sign-in sent no text")
+
+		r = w.post("/signin/lost-phone", nil)
+		Expect(r.Body).To(HaveKeyWithValue("revoked", BeNumerically("==", 1)))
+		Expect(w.lastRequest("/v3/device/revoke")).To(HaveKeyWithValue("deviceId", k.deviceID))
+		tok = w.startSignin(unifyUser, "mobile")
+		Expect(w.verifyKey(tok, k)).To(HaveKeyWithValue("error", HaveKeyWithValue("code", BeNumerically("==", 10006))),
+			"the revoked key is unknown: the SDK wipes it and starts over")
+	})
+
 	Describe("with Acme's own code (possessionType none)", func() {
 		var (
 			w      *world
-			device string
+			device proveKey
 		)
 
 		BeforeEach(func() {
@@ -230,7 +288,7 @@ var _ = Describe("Sign in with Prove (/signin/*)", func() {
 			r = w.post("/signin/lost-phone", map[string]any{})
 			Expect(r.Status).To(Equal(200), "%s", r)
 			Expect(r.Body).To(HaveKeyWithValue("revoked", BeNumerically("==", 1)))
-			Expect(w.lastRequest("/v3/device/revoke")).To(HaveKeyWithValue("deviceId", device))
+			Expect(w.lastRequest("/v3/device/revoke")).To(HaveKeyWithValue("deviceId", device.deviceID))
 			r = w.post("/signin/lost-phone", map[string]any{})
 			Expect(r.Body).To(HaveKeyWithValue("revoked", BeNumerically("==", 0)), "the account has no key left")
 		})

@@ -99,6 +99,9 @@ var _ = Describe("Sign in with Prove on a phone (Unify, Prove Key)", func() {
 	It("passes Prove's code the first time and places a Prove Key; the return visit is recognised by the key alone, with no text", func() {
 		device := otpSignIn(unifyUser, 1)
 		Expect(e.text("#device-note")).To(ContainSubstring("now holds a Prove Key"))
+		var kept string
+		e.run("read the SDK's device id", evalString(`localStorage.getItem('ProveAuth.DeviceId') || ''`, &kept))
+		Expect(kept).To(Equal(device), "the SDK keeps the Prove Key's deviceId in this browser profile")
 		Expect(e.calls()).To(inOrder("POST /v3/unify", "POST /v1/client/device/passive/register",
 			"POST /v1/client/mobile/otp/start", "POST /v1/client/mobile/otp/finish", "POST /v3/unify-status"))
 		unify := e.unifyRequests("/v3/unify")[0]
