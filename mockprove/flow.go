@@ -76,6 +76,7 @@ type flow struct {
 	next     uint8
 	passed   bool // the client SDK possession check passed
 	d        *flowDetail
+	u        *unifySession // a Unify session (unify.go); nil for /v3/start flows
 }
 
 // flowDetail is the part of a flow that a finished flow lets go.
@@ -95,6 +96,14 @@ func (f *flow) expiresAt() time.Time { return f.created.Add(FlowTTL) }
 func (f *flow) forgetAt() time.Time  { return f.created.Add(FlowTTL + flowForgetAfter) }
 func (f *flow) phone() string        { return normalizePhone(f.persona.Phone) }
 func (f *flow) stateName() string    { return stateNames[f.state] }
+
+// product is what the flow is a flow of: Unify, or the client's flow product.
+func (f *flow) product() string {
+	if f.u != nil {
+		return ProductUnify
+	}
+	return f.client.Product
+}
 func (f *flow) nextMap() map[string]string {
 	return nextMaps[f.next&15]
 }
@@ -137,6 +146,11 @@ func (s *Server) flowStep(c *call, correlationID, step string, fn func(f *flow, 
 		if !s.clock.Now().Before(f.expiresAt()) {
 			c.rule = "flow.expired"
 			err = errInvalidCorrelation("invalid correlation ID: the flow expired at %s (15 minutes after start)", f.expiresAt().UTC().Format(time.RFC3339))
+			return
+		}
+		if f.u != nil {
+			c.rule = "flow.order"
+			err = errOutOfOrder("step not allowed: %s is a Unify session; read its outcome with /v3/unify-status", correlationID)
 			return
 		}
 		if f.next&stepBits[step] == 0 {

@@ -109,6 +109,9 @@ func (s *Server) passLocked(f *flow, kind string) {
 	f.d.poss.Reason = ""
 	f.passed = true
 	s.noteLocked(f, kind, "")
+	if f.u != nil {
+		s.unifyPassedLocked(f)
+	}
 }
 
 // failLocked marks the possession check failed; /v3/validate then answers success:false.
@@ -151,7 +154,7 @@ func (s *Server) checkPhoneLocked(f *flow, number string) (*Persona, string) {
 	switch {
 	case p == nil:
 		return nil, "no test user found matching the phone number " + number
-	case !hasProduct(p, f.client.Product):
+	case !hasProduct(p, f.product()):
 		return nil, "the phone number cannot be used with this product"
 	case p.Possession.RejectPhone:
 		return nil, "the phone number could not be verified"
