@@ -3,7 +3,10 @@
 // server API (/token, /v3/start, /v3/validate, /v3/challenge, /v3/complete)
 // for a web page that runs Prove's web SDK. It knows Prove only by a base
 // URL and client credentials, so it runs the same against mockprove and
-// against Prove's sandbox.
+// against Prove's sandbox. Beside that account application it has a second
+// journey, "Sign in with Prove" (signin.go, docs/flowapp-signin.md): Unified
+// Authentication with a Prove Key (/v3/unify, /v3/unify-status,
+// /v3/unify-bind, /v3/device/revoke), with its own Unify credentials.
 //
 // The library is the product; cmd/flowapp is a thin main:
 //

@@ -293,6 +293,10 @@ var _ = Describe("Sign in with Prove (/signin/*)", func() {
 			Expect(r.Body).To(HaveKeyWithValue("revoked", BeNumerically("==", 0)), "the account has no key left")
 		})
 
+		It("logs its own code as a developer hint against a local mockprove (the default outbox sends nothing)", func() {
+			Expect(w.logs.String()).To(ContainSubstring("code=" + w.ownCode(unifyUser, 1)))
+		})
+
 		It("ends the sign-in after the third wrong code, never binding", func() {
 			code := w.ownCode(unifyUser, 1)
 			for left := 2; left >= 1; left-- {
@@ -310,6 +314,16 @@ var _ = Describe("Sign in with Prove (/signin/*)", func() {
 			Expect(w.post("/signin/code", map[string]any{"code": code}).Str("status")).To(Equal("failed"))
 			Expect(w.proveCalls()).NotTo(ContainElement(HavePrefix("/v3/unify-bind")))
 		})
+	})
+
+	It("never logs its own code without developer hints", func() {
+		off := false
+		w := newWorld(worldOptions{devHints: &off})
+		w.placeKey(w.startSignin(unifyUser, "none"))
+		Expect(w.post("/signin/finish", map[string]any{}).Str("status")).To(Equal("code_sent"))
+		code := w.ownCode(unifyUser, 1)
+		Expect(w.logs.String()).To(ContainSubstring("own possession code sent"))
+		Expect(w.logs.String()).NotTo(ContainSubstring(code))
 	})
 
 	It("keeps at most the last N codes in its own outbox", func() {

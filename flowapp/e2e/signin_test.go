@@ -147,6 +147,24 @@ var _ = Describe("Sign in with Prove on a phone (Unify, Prove Key)", func() {
 			"/v3/unify", "/v3/unify-status"))
 	})
 
+	It("says the sign-in failed when Prove's code expired, and starting again works", func() {
+		e.startWith(unifyUser)
+		code := e.otpFromPhone(unifyUser, 1)
+		e.waitVisible("#otp")
+		e.advanceClock("2m1s") // Prove's codes live 2 minutes
+		e.enterOTP(code)
+		e.waitVisible("#view-error")
+		Expect(e.text("#error-title")).To(Equal("We couldn't sign you in"))
+		Expect(e.unifyAnswers("/v3/unify-status")[0]).To(HaveKeyWithValue("success", "false"))
+
+		e.click("#restart")
+		e.waitVisible("#phone")
+		e.startWith(unifyUser)
+		e.enterOTP(e.otpFromPhone(unifyUser, 2))
+		Expect(e.signedIn()).To(Equal("new"))
+		Expect(e.proveCalls()).To(HaveExactElements("/token", "/v3/unify", "/v3/unify-status", "/v3/unify", "/v3/unify-status"))
+	})
+
 	It("checks the phone with Acme's own code, binds the key only then, and recognises the key on the return visit", func() {
 		e.click("#method-own")
 		e.startWith(unifyUser)
