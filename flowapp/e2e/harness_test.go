@@ -61,8 +61,8 @@ type env struct {
 	kit    *contracts.Proxy // between flowapp and mockprove (Prove's documents and flow rules)
 	site   *contracts.Proxy // between the browser and flowapp (specs/flowapp.yaml)
 	app    *flowapp.App
-	appURL string           // flowapp, as the browser reaches it: through site
-	ctx    context.Context  // the customer's browser tab
+	appURL string          // flowapp, as the browser reaches it: through site
+	ctx    context.Context // the customer's browser tab
 	mobile bool
 }
 
