@@ -19,6 +19,7 @@ const (
 	MethodOTP         = "otp"
 	MethodInstantLink = "instantlink"
 	MethodMobileAuth  = "mobileauth"
+	MethodProveKey    = "provekey" // a Unify session recognised by its Prove Key
 )
 
 // SDK error codes (prove-web-sdk.md §7) and the data codes mockprove uses for

@@ -132,7 +132,6 @@ func (s *Server) unify(c *call) (any, error) {
 	if p.ShortTerm {
 		// Prove's short-term users pass possession with no client SDK and get no key.
 		c.rule = "persona.shortTerm"
-		f.d.poss.Method = "none"
 		s.passLocked(&f, "short-term") // f is not shared yet
 	}
 	s.recordLocked(&f, c, nil)

@@ -3,13 +3,16 @@ package mockprove_test
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"net/http"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/mockprove/mockprove/contracts"
 	"github.com/mockprove/mockprove/mockprove"
+	"github.com/mockprove/mockprove/specs"
 )
 
 // Unified Authentication with the Prove Key over HTTP, every response
@@ -342,6 +345,33 @@ var _ = Describe("Unify", func() {
 		})
 	})
 
+	Describe("OTP and Instant Link lifetimes in Unify sessions", func() {
+		It("expires the OTP after 2 minutes: \"false\"", func() {
+			id, token := c.unifyStart(mockprove.PhoneLaneyDyball, "mobile")
+			Expect(c.runKey(token, newKey()).Next).To(Equal("mobile/otp"))
+			_, err := c.srv.SendOTP(token, "")
+			Expect(err).NotTo(HaveOccurred())
+			c.srv.FastForward(mockprove.DefaultOTPTTL)
+			a, err := c.srv.EnterOTP(token, "1234")
+			Expect(err).NotTo(HaveOccurred())
+			Expect(a.Error).NotTo(BeNil())
+			Expect(a.Error.Message).To(ContainSubstring("expired"))
+			Expect(c.unifyStatus(id).Str("success")).To(Equal("false"))
+		})
+
+		It("keeps the Instant Link 5 minutes when configured so (Prove's pages say 3 or 5)", func() {
+			c = inMemory(mockprove.Options{StrictResponses: true, InstantLinkTTL: 5 * time.Minute}).login(unifyID, unifySecret)
+			id, token := c.unifyStart(mockprove.PhoneLorantNerger, "desktop")
+			sent := c.deviceAs(token).post("/v1/client/mobile/instantlink/start", map[string]any{"sourceIp": nil, "isMobile": false})
+			Expect(sent.Status).To(Equal(http.StatusOK), string(sent.Raw))
+			c.srv.FastForward(4 * time.Minute)
+			Expect(c.unifyStatus(id).Str("success")).To(Equal("pending"))
+			_, err := c.srv.ClickInstantLink(id)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(c.unifyStatus(id).Str("success")).To(Equal("true"))
+		})
+	})
+
 	Describe("desktop", func() {
 		It("passes by Instant Link: \"true\" with proveId and no deviceId; the key steps are refused", func() {
 			id, token := c.unifyStart(mockprove.PhoneLorantNerger, "desktop")
@@ -422,6 +452,41 @@ var _ = Describe("Unify", func() {
 			expectError(c.send(http.MethodPost, "/v3/unify-bind", "application/json", `{"correlationId":"713189b8-5555-4b08-83ba-75d08780aebd"}`),
 				400, mockprove.CodeMalformed, "phoneNumber")
 		})
+	})
+
+	It("shows Unify sessions in the control API as its spec says (product unify, flowType none, method provekey)", func() {
+		tr, err := contracts.NewSpecTransport(c.srv.HTTPClient().Transport, specs.Control)
+		Expect(err).NotTo(HaveOccurred())
+		k := newKey()
+		id, token := c.unifyStart(mockprove.PhoneLorantNerger, "none")
+		c.runKey(token, k)
+		c.unifyBind(id, mockprove.PhoneLorantNerger) // refused: status first
+		Expect(c.unifyStatus(id).Str("success")).To(Equal("possession_required"))
+		Expect(c.unifyBind(id, mockprove.PhoneLorantNerger).Str("success")).To(Equal("true"))
+		id2, token2 := c.unifyStart(mockprove.PhoneLorantNerger, "none")
+		Expect(c.runKey(token2, k).Done()).To(BeTrue())
+		for _, cid := range []string{id, id2} {
+			resp, err := (&http.Client{Transport: tr}).Get(memBase + "/_mock/sessions/" + cid)
+			Expect(err).NotTo(HaveOccurred(), "the control API answer must conform to its spec")
+			var sess mockprove.Session
+			Expect(json.NewDecoder(resp.Body).Decode(&sess)).To(Succeed())
+			resp.Body.Close()
+			Expect(sess.Product).To(Equal(mockprove.ProductUnify))
+			Expect(sess.FlowType).To(Equal("none"))
+		}
+		resp, err := (&http.Client{Transport: tr}).Get(memBase + "/_mock/keys?client=" + unifyID)
+		Expect(err).NotTo(HaveOccurred(), "the control API answer must conform to its spec")
+		var keys []mockprove.ProveKey
+		Expect(json.NewDecoder(resp.Body).Decode(&keys)).To(Succeed())
+		resp.Body.Close()
+		Expect(keys).To(HaveLen(1))
+		Expect(keys[0].DeviceID).To(Equal(k.DeviceID))
+		Expect(keys[0].Phone).To(Equal(mockprove.PhoneLorantNerger))
+		Expect(keys[0].Active).To(BeTrue())
+		Expect(c.srv.ProveKeys("other-client")).To(BeEmpty())
+		second, _ := c.srv.Session(id2)
+		Expect(second.Possession.Method).To(Equal(mockprove.MethodProveKey))
+		Expect(second.Possession.Attempts[len(second.Possession.Attempts)-1].Kind).To(Equal("key-verified"))
 	})
 
 	It("keeps Unify sessions and /v3/start flows apart", func() {
