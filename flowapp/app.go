@@ -3,7 +3,10 @@
 // server API (/token, /v3/start, /v3/validate, /v3/challenge, /v3/complete)
 // for a web page that runs Prove's web SDK. It knows Prove only by a base
 // URL and client credentials, so it runs the same against mockprove and
-// against Prove's sandbox.
+// against Prove's sandbox. Beside that account application it has a second
+// journey, "Sign in with Prove" (signin.go, docs/flowapp-signin.md): Unified
+// Authentication with a Prove Key (/v3/unify, /v3/unify-status,
+// /v3/unify-bind, /v3/device/revoke), with its own Unify credentials.
 //
 // The library is the product; cmd/flowapp is a thin main:
 //
@@ -62,7 +65,7 @@ const (
 const sdkPath = "node_modules/@prove-identity/prove-auth/build/bundle/release/prove-auth.js"
 
 // pageFiles must be in Options.WebFS.
-var pageFiles = []string{"index.html", "landing.html", "app.js", "app.css"}
+var pageFiles = []string{"index.html", "landing.html", "app.js", "app.css", "signin.html", "signin.js"}
 
 // Options configure an App. The zero value runs against a local mockprove
 // with its built-in Prove Identity client.
@@ -80,6 +83,22 @@ type Options struct {
 	// ProveHTTP is the HTTP client for Prove; default one on
 	// http.DefaultTransport.
 	ProveHTTP *http.Client
+	// UnifyClientID and UnifyClientSecret are the OAuth client credentials
+	// of a Unified Authentication project, for "Sign in with Prove"
+	// (signin.go). Against a local mockprove both empty mean its
+	// unify-client / unify-secret; against Prove, both empty turn the
+	// sign-in journey off (its calls answer prove_unavailable).
+	UnifyClientID     string
+	UnifyClientSecret string
+	// CodeSender texts flowapp's own possession code (sign-in with
+	// possessionType none); default a CodeOutbox that keeps the codes in
+	// memory (App.CodeOutbox) and sends nothing.
+	CodeSender CodeSender
+	// MaxAccounts caps the signed-in customers remembered (phone number →
+	// Prove's proveId and the Prove Keys placed); default
+	// DefaultMaxAccounts, the one longest without a sign-in is forgotten
+	// first.
+	MaxAccounts int
 
 	// Addr is where Start listens; default 127.0.0.1:0 (a free port). The
 	// binary defaults to DefaultAddr.
@@ -144,6 +163,10 @@ type Options struct {
 type App struct {
 	opts         Options
 	prove        *prove.Client
+	unify        *prove.Client // the Unify project's client; nil: sign-in is off
+	accounts     *accountStore
+	codes        CodeSender
+	outbox       *CodeOutbox // the default CodeSender, or nil
 	sessions     *sessionStore
 	throttle     *throttle
 	log          *slog.Logger
@@ -179,6 +202,19 @@ func New(opts Options) (*App, error) {
 	default:
 		return nil, errors.New("flowapp: set both the client ID and the client secret (PROVE_CLIENT_ID and PROVE_CLIENT_SECRET), " +
 			"or neither to use mockprove's identity-client")
+	}
+	switch {
+	case opts.UnifyClientID != "" && opts.UnifyClientSecret != "":
+	case opts.UnifyClientID != "" || opts.UnifyClientSecret != "":
+		return nil, errors.New("flowapp: set both the Unify client ID and the Unify client secret (PROVE_UNIFY_CLIENT_ID and PROVE_UNIFY_CLIENT_SECRET), or neither")
+	case local:
+		opts.UnifyClientID, opts.UnifyClientSecret = DefaultUnifyClientID, DefaultUnifyClientSecret
+	}
+	if opts.MaxAccounts < 0 {
+		return nil, fmt.Errorf("flowapp: the account cap %d must not be negative", opts.MaxAccounts)
+	}
+	if opts.MaxAccounts == 0 {
+		opts.MaxAccounts = DefaultMaxAccounts
 	}
 	if opts.PublicURL != "" {
 		u, err := checkPublicURL(opts.PublicURL)
@@ -255,6 +291,21 @@ func New(opts Options) (*App, error) {
 		return nil, fmt.Errorf("flowapp: %w", err)
 	}
 	a.prove = pc
+	if opts.UnifyClientID != "" {
+		a.unify, err = prove.New(prove.Config{
+			BaseURL: base, ClientID: opts.UnifyClientID, ClientSecret: opts.UnifyClientSecret,
+			HTTP: opts.ProveHTTP, Timeout: opts.ProveTimeout, Now: opts.Now,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("flowapp: %w", err)
+		}
+	}
+	a.accounts = newAccountStore(opts.MaxAccounts, opts.Now)
+	a.codes = opts.CodeSender
+	if a.codes == nil {
+		a.outbox = NewCodeOutbox(0, opts.Now)
+		a.codes = a.outbox
+	}
 	if hints := opts.DevHints; (hints == nil && local) || (hints != nil && *hints) {
 		a.phoneURL = pc.BaseURL + "/_mock/phone"
 	}
@@ -277,6 +328,7 @@ func (a *App) routes() http.Handler {
 	r := mux.NewRouter()
 	a.registerPage(r)
 	a.registerFlow(r)
+	a.registerSignin(r)
 	r.NotFoundHandler = a.api(func(r *http.Request) (*reply, error) {
 		return nil, &apiError{Status: http.StatusNotFound, Code: codeNotFound, Message: fmt.Sprintf("There is no %s %s.", r.Method, r.URL.Path)}
 	})
@@ -389,6 +441,11 @@ func (a *App) URL() string {
 	}
 	return "http://" + net.JoinHostPort(host, port)
 }
+
+// CodeOutbox is the default CodeSender's outbox (flowapp's own codes for
+// sign-ins with possessionType none), or nil when Options.CodeSender was
+// set.
+func (a *App) CodeOutbox() *CodeOutbox { return a.outbox }
 
 // ProveBaseURL is the Prove server the app talks to.
 func (a *App) ProveBaseURL() string { return a.prove.BaseURL }

@@ -19,6 +19,8 @@ type Config struct {
 	ProveBaseURL   string         // -prove-base-url  PROVE_BASE_URL
 	ClientID       string         // -client-id       PROVE_CLIENT_ID (no default but mockprove's, for a local mockprove; see New)
 	ClientSecret   string         // -client-secret   PROVE_CLIENT_SECRET
+	UnifyID        string         // -unify-client-id PROVE_UNIFY_CLIENT_ID (sign-in; default for a local mockprove: unify-client)
+	UnifySecret    string         // -unify-client-secret PROVE_UNIFY_CLIENT_SECRET
 	Addr           string         // -addr            FLOWAPP_ADDR
 	PublicURL      string         // -public-url      PUBLIC_URL
 	FinalTargetURL string         // -final-target-url FINAL_TARGET_URL
@@ -117,6 +119,8 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.StringVar(&cfg.ProveBaseURL, "prove-base-url", env("PROVE_BASE_URL", DefaultProveBaseURL), "Prove's server API (default: a local mockprove) [PROVE_BASE_URL]")
 	fs.StringVar(&cfg.ClientID, "client-id", env("PROVE_CLIENT_ID", ""), "OAuth client ID; required unless Prove is a local mockprove (default there: "+DefaultClientID+") [PROVE_CLIENT_ID]")
 	fs.StringVar(&cfg.ClientSecret, "client-secret", env("PROVE_CLIENT_SECRET", ""), "OAuth client secret; required unless Prove is a local mockprove (default there: "+DefaultClientSecret+") [PROVE_CLIENT_SECRET]")
+	fs.StringVar(&cfg.UnifyID, "unify-client-id", env("PROVE_UNIFY_CLIENT_ID", ""), "OAuth client ID of a Unified Authentication project, for Sign in with Prove (/signin); unset against Prove turns it off (default for a local mockprove: "+DefaultUnifyClientID+") [PROVE_UNIFY_CLIENT_ID]")
+	fs.StringVar(&cfg.UnifySecret, "unify-client-secret", env("PROVE_UNIFY_CLIENT_SECRET", ""), "OAuth client secret of that project (default for a local mockprove: "+DefaultUnifyClientSecret+") [PROVE_UNIFY_CLIENT_SECRET]")
 	fs.StringVar(&cfg.Addr, "addr", env("FLOWAPP_ADDR", DefaultAddr), "listen address (host:port; port 0 picks a free one) [FLOWAPP_ADDR]")
 	fs.StringVar(&cfg.PublicURL, "public-url", env("PUBLIC_URL", ""), "where customers' browsers and phones reach flowapp, e.g. https://shop.example.com; required unless Prove is a local mockprove (default: http://<addr>) [PUBLIC_URL]")
 	fs.StringVar(&cfg.FinalTargetURL, "final-target-url", env("FINAL_TARGET_URL", ""), "where the phone lands after the Instant Link (default: <public URL>/landing) [FINAL_TARGET_URL]")
@@ -197,23 +201,25 @@ func (cfg *Config) Options(stderr io.Writer) (Options, error) {
 		return Options{}, fmt.Errorf("-log-level: %w", err)
 	}
 	return Options{
-		ProveBaseURL:   cfg.ProveBaseURL,
-		ClientID:       cfg.ClientID,
-		ClientSecret:   cfg.ClientSecret,
-		ProveTimeout:   cfg.ProveTimeout,
-		Addr:           cfg.Addr,
-		PublicURL:      cfg.PublicURL,
-		FinalTargetURL: cfg.FinalTargetURL,
-		DevHints:       cfg.DevHints,
-		SessionSecret:  []byte(cfg.SessionSecret),
-		WebDir:         cfg.WebDir,
-		SessionTTL:     cfg.SessionTTL,
-		MaxSessions:    cfg.MaxSessions,
-		StartsPerPhone: cfg.StartsPerPhone,
-		StartsPerIP:    cfg.StartsPerIP,
-		ThrottleKeys:   cfg.ThrottleKeys,
-		TrustedProxies: cfg.TrustedProxies,
-		Logger:         slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
+		ProveBaseURL:      cfg.ProveBaseURL,
+		ClientID:          cfg.ClientID,
+		ClientSecret:      cfg.ClientSecret,
+		UnifyClientID:     cfg.UnifyID,
+		UnifyClientSecret: cfg.UnifySecret,
+		ProveTimeout:      cfg.ProveTimeout,
+		Addr:              cfg.Addr,
+		PublicURL:         cfg.PublicURL,
+		FinalTargetURL:    cfg.FinalTargetURL,
+		DevHints:          cfg.DevHints,
+		SessionSecret:     []byte(cfg.SessionSecret),
+		WebDir:            cfg.WebDir,
+		SessionTTL:        cfg.SessionTTL,
+		MaxSessions:       cfg.MaxSessions,
+		StartsPerPhone:    cfg.StartsPerPhone,
+		StartsPerIP:       cfg.StartsPerIP,
+		ThrottleKeys:      cfg.ThrottleKeys,
+		TrustedProxies:    cfg.TrustedProxies,
+		Logger:            slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
 	}, nil
 }
 

@@ -46,13 +46,15 @@ var _ = Describe("the command line", func() {
 			"FLOWAPP_SESSION_SECRET": "0123456789abcdef0123", "FLOWAPP_WEB_DIR": "/srv/web", "FLOWAPP_DEV_HINTS": "true",
 			"FLOWAPP_SESSION_TTL": "20m", "FLOWAPP_MAX_SESSIONS": "5000", "FLOWAPP_STARTS_PER_PHONE": "5/1h",
 			"FLOWAPP_STARTS_PER_IP": "off", "FLOWAPP_THROTTLE_KEYS": "1000", "FLOWAPP_TRUSTED_PROXIES": "10.0.0.0/8",
+			"PROVE_UNIFY_CLIENT_ID": "uid", "PROVE_UNIFY_CLIENT_SECRET": "usecret",
 		})
-		cfg, err := flowapp.ParseConfig([]string{"-addr", "127.0.0.1:0", "-client-id", "other", "-dev-hints=false",
+		cfg, err := flowapp.ParseConfig([]string{"-addr", "127.0.0.1:0", "-client-id", "other", "-dev-hints=false", "-unify-client-id", "uother",
 			"-starts-per-phone", "2/15m", "-trusted-proxies", "10.1.2.3, 2001:db8::/32"}, env, io.Discard)
 		Expect(err).NotTo(HaveOccurred())
 		off := false
 		Expect(*cfg).To(Equal(flowapp.Config{
 			ProveBaseURL: "https://platform.uat.proveapis.com", ClientID: "other", ClientSecret: "secret",
+			UnifyID: "uother", UnifySecret: "usecret",
 			Addr: "127.0.0.1:0", PublicURL: "https://shop.example.com", FinalTargetURL: "https://shop.example.com/landing",
 			DevHints: &off, SessionSecret: "0123456789abcdef0123",
 			WebDir: "/srv/web", ProveTimeout: 10 * time.Second, LogLevel: "info",
@@ -66,6 +68,7 @@ var _ = Describe("the command line", func() {
 		Expect(opts.StartsPerPhone).To(Equal(flowapp.Limit{N: 2, Per: 15 * time.Minute}))
 		Expect(opts.StartsPerIP.Off).To(BeTrue())
 		Expect(opts.TrustedProxies).To(HaveLen(2))
+		Expect([]string{opts.UnifyClientID, opts.UnifyClientSecret}).To(Equal([]string{"uother", "usecret"}))
 		Expect([]any{opts.SessionTTL, opts.MaxSessions, opts.ThrottleKeys}).To(Equal([]any{20 * time.Minute, 5000, 1000}))
 	})
 

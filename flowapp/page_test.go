@@ -23,7 +23,8 @@ const sdkRel = "node_modules/@prove-identity/prove-auth/build/bundle/release/pro
 var _ = Describe("the page and operations routes", func() {
 	It("serves the page files of web.FS by default", func() {
 		w := newWorld(worldOptions{})
-		for path, file := range map[string]string{"/": "index.html", "/landing": "landing.html", "/app.js": "app.js", "/app.css": "app.css"} {
+		for path, file := range map[string]string{"/": "index.html", "/landing": "landing.html", "/app.js": "app.js", "/app.css": "app.css",
+			"/signin": "signin.html", "/signin.js": "signin.js"} {
 			want, err := fs.ReadFile(web.FS, file)
 			Expect(err).NotTo(HaveOccurred())
 			r := w.get(path)
@@ -65,6 +66,8 @@ var _ = Describe("the page and operations routes", func() {
 			"landing.html": {Data: []byte("<!doctype html><title>landing</title>")},
 			"app.js":       {Data: []byte("console.log('app')")},
 			"app.css":      {Data: []byte("body{}")},
+			"signin.html":  {Data: []byte("<!doctype html><title>sign in</title>")},
+			"signin.js":    {Data: []byte("console.log('signin')")},
 		}
 		w := newWorld(worldOptions{webFS: files})
 		for path, want := range map[string][]string{
@@ -72,6 +75,8 @@ var _ = Describe("the page and operations routes", func() {
 			"/landing?authId=x&a": {"text/html", "<!doctype html><title>landing</title>"},
 			"/app.js":             {"text/javascript", "console.log('app')"},
 			"/app.css":            {"text/css", "body{}"},
+			"/signin":             {"text/html", "<!doctype html><title>sign in</title>"},
+			"/signin.js":          {"text/javascript", "console.log('signin')"},
 		} {
 			r := w.get(path)
 			Expect(r.Status).To(Equal(200), path)
@@ -257,7 +262,7 @@ var _ = Describe("specs/flowapp.yaml", func() {
 				served++
 			}
 		}
-		Expect(served).To(Equal(11))
+		Expect(served).To(Equal(18))
 		Expect(w.spec.Checked()).To(Equal(served), "every answer was checked against the document")
 	})
 })

@@ -32,6 +32,9 @@ type session struct {
 	// prefillSSN is the SSN Prove pre-filled: the page only gets it masked
 	// (maskSSN) and /finish takes the masked form back to mean this one.
 	prefillSSN string
+	// signin is set for a "Sign in with Prove" session (signin.go), nil for
+	// an Identity flow.
+	signin *signinState
 }
 
 // sessionStore keeps sessions in memory, keyed by id, until they expire or
@@ -58,14 +61,17 @@ func newSessionStore(key []byte, ttl time.Duration, max int, now func() time.Tim
 // sessions. It returns the session dropped to make room, if the store was
 // full.
 func (st *sessionStore) create(correlationID, phone, flowType string, next prove.Next) (s, dropped *session, err error) {
+	return st.open(&session{correlationID: correlationID, phone: phone, flowType: flowType, next: next})
+}
+
+// open stores s, filled in by the caller, under a new random id: the
+// general form of create.
+func (st *sessionStore) open(s *session) (_, dropped *session, err error) {
 	b := make([]byte, 24)
 	if _, err := rand.Read(b); err != nil {
 		return nil, nil, err
 	}
-	s = &session{
-		id:            base64.RawURLEncoding.EncodeToString(b),
-		correlationID: correlationID, phone: phone, flowType: flowType, next: next,
-	}
+	s.id = base64.RawURLEncoding.EncodeToString(b)
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	now := st.now() // under the lock: deadlines are queued in order

@@ -19,6 +19,8 @@ func (a *App) registerPage(r *mux.Router) {
 	r.Handle("/landing", a.page("landing.html")).Methods(get...)
 	r.Handle("/app.js", a.page("app.js")).Methods(get...)
 	r.Handle("/app.css", a.page("app.css")).Methods(get...)
+	r.Handle("/signin", a.page("signin.html")).Methods(get...)
+	r.Handle("/signin.js", a.page("signin.js")).Methods(get...)
 	r.HandleFunc("/sdk/prove-auth.js", a.sdk).Methods(get...)
 	r.Handle("/config", a.api(a.config)).Methods(get...)
 	r.Handle("/healthz", a.api(a.healthz)).Methods(get...)

@@ -432,7 +432,7 @@ var _ = Describe("flowapp.yaml", func() {
 		}
 	})
 
-	It("makes the page, its assets, configuration, health and /initialize public, and nothing else", func() {
+	It("makes the pages, their assets, configuration, health, /initialize and /signin/start public, and nothing else", func() {
 		var public []string
 		for _, path := range sortedKeys(doc.Paths.Map()) {
 			for method, op := range doc.Paths.Value(path).Operations() {
@@ -442,7 +442,7 @@ var _ = Describe("flowapp.yaml", func() {
 			}
 		}
 		Expect(public).To(ConsistOf("GET /", "GET /app.js", "GET /app.css", "GET /landing", "GET /sdk/prove-auth.js",
-			"GET /config", "GET /healthz", "POST /initialize"))
+			"GET /config", "GET /healthz", "POST /initialize", "GET /signin", "GET /signin.js", "POST /signin/start"))
 	})
 
 	It("describes every operation, and gives every JSON operation its 4xx answers", func() {

@@ -60,8 +60,9 @@ type env struct {
 	prove  *mockprove.Server
 	kit    *contracts.Proxy // between flowapp and mockprove (Prove's documents and flow rules)
 	site   *contracts.Proxy // between the browser and flowapp (specs/flowapp.yaml)
-	appURL string           // flowapp, as the browser reaches it: through site
-	ctx    context.Context  // the customer's browser tab
+	app    *flowapp.App
+	appURL string          // flowapp, as the browser reaches it: through site
+	ctx    context.Context // the customer's browser tab
 	mobile bool
 }
 
@@ -78,7 +79,7 @@ func newEnv(o envOptions) *env {
 	}
 	e := &env{prove: s, mobile: o.Mobile}
 	e.kit = startKit(s)
-	e.appURL, e.site = startFlowappThrough(e.kit, s, o.ClientID, o.ClientSecret)
+	e.appURL, e.site, e.app = startFlowappThrough(e.kit, s, o.ClientID, o.ClientSecret)
 	DeferCleanup(e.expectNoViolations)
 	ctx, cancel := browser.NewContext(GinkgoTB(), browser.Options{Mobile: o.Mobile, Timeout: browserTimeout})
 	e.ctx = ctx
@@ -124,8 +125,9 @@ func startKit(s *mockprove.Server) *contracts.Proxy {
 // every request through kit, over a real socket, as through an HTTP proxy.
 // flowapp reads the time from s's clock (its access-token cache and
 // sessions), so that advancing mockprove's clock is seen by both.
-// Everything stops when the spec ends.
-func startFlowappThrough(kit *contracts.Proxy, s *mockprove.Server, clientID, secret string) (string, *contracts.Proxy) {
+// Its sign-in journey uses mockprove's unify-client (flowapp's default
+// against a local mockprove). Everything stops when the spec ends.
+func startFlowappThrough(kit *contracts.Proxy, s *mockprove.Server, clientID, secret string) (string, *contracts.Proxy, *flowapp.App) {
 	GinkgoHelper()
 	via, err := url.Parse(kit.URL())
 	Expect(err).NotTo(HaveOccurred())
@@ -151,7 +153,7 @@ func startFlowappThrough(kit *contracts.Proxy, s *mockprove.Server, clientID, se
 	Expect(err).NotTo(HaveOccurred())
 	Expect(site.Serve(front)).To(Succeed())
 	DeferCleanup(site.Close)
-	return frontURL, site
+	return frontURL, site, app
 }
 
 // expectNoViolations fails the spec when a kit proxy saw a violation:

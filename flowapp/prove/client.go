@@ -1,6 +1,8 @@
 // Package prove is a small client for Prove's server API as Prove Identity
 // and Pre-Fill use it: OAuth client credentials (POST /token) and the v3
-// flow (POST /v3/start, /v3/validate, /v3/challenge, /v3/complete).
+// flow (POST /v3/start, /v3/validate, /v3/challenge, /v3/complete); and
+// Unified Authentication as "Sign in with Prove" uses it (POST /v3/unify,
+// /v3/unify-status, /v3/unify-bind, /v3/device/revoke: unify.go).
 //
 // It knows Prove only by a base URL and credentials, so it works the same
 // against Prove's sandbox (https://platform.uat.proveapis.com) and against

@@ -16,6 +16,7 @@ const (
 	CodeUserNotFound       = 8007 // Sandbox User Not Found
 	CodeInvalidCorrelation = 8008 // Invalid Correlation ID
 	CodeAccessDenied       = 8009 // Sandbox Test User Access Denied
+	CodeIdentityNotFound   = 8011 // Identity Not Found (also an unknown Prove Key on /v3/device/revoke)
 )
 
 // Error is an error answer from Prove: an HTTP status of 400 or more with
