@@ -16,8 +16,7 @@ import (
 // they are merged a link to them is reported in the log, not failed.
 // Drop an entry once its file is on main.
 var pendingDocs = map[string]string{
-	"docs/webhooks.md":       "webhook delivery faults (h/legacy)",
-	"docs/flowapp-signin.md": "flowapp's Sign in with Prove (h/signin)",
+	"docs/webhooks.md": "webhook delivery faults (h/legacy)",
 }
 
 var (
