@@ -182,7 +182,7 @@ func (s *Server) WebhookDeliveries() []WebhookDelivery {
 	w := s.webhooks
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return slices.Clone(w.deliveries)
+	return append([]WebhookDelivery{}, w.deliveries...) // [] rather than null when there are none
 }
 
 // TriggerWebhook sends one event about an enrolled, active identity to the
@@ -198,8 +198,11 @@ func (s *Server) TriggerWebhook(ctx context.Context, ev WebhookEvent) (WebhookDe
 	w.mu.Lock()
 	cfg, ok := w.configs[ev.Client]
 	w.mu.Unlock()
+	if _, known := s.clients[ev.Client]; !known {
+		return WebhookDelivery{}, errMalformed("field 'client' names no configured client: %q", ev.Client)
+	}
 	if !ok {
-		return WebhookDelivery{}, errMalformed("client %q has no webhook: set one with PUT /_mock/webhooks/%s or a webhookUrl in the clients file", ev.Client, ev.Client)
+		return WebhookDelivery{}, errMalformed("field 'client': client %q has no webhook: set one with PUT /_mock/webhooks/%s or a webhookUrl in the clients file", ev.Client, ev.Client)
 	}
 	id, err := s.eventIdentity(ev)
 	if err != nil {
