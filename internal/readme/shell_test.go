@@ -4,10 +4,13 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -46,6 +49,26 @@ var shellChecks = map[string]shellCheck{
 		after: func(t *testing.T, s *mockprove.Server, _ string) {
 			if _, ok := s.Persona("2009990099"); ok {
 				t.Errorf("the reset example did not remove the persona it added")
+			}
+		},
+	},
+	"docs/verify-possession.md": {
+		want: []string{
+			`{"success":"pending","possessionResult":"pending","verifyResult":"pending"}`,
+			`{"next":"done"}`,
+			`{"success":"true","possessionResult":"success","verifyResult":"success"}`,
+			`{"success":"true","possessionResult":"not_applicable","verifyResult":"success"}`,
+		},
+	},
+	"docs/webhooks.md": {
+		want: []string{
+			`{"success":true}`,
+			`{"delivered":true,"attempts":[{"status":503,"fault":"f1"},{"status":503,"fault":"f1"},{"status":200,"fault":null}]}`,
+			`[{"status":503,"rule":"fault:f1"},{"status":503,"rule":"fault:f1"},{"status":200,"rule":"webhook.status:200"}]`,
+		},
+		after: func(t *testing.T, _ *mockprove.Server, _ string) {
+			if got := webhookReceiver.posts(); len(got) != 1 || got[0] != "/prove/events" {
+				t.Errorf("docs/webhooks.md: the receiver got %v, want one POST to /prove/events", got)
 			}
 		},
 	},
@@ -110,7 +133,10 @@ func TestDocShellBlocks(t *testing.T) {
 			t.Errorf("%s: expected output is listed for it, but it has no runnable shell block", f)
 		}
 	}
-	s := mockprove.RunT(t)
+	// The webhook walk's receiver (http://127.0.0.1:9999 in the document)
+	// and a retry delay short enough not to wait in a test.
+	webhookReceiver = newReceiver(t)
+	s := mockprove.RunT(t, mockprove.Options{WebhookRetryDelay: time.Millisecond})
 	for _, f := range files {
 		t.Run(f, func(t *testing.T) {
 			s.Reset()
@@ -134,6 +160,7 @@ func runShell(t *testing.T, s *mockprove.Server, file string, bs []block) {
 	script := strings.NewReplacer(
 		"http://127.0.0.1:8080", s.URL(),
 		"127.0.0.1:9090", proxyAddr,
+		"http://127.0.0.1:9999", webhookReceiver.URL,
 		"bin/contracts", filepath.Join(dir, "contracts"),
 		"contracts-report.xml", filepath.Join(dir, "contracts-report.xml"),
 	).Replace(src.String())
@@ -167,4 +194,30 @@ func runShell(t *testing.T, s *mockprove.Server, file string, bs []block) {
 	if check.after != nil {
 		check.after(t, s, dir)
 	}
+}
+
+// receiver records the paths of the webhook deliveries it is sent.
+type receiver struct {
+	*httptest.Server
+	mu   sync.Mutex
+	seen []string
+}
+
+var webhookReceiver *receiver
+
+func newReceiver(t *testing.T) *receiver {
+	r := &receiver{}
+	r.Server = httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, req *http.Request) {
+		r.mu.Lock()
+		r.seen = append(r.seen, req.URL.Path)
+		r.mu.Unlock()
+	}))
+	t.Cleanup(r.Close)
+	return r
+}
+
+func (r *receiver) posts() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.seen...)
 }
