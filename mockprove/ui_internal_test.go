@@ -59,3 +59,37 @@ func BenchmarkUISnapshot(b *testing.B) {
 		}
 	})
 }
+
+// TestDashboardFaultSteps keeps the dashboard's fault form in step with the
+// server: it offers exactly the steps a fault may name.
+func TestDashboardFaultSteps(t *testing.T) {
+	js, err := uiFiles.ReadFile("ui/app.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := string(js)
+	i := strings.Index(src, "const faultSteps = [")
+	if i < 0 {
+		t.Fatal("ui/app.js has no faultSteps list")
+	}
+	list := src[i+len("const faultSteps = [") : i+strings.Index(src[i:], "];")]
+	offered := map[string]bool{}
+	for _, item := range strings.Split(list, ",") {
+		if step := strings.Trim(strings.TrimSpace(item), "'"); step != "" {
+			if offered[step] {
+				t.Errorf("the dashboard offers %s twice", step)
+			}
+			offered[step] = true
+		}
+	}
+	for step := range faultSteps {
+		if !offered[step] {
+			t.Errorf("the dashboard's fault form lacks step %s", step)
+		}
+	}
+	for step := range offered {
+		if !faultSteps[step] {
+			t.Errorf("the dashboard's fault form offers %s, which the server refuses", step)
+		}
+	}
+}

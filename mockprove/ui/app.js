@@ -775,12 +775,19 @@ $('#reset-yes').addEventListener('click', async () => {
   $('#reset-start').focus();
 });
 
-// The steps a fault may name (mockprove/faults.go).
+// The steps a fault may name (faultSteps in mockprove/faults.go; TestDashboardFaultSteps keeps them equal).
 const faultSteps = ['/token', '/v3/start', '/v3/validate', '/v3/challenge', '/v3/complete',
   '/v1/client/mobile/otp/start', '/v1/client/mobile/otp/finish', '/v1/client/mobile/otp/error',
   '/v1/client/mobile/instantlink/start', '/v1/client/mobile/instantlink/error',
-  '/v1/client/mobile/instant/start', '/v1/client/mobile/instant/finish', '/v1/client/mobile/instant/error',
-  '/v1/client/status', '/v1/link'];
+  '/v1/client/mobile/instant/start', '/v1/client/mobile/instant/finish',
+  '/v1/client/mobile/instant/error', '/v1/client/status', '/v1/link', '/v3/verify',
+  '/v3/verify/batch', '/v3/verify-status', '/v3/discover', '/v3/fetch', '/v3/identity',
+  '/v3/identity/batch', 'GET /v3/identity', 'GET /v3/identity/{proveId}',
+  'DELETE /v3/identity/{proveId}', '/v3/identity/{proveId}/activate',
+  '/v3/identity/{proveId}/deactivate', '/v3/identity/{mobileNumber}/lookup', '/v3/unify',
+  '/v3/unify-status', '/v3/unify-bind', '/v3/device/revoke', '/v1/client/device/passive/register',
+  '/v1/client/device/passive/verify', '/v1/client/device/passive/error', '/v1/client/challenge',
+  '/v1/client/device/unregister', 'webhook'];
 $('#f-step').append(...faultSteps.map((s) => h('option', { value: s, text: s })));
 
 const faultForm = $('#fault-form');
