@@ -392,11 +392,25 @@ func schemaViolation(base Violation, where string, se *openapi3.SchemaError) Vio
 	case "pattern":
 		v.Expected = "a string matching " + s.Pattern
 	case "enum":
+		// A value of another type than the enum's (a boolean true where the
+		// enum is the strings "true" and "false") is shown with its type.
+		sameType := false
+		for _, e := range s.Enum {
+			sameType = sameType || jsonType(e) == jsonType(se.Value)
+		}
 		var vals []string
 		for _, e := range s.Enum {
-			vals = append(vals, fmt.Sprint(e))
+			if sameType {
+				vals = append(vals, fmt.Sprint(e))
+			} else {
+				vals = append(vals, short(e))
+			}
 		}
 		v.Expected = "one of " + strings.Join(vals, ", ")
+		if !sameType && len(s.Enum) > 0 {
+			v.Expected = "a " + jsonType(s.Enum[0]) + ", " + v.Expected
+			v.Got = jsonType(se.Value) + " " + v.Got
+		}
 	case "maxLength":
 		v.Expected = fmt.Sprintf("at most %d characters", *s.MaxLength)
 	case "minLength":
