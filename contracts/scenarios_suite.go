@@ -219,10 +219,10 @@ func init() {
 			}},
 		Scenario{Area: "idmanager", Name: "batch-items", Doc: `batch enrol under "items": a proveId per known number, "Invalid Phone Number" for an unknown one`,
 			Needs: []Need{NeedUnify},
-			Body: func(x *X) { batchEnrol(x, "items", jaimie, stanly) }},
+			Body:  func(x *X) { batchEnrol(x, "items", jaimie, stanly) }},
 		Scenario{Area: "idmanager", Name: "batch-identities", Doc: `batch enrol under "identities" (Prove's sandbox page) works the same`,
 			Needs: []Need{NeedUnify},
-			Body: func(x *X) { batchEnrol(x, "identities", merla, batchX) }},
+			Body:  func(x *X) { batchEnrol(x, "identities", merla, batchX) }},
 		Scenario{Area: "idmanager", Name: "batch-both-names", Doc: `a batch with both "items" and "identities": 400 code 8001`,
 			Needs: []Need{NeedUnify},
 			Body: func(x *X) {
