@@ -33,7 +33,7 @@ type Session struct {
 
 func (f *flow) summary() SessionSummary {
 	return SessionSummary{
-		CorrelationID: f.key.String(), Client: f.client.ID, Product: f.client.Product, Phone: f.phone(),
+		CorrelationID: f.key.String(), Client: f.client.ID, Product: f.product(), Phone: f.phone(),
 		Persona: f.persona.Name, FlowType: f.flowType, State: f.stateName(), Next: maps.Clone(f.nextMap()),
 		CreatedAt: f.created, ExpiresAt: f.expiresAt(), PossessionPassed: f.passed,
 	}

@@ -84,7 +84,7 @@ var faultSteps = map[string]bool{
 	"/v1/client/mobile/instantlink/start": true, "/v1/client/mobile/instantlink/error": true,
 	"/v1/client/mobile/instant/start": true, "/v1/client/mobile/instant/finish": true, "/v1/client/mobile/instant/error": true,
 	"/v1/client/status": true, "/v1/link": true,
-	"/v3/verify": true, "/v3/verify/batch": true, "/v3/discover": true, "/v3/fetch": true,
+	"/v3/verify": true, "/v3/verify/batch": true, "/v3/verify-status": true, "/v3/discover": true, "/v3/fetch": true,
 	"/v3/identity": true, "/v3/identity/batch": true, "GET /v3/identity": true, "GET /v3/identity/{proveId}": true,
 	"DELETE /v3/identity/{proveId}": true, "/v3/identity/{proveId}/activate": true, "/v3/identity/{proveId}/deactivate": true,
 	"/v3/identity/{mobileNumber}/lookup": true,

@@ -74,8 +74,24 @@ type flow struct {
 	flowType string
 	state    uint8
 	next     uint8
-	passed   bool // the client SDK possession check passed
+	kind     uint8 // flowKindStart or flowKindVerify
+	passed   bool  // the client SDK possession check passed
 	d        *flowDetail
+}
+
+// Kinds of flow: what opened it.
+const (
+	flowKindStart  uint8 = iota // /v3/start (Pre-Fill, Prove Identity)
+	flowKindVerify              // a possession-era /v3/verify (verifypossession.go)
+)
+
+// product is the product the flow belongs to: the client's flow product,
+// or Verify for a possession-era /v3/verify.
+func (f *flow) product() string {
+	if f.kind == flowKindVerify {
+		return ProductVerify
+	}
+	return f.client.Product
 }
 
 // flowDetail is the part of a flow that a finished flow lets go.
@@ -87,8 +103,9 @@ type flowDetail struct {
 	dob, ssn       string // challenge values (from /v3/start, overwritten by /v3/challenge)
 	steps          []StepRecord
 	poss           PossessionState
-	links          []linkKey // Instant Link tokens sent, newest last
-	sms            int       // SMS sent
+	links          []linkKey      // Instant Link tokens sent, newest last
+	sms            int            // SMS sent
+	verify         *verifySession // a possession-era /v3/verify: what it verifies, its result
 }
 
 func (f *flow) expiresAt() time.Time { return f.created.Add(FlowTTL) }
@@ -134,6 +151,11 @@ func (s *Server) flowStep(c *call, correlationID, step string, fn func(f *flow, 
 		}
 		c.correlationID = correlationID
 		c.persona = f.phone()
+		if f.kind == flowKindVerify {
+			c.rule = "flow.kind"
+			err = errOutOfOrder("step not allowed: %s is a possession-era /v3/verify session; read its result with /v3/verify-status", correlationID)
+			return
+		}
 		if !s.clock.Now().Before(f.expiresAt()) {
 			c.rule = "flow.expired"
 			err = errInvalidCorrelation("invalid correlation ID: the flow expired at %s (15 minutes after start)", f.expiresAt().UTC().Format(time.RFC3339))

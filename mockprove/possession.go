@@ -151,7 +151,7 @@ func (s *Server) checkPhoneLocked(f *flow, number string) (*Persona, string) {
 	switch {
 	case p == nil:
 		return nil, "no test user found matching the phone number " + number
-	case !hasProduct(p, f.client.Product):
+	case !hasProduct(p, f.product()):
 		return nil, "the phone number cannot be used with this product"
 	case p.Possession.RejectPhone:
 		return nil, "the phone number could not be verified"

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -211,6 +212,9 @@ func schemaErrorMessage(se *openapi3.SchemaError) string {
 // constraint the document marks as mockprove's own choice (see
 // constraintSource) says so, so that nobody takes it for Prove's.
 func schemaErrorMessageAt(se *openapi3.SchemaError, ptr []string, root string) string {
+	if inner, ok := oneOfBranchError(se); ok {
+		return schemaErrorMessageAt(inner, append(slices.Clone(ptr), inner.JSONPointer()...), root)
+	}
 	msg := schemaErrorSentence(se, ptr, root)
 	if hint, ok := schemaHint(se); ok {
 		msg += ": " + hint
@@ -219,6 +223,41 @@ func schemaErrorMessageAt(se *openapi3.SchemaError, ptr []string, root string) s
 		msg += ownRuleNote
 	}
 	return msg
+}
+
+// oneOfByExtension on a schema with oneOf names the property that picks the
+// branch: a value with the property is read as the branch that declares it,
+// a value without it as a branch that does not (the two bodies of
+// /v3/verify, told apart by possessionType). kin-openapi reports only that
+// no branch matched; this says what is wrong with the intended one.
+const oneOfByExtension = "x-mockprove-oneof-by"
+
+// oneOfBranchError is the error of the branch a oneOf value was meant for,
+// when the schema names its deciding property (oneOfByExtension).
+func oneOfBranchError(se *openapi3.SchemaError) (*openapi3.SchemaError, bool) {
+	if se.SchemaField != "oneOf" || se.Schema == nil {
+		return nil, false
+	}
+	key, _ := se.Schema.Extensions[oneOfByExtension].(string)
+	var branches openapi3.MultiError
+	if key == "" || !errors.As(se.Origin, &branches) || len(branches) != len(se.Schema.OneOf) {
+		return nil, false
+	}
+	obj, _ := se.Value.(map[string]any)
+	_, has := obj[key]
+	for i, ref := range se.Schema.OneOf {
+		if ref.Value == nil {
+			continue
+		}
+		if _, declares := ref.Value.Properties[key]; declares != has {
+			continue
+		}
+		var inner *openapi3.SchemaError
+		if errors.As(branches[i], &inner) {
+			return inner, true
+		}
+	}
+	return nil, false
 }
 
 // hintExtension on a schema tells the caller what to send when a value

@@ -16,6 +16,7 @@ func (s *Server) registerVerify(r *mux.Router) {
 	r.Handle("/v3/verify", s.serve(endpoint{step: "/v3/verify", auth: authAccess, validate: s.prove, h: s.verify})).Methods(http.MethodPost)
 	r.Handle("/v3/verify/batch", s.serve(endpoint{step: "/v3/verify/batch", auth: authAccess, validate: s.prove,
 		maxBody: maxBatchBodyBytes, h: s.verifyBatch})).Methods(http.MethodPost)
+	r.Handle("/v3/verify-status", s.serve(endpoint{step: "/v3/verify-status", auth: authAccess, validate: s.prove, h: s.verifyStatus})).Methods(http.MethodPost)
 }
 
 // Verification types of /v3/verify.
@@ -91,6 +92,13 @@ type evaluationCategory struct {
 func (s *Server) verify(c *call) (any, error) {
 	if err := requireProduct(c, ProductVerify, "POST /v3/verify"); err != nil {
 		return nil, err
+	}
+	possession, err := verifyBodyKind(c)
+	if err != nil {
+		return nil, err
+	}
+	if possession {
+		return s.verifyPossession(c)
 	}
 	var req verifyRequest
 	if err := c.decode(&req); err != nil {
