@@ -111,7 +111,7 @@ var _ = Describe("contracts verify", func() {
 				areas[r.Area]++
 			}
 			for _, a := range []string{"oauth", "identity", "prefill", "otp", "instantlink", "mobileauth", "order", "errors", "input",
-				"verify", "idmanager", "provex", "products", "webhooks"} {
+				"verify", "verifypossession", "idmanager", "provex", "products", "webhooks"} {
 				Expect(areas).To(HaveKey(a))
 			}
 			names := map[string]bool{}
@@ -129,7 +129,8 @@ var _ = Describe("contracts verify", func() {
 				"verify/type-prefill-for-biz", "verify/type-identity-resolution", "verify/batch-per-item", "verify/batch-1000",
 				"idmanager/batch-items", "idmanager/batch-identities", "idmanager/list-pages", "idmanager/deactivate-activate",
 				"idmanager/disenrol", "idmanager/lookup", "idmanager/unknown-id", "provex/discover-fetch", "provex/unknown-prove-id",
-				"products/identity-client-8009", "products/prefill-client-8009", "products/unify-client-works", "webhooks/delivery", "webhooks/retry"} {
+				"products/identity-client-8009", "products/prefill-client-8009", "products/unify-client-works", "webhooks/delivery", "webhooks/retry",
+				"verifypossession/status-before-sdk", "verifypossession/mobile-otp", "verifypossession/desktop-instant-link", "verifypossession/none"} {
 				Expect(names).To(HaveKey(id))
 			}
 		})
@@ -293,6 +294,7 @@ var _ = Describe("contracts verify", func() {
 						})(h))
 				}})
 			Expect(err).NotTo(HaveOccurred())
+			Expect(resultOf(rep, "verify/verified-user").Violations).To(HaveLen(2), "the schema violation of the branch meant, and the flow rule")
 			Expect(resultOf(rep, "verify/verified-user").Violations[0].String()).To(Equal(
 				`platform POST /v3/verify response body success [schema.enum]: expected a string, one of "true", "false", got boolean true`))
 			Expect(resultOf(rep, "verify/batch-per-item").Line()).To(MatchRegexp(
