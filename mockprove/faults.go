@@ -88,6 +88,10 @@ var faultSteps = map[string]bool{
 	"/v3/identity": true, "/v3/identity/batch": true, "GET /v3/identity": true, "GET /v3/identity/{proveId}": true,
 	"DELETE /v3/identity/{proveId}": true, "/v3/identity/{proveId}/activate": true, "/v3/identity/{proveId}/deactivate": true,
 	"/v3/identity/{mobileNumber}/lookup": true,
+	// Unify and the Prove Key.
+	"/v3/unify": true, "/v3/unify-status": true, "/v3/unify-bind": true, "/v3/device/revoke": true,
+	"/v1/client/device/passive/register": true, "/v1/client/device/passive/verify": true,
+	"/v1/client/device/passive/error": true, "/v1/client/challenge": true, "/v1/client/device/unregister": true,
 }
 
 // AddFault arms a fault. Bad specs are refused with the field named.

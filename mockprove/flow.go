@@ -77,6 +77,7 @@ type flow struct {
 	kind     uint8 // flowKindStart or flowKindVerify
 	passed   bool  // the client SDK possession check passed
 	d        *flowDetail
+	u        *unifySession // a Unify session (unify.go); nil for /v3/start flows
 }
 
 // Kinds of flow: what opened it.
@@ -86,10 +87,13 @@ const (
 )
 
 // product is the product the flow belongs to: the client's flow product,
-// or Verify for a possession-era /v3/verify.
+// Verify for a possession-era /v3/verify, Unify for a Unify session.
 func (f *flow) product() string {
 	if f.kind == flowKindVerify {
 		return ProductVerify
+	}
+	if f.u != nil {
+		return ProductUnify
 	}
 	return f.client.Product
 }
@@ -112,6 +116,7 @@ func (f *flow) expiresAt() time.Time { return f.created.Add(FlowTTL) }
 func (f *flow) forgetAt() time.Time  { return f.created.Add(FlowTTL + flowForgetAfter) }
 func (f *flow) phone() string        { return normalizePhone(f.persona.Phone) }
 func (f *flow) stateName() string    { return stateNames[f.state] }
+
 func (f *flow) nextMap() map[string]string {
 	return nextMaps[f.next&15]
 }
@@ -159,6 +164,11 @@ func (s *Server) flowStep(c *call, correlationID, step string, fn func(f *flow, 
 		if !s.clock.Now().Before(f.expiresAt()) {
 			c.rule = "flow.expired"
 			err = errInvalidCorrelation("invalid correlation ID: the flow expired at %s (15 minutes after start)", f.expiresAt().UTC().Format(time.RFC3339))
+			return
+		}
+		if f.u != nil {
+			c.rule = "flow.order"
+			err = errOutOfOrder("step not allowed: %s is a Unify session; read its outcome with /v3/unify-status", correlationID)
 			return
 		}
 		if f.next&stepBits[step] == 0 {

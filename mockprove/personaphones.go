@@ -201,4 +201,64 @@ const (
 	// PhoneStanlyOvid is Stanly Ovid. Prove sandbox (Identity Manager): enrol, list, look up,
 	// deactivate and disenrol him.
 	PhoneStanlyOvid = "2001004036"
+
+	// PhoneOdileVarga is Odile Varga. Unify "Fail": mobile, no Prove Key passes, and she types a wrong
+	// OTP every time; /v3/unify-status answers "false" and no key is bound.
+	PhoneOdileVarga = "2009990050"
+
+	// PhoneRubenCastell is Ruben Castell. Unify, Mobile Auth fails: the SDK falls back to OTP (1234),
+	// which passes and binds the new Prove Key; the next mobile run is recognised by the key alone.
+	PhoneRubenCastell = "2009990051"
+
+	// PhoneTamsinOkafor is Tamsin Okafor. Unify "Fail", desktop: she never clicks the Instant Link; it
+	// expires after 3 minutes and /v3/unify-status answers "false".
+	PhoneTamsinOkafor = "2009990052"
+
+	// PhoneBarbaraanneCanet is Barbaraanne Canet. Prove sandbox (Unify): short-term user; /v3/unify-
+	// status answers "true" with no client SDK (curl or Postman) and no Prove Key (no deviceId).
+	PhoneBarbaraanneCanet = "2001004018"
+
+	// PhoneJanosMartina is Janos Martina. Prove sandbox (Unify): international short-term user; "true"
+	// with no client SDK and no Prove Key.
+	PhoneJanosMartina = "+2001004029"
+
+	// PhoneLorantNerger is Lorant Nerger. Prove sandbox (Unify): desktop Instant Link then unify-
+	// status "true" with proveId and no deviceId; mobile runs pass by OTP 1234 and place a Prove Key;
+	// possessionType none ends in possession_required, then unify-bind with his number answers "true".
+	PhoneLorantNerger = "2001004014"
+
+	// PhoneLaneyDyball is Laney Dyball. Prove sandbox (Unify): Unified Auth user; mobile by OTP 1234
+	// (places a Prove Key, recognised on the next run), desktop by Instant Link.
+	PhoneLaneyDyball = "2001004015"
+
+	// PhoneBertieFremont is Bertie Fremont. Prove sandbox (Unify): international Unified Auth user
+	// ("Fromont" on an older page); OTP 1234 on mobile, Instant Link on desktop.
+	PhoneBertieFremont = "+2001004025"
+
+	// PhoneBonnieSidon is Bonnie Sidon. Prove sandbox (Unify): international Unified Auth user; OTP
+	// 1234 on mobile, Instant Link on desktop.
+	PhoneBonnieSidon = "+2001004026"
+
+	// PhoneIngeGalier is Inge Galier. Prove sandbox (Unify): Mobile Auth user; the first mobile run
+	// passes by Mobile Auth (no SMS) and places a Prove Key; the next run with the same number is
+	// recognised by the key.
+	PhoneIngeGalier = "2001004016"
+
+	// PhoneJesseMashro is Jesse Mashro. Prove sandbox (Unify): Mobile Auth user; possession passes
+	// silently by Mobile Auth and places a Prove Key.
+	PhoneJesseMashro = "2001004017"
+
+	// PhonePennyJowers is Penny Jowers. Prove sandbox (Unify, newest page): Mobile Auth user;
+	// possession passes silently by Mobile Auth and places a Prove Key.
+	PhonePennyJowers = "2001004041"
+
+	// PhoneAllissaZoren is Allissa Zoren. Prove sandbox (Unify): international Mobile Auth user.
+	PhoneAllissaZoren = "+2001004027"
+
+	// PhoneWendyStrover is Wendy Strover. Prove sandbox (Unify): international Mobile Auth user
+	// ("Wendie" on an older page).
+	PhoneWendyStrover = "+2001004028"
+
+	// PhoneAmiiPorritt is Amii Porritt. Prove sandbox (Unify): international Mobile Auth user.
+	PhoneAmiiPorritt = "+2001004043"
 )

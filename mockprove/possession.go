@@ -19,6 +19,7 @@ const (
 	MethodOTP         = "otp"
 	MethodInstantLink = "instantlink"
 	MethodMobileAuth  = "mobileauth"
+	MethodProveKey    = "provekey" // a Unify session recognised by its Prove Key
 )
 
 // SDK error codes (prove-web-sdk.md §7) and the data codes mockprove uses for
@@ -109,6 +110,9 @@ func (s *Server) passLocked(f *flow, kind string) {
 	f.d.poss.Reason = ""
 	f.passed = true
 	s.noteLocked(f, kind, "")
+	if f.u != nil {
+		s.unifyPassedLocked(f)
+	}
 }
 
 // failLocked marks the possession check failed; /v3/validate then answers success:false.

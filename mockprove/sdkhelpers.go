@@ -2,6 +2,13 @@ package mockprove
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -254,4 +261,117 @@ func (s *Server) noRedirectClient() *http.Client {
 func (a DeviceAnswer) String() string {
 	b, _ := json.Marshal(a)
 	return string(b)
+}
+
+// DeviceKey is a browser's Prove Key, for a Go test that plays the web SDK's
+// key steps: an ECDSA P-256 key, the key id the SDK makes, and the deviceId
+// mockprove gave it (empty until registered). Use one per simulated browser.
+type DeviceKey struct {
+	KeyID    string
+	DeviceID string
+	priv     *ecdsa.PrivateKey
+}
+
+// NewDeviceKey makes a fresh key, as the SDK does on a browser without one.
+func NewDeviceKey() (*DeviceKey, error) {
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	id := make([]byte, 16)
+	if _, err := rand.Read(id); err != nil {
+		return nil, err
+	}
+	return &DeviceKey{KeyID: hex.EncodeToString(id), priv: priv}, nil
+}
+
+// Sign returns the SDK's signature of msg: ECDSA SHA-256, DER, base64.
+func (k *DeviceKey) Sign(msg string) (string, error) {
+	sum := sha256.Sum256([]byte(msg))
+	der, err := ecdsa.SignASN1(rand.Reader, k.priv, sum[:])
+	if err != nil {
+		return "", err
+	}
+	return base64.StdEncoding.EncodeToString(der), nil
+}
+
+// PublicKeyPEM is the public key as the SDK sends it: PEM SPKI, the base64
+// on one line.
+func (k *DeviceKey) PublicKeyPEM() (string, error) {
+	der, err := x509.MarshalPKIXPublicKey(&k.priv.PublicKey)
+	if err != nil {
+		return "", err
+	}
+	return "-----BEGIN PUBLIC KEY-----\n" + base64.StdEncoding.EncodeToString(der) + "\n-----END PUBLIC KEY-----", nil
+}
+
+// RunProveKey runs the SDK's device/passive/silent step of a Unify session
+// with this key: device/passive/verify when the key has a deviceId, else
+// device/passive/register (which gives it one). An answer with error 10006
+// makes the key forget its deviceId and register again, as the SDK wipes
+// its key. The answer's Next is "done" when the key passed alone, else the
+// step that follows (mobile/otp, mobile/instant, or "done" for none).
+func (s *Server) RunProveKey(authToken string, k *DeviceKey) (DeviceAnswer, error) {
+	chlg, err := tokenChallenge(authToken)
+	if err != nil {
+		return DeviceAnswer{}, err
+	}
+	if k.DeviceID != "" {
+		sig, err := k.Sign(k.DeviceID + ":" + chlg)
+		if err != nil {
+			return DeviceAnswer{}, err
+		}
+		a, err := s.deviceCall(authToken, "/v1/client/device/passive/verify",
+			map[string]any{"deviceId": k.DeviceID, "keyId": k.KeyID, "signature": sig, "signals": map[string]any{}})
+		if err != nil || a.Error == nil || a.Error.Code != sdkNoDeviceFound {
+			return a, err
+		}
+		fresh, err := NewDeviceKey() // the SDK wipes its key and makes a new one
+		if err != nil {
+			return a, err
+		}
+		*k = *fresh
+	}
+	pem, err := k.PublicKeyPEM()
+	if err != nil {
+		return DeviceAnswer{}, err
+	}
+	sig, err := k.Sign(chlg)
+	if err != nil {
+		return DeviceAnswer{}, err
+	}
+	a, err := s.deviceCall(authToken, "/v1/client/device/passive/register", map[string]any{
+		"deviceName": "Go test", "deviceCapabilities": []string{},
+		"registrations": []any{map[string]any{
+			"publicKey": map[string]any{"id": k.KeyID, "alg": "ES256", "key": pem, "uvLevel": 0}, "signature": sig}},
+		"signals": map[string]any{},
+	})
+	if err == nil && a.Error == nil {
+		if id, ok := a.Data["deviceId"].(string); ok {
+			k.DeviceID = id
+		}
+	}
+	return a, err
+}
+
+// tokenChallenge reads auth.chlg from an authToken, as the SDK does (no
+// signature check).
+func tokenChallenge(authToken string) (string, error) {
+	parts := strings.Split(authToken, ".")
+	if len(parts) != 3 {
+		return "", fmt.Errorf("mockprove: the authToken is not a JWT")
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return "", fmt.Errorf("mockprove: the authToken's payload: %w", err)
+	}
+	var claims struct {
+		Auth struct {
+			Challenge string `json:"chlg"`
+		} `json:"auth"`
+	}
+	if err := json.Unmarshal(raw, &claims); err != nil {
+		return "", fmt.Errorf("mockprove: the authToken's payload: %w", err)
+	}
+	return claims.Auth.Challenge, nil
 }

@@ -284,6 +284,7 @@ func (s *Server) routes() http.Handler {
 	s.registerValidate(r)
 	s.registerChallenge(r)
 	s.registerComplete(r)
+	s.registerUnify(r)
 	s.registerVerify(r)
 	s.registerIdentityManager(r)
 	s.registerProveX(r)
@@ -292,6 +293,7 @@ func (s *Server) routes() http.Handler {
 	s.registerOTP(r)
 	s.registerInstantLink(r)
 	s.registerMobileAuth(r)
+	s.registerDeviceKeys(r)
 	s.registerStatus(r)
 	if !s.opts.ControlDisabled {
 		s.registerControl(r)

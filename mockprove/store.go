@@ -156,6 +156,8 @@ type store struct {
 	// identities are the clients' Identity Manager enrolments
 	// (identities.go), under their own lock.
 	identities *identityStore
+	// keys is the Prove Key registry (store_keys.go), under its own lock.
+	keys *keyStore
 }
 
 type shard struct {
@@ -170,7 +172,7 @@ type shard struct {
 }
 
 func newStore(clock *Clock, ids *idGen) *store {
-	st := &store{clock: clock, ids: ids, identities: newIdentityStore()}
+	st := &store{clock: clock, ids: ids, identities: newIdentityStore(), keys: newKeyStore()}
 	st.personas.ready = make(chan struct{})
 	for i := range st.shards {
 		st.shards[i].init()
@@ -201,6 +203,7 @@ func (st *store) reset() []*LinkState {
 	}
 	st.outbox.reset()
 	st.identities.reset()
+	st.keys.reset()
 	return links
 }
 

@@ -178,7 +178,18 @@ type authClaim struct {
 }
 
 type authSubs struct {
-	Mob authMob `json:"mob"`
+	Mob authMob  `json:"mob"`
+	Dev *authDev `json:"dev,omitempty"` // Prove Key (Unify): device/passive
+}
+
+// authDev is auth.subs.dev: the passive Prove Key with its user
+// verification level ("none": no WebAuthn, the silent ES256 key only).
+type authDev struct {
+	Auths struct {
+		Pasv struct {
+			UVLevel string `json:"uvlvl"`
+		} `json:"pasv"`
+	} `json:"auths"`
 }
 
 type authMob struct {
@@ -225,7 +236,13 @@ func (a *authClaims) appendJSON(b []byte) []byte {
 	b = strconv.AppendBool(b, m.OTP.MNP)
 	b = append(b, `},"inln":{"mnp":`...)
 	b = strconv.AppendBool(b, m.Inln.MNP)
-	return append(b, `},"inst":{}}}}}}`...)
+	b = append(b, `},"inst":{}}}`...)
+	if d := c.Subs.Dev; d != nil {
+		b = append(b, `,"dev":{"auths":{"pasv":{"uvlvl":`...)
+		b = appendJSONString(b, d.Auths.Pasv.UVLevel)
+		b = append(b, `}}}`...)
+	}
+	return append(b, `}}}`...)
 }
 
 // appendJSONString appends s as encoding/json writes it: printable ASCII

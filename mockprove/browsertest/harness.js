@@ -8,6 +8,10 @@
 //
 //   harness.start({authToken, mockURL, correlationId, script}) → true
 //   harness.outcome() → Promise<Outcome>
+//   harness.deviceId() → the SDK's getDeviceId() (the Prove Key's deviceId
+//                        in localStorage), or null
+// A page may run the SDK again once the previous run has settled (Unify:
+// the second run of the same browser profile uses the Prove Key).
 //
 // script (all optional):
 //   phones: ["2009990039", ...]  numbers the user types when the SDK asks for
@@ -39,6 +43,7 @@
   'use strict';
 
   let running = null;
+  let settled = false;
   let sdkLog = [];
 
   // The SDK's own log (LoggerFactory.setLogWriter, a public API): kept in the
@@ -244,11 +249,17 @@
   window.harness = {
     sdkVersion: typeof proveAuth !== 'undefined' ? proveAuth.VERSION : null,
     start: function (params) {
-      if (running) throw new Error('harness: already started');
+      if (running && !settled) throw new Error('harness: already started');
       proveAuth.LoggerFactory.setLogWriter(logWriter);
       proveAuth.LoggerFactory.setLogLevel(proveAuth.LogLevel.debug);
-      running = execute(params);
+      settled = false;
+      running = execute(params).finally(function () {
+        settled = true;
+      });
       return true;
+    },
+    deviceId: function () {
+      return new proveAuth.AuthenticatorBuilder().build().getDeviceId() || null;
     },
     outcome: function () {
       if (!running) return Promise.reject(new Error('harness: not started'));

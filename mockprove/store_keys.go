@@ -1,0 +1,253 @@
+package mockprove
+
+import (
+	"crypto/ecdsa"
+	"sync"
+	"time"
+)
+
+// The Prove Key registry: the device keys the web SDK registered
+// (device/passive/register), by deviceId, apart from HTTP. A key belongs to
+// the client whose Unify session registered it. It is "pending" until a
+// possession check of that session passes (or unify-bind binds it), then
+// bound to the session's phone number and proveId; a bound key passes a
+// later mobile Unify for the same number without any SMS. Revoked keys and
+// keys unused for KeyInactiveAfter stay known as inactive (a verify answers
+// 10006, a revoke answers success again) until the registry is full.
+
+const (
+	// KeyInactiveAfter is how long a bound key may go unused before Prove
+	// deactivates it ("12 consecutive months without use").
+	KeyInactiveAfter = 365 * 24 * time.Hour
+	// maxProveKeys bounds the registry; when it is full, registering a new
+	// key forgets the oldest one (inactive and pending keys first).
+	maxProveKeys = 100_000
+	// pendingKeyTTL is how long a key no possession check bound stays known.
+	pendingKeyTTL = FlowTTL + flowForgetAfter
+	// maxKeyChallenges bounds the request-signing challenges a key holds.
+	maxKeyChallenges = 4
+	// keyChallengeTTL is the lifetime of a request-signing challenge
+	// (/v1/client/challenge answers it as ttl, in seconds).
+	keyChallengeTTL = 5 * time.Minute
+)
+
+// ProveKey is one registered device key, as the control API and Go tests see it.
+type ProveKey struct {
+	DeviceID         string     `json:"deviceId"`
+	KeyID            string     `json:"keyId"`
+	Client           string     `json:"client"`
+	Phone            string     `json:"phoneNumber,omitempty"`
+	ProveID          string     `json:"proveId,omitempty"`
+	ClientCustomerID string     `json:"clientCustomerId,omitempty"`
+	ClientHumanID    string     `json:"clientHumanId,omitempty"`
+	DeviceName       string     `json:"deviceName,omitempty"`
+	Bound            bool       `json:"bound"`
+	Active           bool       `json:"active"`
+	CreatedAt        time.Time  `json:"createdAt"`
+	LastUsedAt       time.Time  `json:"lastUsedAt"`
+	RevokedAt        *time.Time `json:"revokedAt,omitempty"`
+
+	pub        *ecdsa.PublicKey
+	seq        uint64
+	challenges []keyChallenge
+}
+
+type keyChallenge struct {
+	value   string
+	expires time.Time
+}
+
+// state is the key's state at now: "pending", "active" or "inactive".
+func (k *ProveKey) state(now time.Time) string {
+	switch {
+	case k.RevokedAt != nil:
+		return "inactive"
+	case !k.Bound:
+		return "pending"
+	case !now.Before(k.LastUsedAt.Add(KeyInactiveAfter)):
+		return "inactive"
+	}
+	return "active"
+}
+
+// snapshot is a copy for callers outside the lock, with Active computed.
+func (k *ProveKey) snapshot(now time.Time) ProveKey {
+	c := *k
+	c.Active = k.state(now) == "active"
+	c.challenges = nil
+	return c
+}
+
+// keyStore holds the registry under its own lock. It never calls into the
+// flow shards, so a handler may use it while holding a shard lock.
+type keyStore struct {
+	mu    sync.Mutex
+	byID  map[string]*ProveKey
+	order []*ProveKey // registration order (a queue; removed keys are skipped)
+	seq   uint64
+}
+
+func newKeyStore() *keyStore { return &keyStore{byID: map[string]*ProveKey{}} }
+
+func (ks *keyStore) reset() {
+	ks.mu.Lock()
+	defer ks.mu.Unlock()
+	clear(ks.byID)
+	ks.order = nil
+}
+
+// add registers a new pending key, making room when the registry is full.
+func (ks *keyStore) add(k *ProveKey, now time.Time) {
+	ks.mu.Lock()
+	defer ks.mu.Unlock()
+	ks.seq++
+	k.seq = ks.seq
+	k.CreatedAt, k.LastUsedAt = now, now
+	for len(ks.byID) >= maxProveKeys {
+		ks.evictLocked(now)
+	}
+	ks.byID[k.DeviceID] = k
+	ks.order = append(ks.order, k)
+	ks.compactLocked()
+}
+
+// evictLocked forgets one key: the oldest pending key past its time or
+// inactive key if there is one among the oldest, else the oldest key.
+func (ks *keyStore) evictLocked(now time.Time) {
+	victim := -1
+	for i, k := range ks.order {
+		if ks.byID[k.DeviceID] != k {
+			continue
+		}
+		if victim < 0 {
+			victim = i
+		}
+		if st := k.state(now); st == "inactive" || (st == "pending" && !now.Before(k.CreatedAt.Add(pendingKeyTTL))) {
+			victim = i
+			break
+		}
+		if i > 1024 { // look no further than the oldest keys
+			break
+		}
+	}
+	if victim >= 0 {
+		delete(ks.byID, ks.order[victim].DeviceID)
+		ks.order[victim] = &ProveKey{} // skipped from now on
+	}
+}
+
+// compactLocked drops forgotten keys from the head of the queue, and
+// rebuilds it when most of it is forgotten.
+func (ks *keyStore) compactLocked() {
+	i := 0
+	for i < len(ks.order) && ks.byID[ks.order[i].DeviceID] != ks.order[i] {
+		i++
+	}
+	ks.order = ks.order[i:]
+	if len(ks.order) > 1024 && len(ks.order) > 2*len(ks.byID) {
+		live := make([]*ProveKey, 0, len(ks.byID)+1024)
+		for _, k := range ks.order {
+			if ks.byID[k.DeviceID] == k {
+				live = append(live, k)
+			}
+		}
+		ks.order = live
+	}
+}
+
+// with runs fn on the key with that deviceId (nil when unknown), under the
+// registry's lock; fn must not keep the pointer.
+func (ks *keyStore) with(deviceID string, fn func(k *ProveKey)) {
+	ks.mu.Lock()
+	defer ks.mu.Unlock()
+	fn(ks.byID[deviceID])
+}
+
+// get returns a copy of a key.
+func (ks *keyStore) get(deviceID string, now time.Time) (ProveKey, bool) {
+	var (
+		out ProveKey
+		ok  bool
+	)
+	ks.with(deviceID, func(k *ProveKey) {
+		if k != nil {
+			out, ok = k.snapshot(now), true
+		}
+	})
+	return out, ok
+}
+
+// list returns copies of the keys, oldest first, those of client only when
+// client is not empty.
+func (ks *keyStore) list(client string, now time.Time) []ProveKey {
+	ks.mu.Lock()
+	defer ks.mu.Unlock()
+	out := []ProveKey{}
+	for _, k := range ks.order {
+		if ks.byID[k.DeviceID] == k && (client == "" || k.Client == client) {
+			out = append(out, k.snapshot(now))
+		}
+	}
+	return out
+}
+
+// bind binds a key to a phone number and proveId (a possession check of
+// its session passed, or unify-bind), and marks it used.
+func (ks *keyStore) bind(deviceID, phone, proveID, customerID, humanID string, now time.Time) bool {
+	ok := false
+	ks.with(deviceID, func(k *ProveKey) {
+		if k == nil || k.RevokedAt != nil {
+			return
+		}
+		k.Bound, k.Phone, k.ProveID, k.LastUsedAt = true, phone, proveID, now
+		if customerID != "" {
+			k.ClientCustomerID = customerID
+		}
+		if humanID != "" {
+			k.ClientHumanID = humanID
+		}
+		ok = true
+	})
+	return ok
+}
+
+// revoke deactivates a key of client; false when the client has no such key.
+func (ks *keyStore) revoke(client, deviceID string, now time.Time) bool {
+	ok := false
+	ks.with(deviceID, func(k *ProveKey) {
+		if k == nil || k.Client != client {
+			return
+		}
+		if k.RevokedAt == nil {
+			k.RevokedAt = &now
+		}
+		ok = true
+	})
+	return ok
+}
+
+// newChallenge gives a key a request-signing challenge (the newest
+// maxKeyChallenges stay valid).
+func (ks *keyStore) newChallenge(deviceID, value string, now time.Time) bool {
+	ok := false
+	ks.with(deviceID, func(k *ProveKey) {
+		if k == nil || k.state(now) == "inactive" {
+			return
+		}
+		k.challenges = keepNewest(k.challenges, maxKeyChallenges)
+		k.challenges = append(k.challenges, keyChallenge{value: value, expires: now.Add(keyChallengeTTL)})
+		ok = true
+	})
+	return ok
+}
+
+// takeChallenge consumes a challenge the key was given, if still valid.
+func (k *ProveKey) takeChallenge(value string, now time.Time) bool {
+	for i, c := range k.challenges {
+		if c.value == value && now.Before(c.expires) {
+			k.challenges = append(k.challenges[:i], k.challenges[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
