@@ -50,7 +50,7 @@ func register(ss ...Scenario) {
 
 // areaOrder is the order areas are run and listed in.
 var areaOrder = []string{"oauth", "identity", "prefill", "otp", "instantlink", "mobileauth", "order", "errors", "input",
-	"verify", "verifypossession", "idmanager", "provex", "products", "webhooks"}
+	"unify", "verify", "verifypossession", "idmanager", "provex", "products", "webhooks"}
 
 // Scenarios is the whole suite, in run order: by area, then in the order
 // each file registers them.

@@ -42,6 +42,10 @@ var suiteOps = []struct {
 	method, path string
 	body         any
 }{
+	{http.MethodPost, "/v3/unify", UnifyBody(laney, "mobile")},
+	{http.MethodPost, "/v3/unify-status", map[string]any{"correlationId": "00000000-0000-4000-8000-000000000000"}},
+	{http.MethodPost, "/v3/unify-bind", map[string]any{"correlationId": "00000000-0000-4000-8000-000000000000", "phoneNumber": lorant}},
+	{http.MethodPost, "/v3/device/revoke", map[string]any{"clientRequestId": "req-revoke", "deviceId": unknownProveID}},
 	{http.MethodPost, "/v3/verify", elenaVerify},
 	{http.MethodPost, "/v3/verify/batch", map[string]any{"items": []any{batchItem(elena, "Elena", "Coldman", "verifiedUser")}}},
 	{http.MethodPost, "/v3/identity", map[string]any{"phoneNumber": merla}},
@@ -369,9 +373,9 @@ func init() {
 			}},
 
 		// ---- products ----
-		notProvisioned("identity-client-8009", Identity, NeedIdentity),
-		notProvisioned("prefill-client-8009", Prefill, NeedPrefill),
-		Scenario{Area: "products", Name: "unify-client-works", Doc: "the suite's client gets no 8009 on Verify, Identity Manager and ProveX",
+		notProvisioned("identity-client-8009", "Prove Identity", Identity, NeedIdentity),
+		notProvisioned("prefill-client-8009", "Pre-Fill", Prefill, NeedPrefill),
+		Scenario{Area: "products", Name: "unify-client-works", Doc: "the suite's client gets no 8009 on Unify, Verify, Identity Manager and ProveX",
 			Needs: []Need{NeedUnify},
 			Body: func(x *X) {
 				for _, op := range suiteOps {
@@ -516,8 +520,8 @@ func batchEnrol(x *X, field, a, b string) {
 
 // notProvisioned is a scenario of a Pre-Fill or Identity client calling
 // every operation of the suite: 403 code 8009 each.
-func notProvisioned(name, product string, need Need) Scenario {
-	return Scenario{Area: "products", Name: name, Doc: "a " + product + " client on Verify, Identity Manager and ProveX: 403 code 8009 each",
+func notProvisioned(name, productName, product string, need Need) Scenario {
+	return Scenario{Area: "products", Name: name, Doc: "a " + productName + " client on Unify, Verify, Identity Manager and ProveX: 403 code 8009 each",
 		Needs: []Need{need},
 		Body: func(x *X) {
 			for _, op := range suiteOps {
