@@ -496,6 +496,20 @@ var _ = Describe("docs/contracts.md", func() {
 		for _, s := range contracts.Scenarios() {
 			Expect(string(doc)).To(ContainSubstring("| `%s` | %s |", s.ID(), s.Doc))
 		}
+		areas := map[string]bool{}
+		var names []string
+		for _, s := range contracts.Scenarios() {
+			if !areas[s.Area] {
+				names = append(names, "`"+s.Area+"`")
+			}
+			areas[s.Area] = true
+		}
+		_, intro, _ := strings.Cut(string(doc), "## The scenarios\n\n")
+		intro, _, _ = strings.Cut(intro, "\n\n")
+		Expect(intro).To(HavePrefix("%d scenarios in %d areas: ", len(contracts.Scenarios()), len(areas)))
+		for _, n := range names {
+			Expect(intro).To(ContainSubstring(n))
+		}
 		_, table, found := strings.Cut(string(doc), "## The scenarios")
 		Expect(found).To(BeTrue())
 		Expect(strings.Count(table, "\n| `")).To(Equal(len(contracts.Scenarios())), "no scenario listed that the suite does not have")
