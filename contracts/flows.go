@@ -217,6 +217,9 @@ func (f *Flows) Observe(ex Exchange) Observation {
 	}
 	// The order of Unify's steps, and whose session it is.
 	checkUnify(req, us, caller, add)
+	if req.Method == http.MethodPost {
+		f.checkSessionKind(req, ex.RequestBody, fl, add)
+	}
 	// SSN and DOB only where the spec allows them.
 	for _, where := range piiPlacement(req, ex.RequestBody) {
 		add(where, "pii.placement", "SSN and DOB only in the bodies of /v3/start, /v3/challenge and /v3/complete (individual)", "field "+where[strings.LastIndex(where, " ")+1:])

@@ -158,6 +158,17 @@ var _ = Describe("Flows", func() {
 			Expect(status("t", "pending").Violations).To(BeEmpty(), "the owner's session is untouched")
 		})
 
+		It("names a correlationId of the other kind: a flow's at unify-status, a session's at validate", func() {
+			unify("t")
+			start("a")
+			o := f.Observe(ex("POST", "/v3/unify-status", "t", `{"correlationId":"a"}`, 400, `{"code":8008,"message":"m"}`))
+			Expect(lines(o)).To(ConsistOf(
+				"client POST /v3/unify-status request body correlationId [unify.session]: expected the correlationId of a /v3/unify, got the correlationId of a /v3/start flow (correlationId a)"))
+			o = f.Observe(ex("POST", "/v3/validate", "t", `{"correlationId":"`+cid+`"}`, 403, `{"code":8003,"message":"m"}`))
+			Expect(lines(o)).To(ConsistOf(
+				"client POST /v3/validate request body correlationId [unify.session]: expected the correlationId of a /v3/start flow, got the correlationId of a /v3/unify session"))
+		})
+
 		It("does not judge a session it never saw, and forgets sessions after FlowTTL", func() {
 			Expect(bind("t", 403, `{"code":8003,"message":"m"}`).Violations).To(BeEmpty())
 			unify("t")

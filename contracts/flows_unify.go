@@ -84,6 +84,24 @@ func callerName(key string) string {
 	return "another caller"
 }
 
+// checkSessionKind refuses a correlationId of the other kind: a /v3/start
+// flow's at unify-status or unify-bind, a Unify session's at a /v3/start
+// step (/v3/validate, /v3/challenge, /v3/complete).
+func (f *Flows) checkSessionKind(req *http.Request, body []byte, fl *flowState, add func(where, rule, expected, got string)) {
+	path := req.URL.Path
+	switch {
+	case (path == pathUnifyStatus || path == pathUnifyBind) && fl != nil:
+		add("request body correlationId", "unify.session", "the correlationId of a /v3/unify", "the correlationId of a /v3/start flow")
+	case steps[path] != "" && fl == nil:
+		var b struct {
+			CorrelationID string `json:"correlationId"`
+		}
+		if json.Unmarshal(body, &b) == nil && f.unify[b.CorrelationID] != nil {
+			add("request body correlationId", "unify.session", "the correlationId of a /v3/start flow", "the correlationId of a /v3/unify session")
+		}
+	}
+}
+
 // learnUnify records a session's answer: a new session on /v3/unify, its
 // status on unify-status and unify-bind.
 func (f *Flows) learnUnify(req *http.Request, s *unifyState, caller string, body map[string]any, now time.Time) string {
