@@ -53,6 +53,7 @@ func (s *Server) registerControl(r *mux.Router) {
 		r.Handle(rt.path, s.serve(endpoint{step: rt.path, auth: authControl, internal: true, h: rt.h})).Methods(rt.method)
 	}
 	s.registerWebhookControls(r)
+	s.registerKeyControls(r)
 	s.registerUI(r) // the dashboard, /_mock/ui/ (ui.go)
 }
 

@@ -342,3 +342,14 @@ func clip(s string, n int) string {
 	}
 	return truncateUTF8(s, n)
 }
+
+// registerKeyControls serves the Prove Key registry on the control API.
+func (s *Server) registerKeyControls(r *mux.Router) {
+	r.Handle("/_mock/keys", s.serve(endpoint{step: "/_mock/keys", auth: authControl, internal: true, h: s.ctlKeys})).Methods(http.MethodGet)
+}
+
+// ctlKeys is GET /_mock/keys[?client=<id>]: the registered Prove Keys,
+// oldest first.
+func (s *Server) ctlKeys(c *call) (any, error) {
+	return s.ProveKeys(c.r.URL.Query().Get("client")), nil
+}

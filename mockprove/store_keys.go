@@ -13,17 +13,16 @@ import (
 // bound to the session's phone number and proveId; a bound key passes a
 // later mobile Unify for the same number without any SMS. Revoked keys and
 // keys unused for KeyInactiveAfter stay known as inactive (a verify answers
-// 10006, a revoke answers success again) until the registry is full.
+// 10006, a revoke answers success again) until the registry is full; then
+// each new key forgets the oldest.
 
 const (
 	// KeyInactiveAfter is how long a bound key may go unused before Prove
 	// deactivates it ("12 consecutive months without use").
 	KeyInactiveAfter = 365 * 24 * time.Hour
 	// maxProveKeys bounds the registry; when it is full, registering a new
-	// key forgets the oldest one (inactive and pending keys first).
+	// key forgets the oldest one.
 	maxProveKeys = 100_000
-	// pendingKeyTTL is how long a key no possession check bound stays known.
-	pendingKeyTTL = FlowTTL + flowForgetAfter
 	// maxKeyChallenges bounds the request-signing challenges a key holds.
 	maxKeyChallenges = 4
 	// keyChallengeTTL is the lifetime of a request-signing challenge
@@ -83,7 +82,7 @@ func (k *ProveKey) snapshot(now time.Time) ProveKey {
 type keyStore struct {
 	mu    sync.Mutex
 	byID  map[string]*ProveKey
-	order []*ProveKey // registration order (a queue; removed keys are skipped)
+	order []*ProveKey // registration order (a queue, the oldest first)
 	seq   uint64
 }
 
@@ -103,55 +102,23 @@ func (ks *keyStore) add(k *ProveKey, now time.Time) {
 	ks.seq++
 	k.seq = ks.seq
 	k.CreatedAt, k.LastUsedAt = now, now
-	for len(ks.byID) >= maxProveKeys {
-		ks.evictLocked(now)
+	for len(ks.byID) >= maxProveKeys && len(ks.order) > 0 {
+		ks.evictLocked()
 	}
 	ks.byID[k.DeviceID] = k
 	ks.order = append(ks.order, k)
-	ks.compactLocked()
 }
 
-// evictLocked forgets one key: the oldest pending key past its time or
-// inactive key if there is one among the oldest, else the oldest key.
-func (ks *keyStore) evictLocked(now time.Time) {
-	victim := -1
-	for i, k := range ks.order {
-		if ks.byID[k.DeviceID] != k {
-			continue
+// evictLocked forgets the oldest key (registration order).
+func (ks *keyStore) evictLocked() {
+	for len(ks.order) > 0 {
+		k := ks.order[0]
+		ks.order[0] = nil
+		ks.order = ks.order[1:]
+		if ks.byID[k.DeviceID] == k {
+			delete(ks.byID, k.DeviceID)
+			return
 		}
-		if victim < 0 {
-			victim = i
-		}
-		if st := k.state(now); st == "inactive" || (st == "pending" && !now.Before(k.CreatedAt.Add(pendingKeyTTL))) {
-			victim = i
-			break
-		}
-		if i > 1024 { // look no further than the oldest keys
-			break
-		}
-	}
-	if victim >= 0 {
-		delete(ks.byID, ks.order[victim].DeviceID)
-		ks.order[victim] = &ProveKey{} // skipped from now on
-	}
-}
-
-// compactLocked drops forgotten keys from the head of the queue, and
-// rebuilds it when most of it is forgotten.
-func (ks *keyStore) compactLocked() {
-	i := 0
-	for i < len(ks.order) && ks.byID[ks.order[i].DeviceID] != ks.order[i] {
-		i++
-	}
-	ks.order = ks.order[i:]
-	if len(ks.order) > 1024 && len(ks.order) > 2*len(ks.byID) {
-		live := make([]*ProveKey, 0, len(ks.byID)+1024)
-		for _, k := range ks.order {
-			if ks.byID[k.DeviceID] == k {
-				live = append(live, k)
-			}
-		}
-		ks.order = live
 	}
 }
 

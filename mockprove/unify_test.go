@@ -474,6 +474,16 @@ var _ = Describe("Unify", func() {
 			Expect(sess.Product).To(Equal(mockprove.ProductUnify))
 			Expect(sess.FlowType).To(Equal("none"))
 		}
+		resp, err := (&http.Client{Transport: tr}).Get(memBase + "/_mock/keys?client=" + unifyID)
+		Expect(err).NotTo(HaveOccurred(), "the control API answer must conform to its spec")
+		var keys []mockprove.ProveKey
+		Expect(json.NewDecoder(resp.Body).Decode(&keys)).To(Succeed())
+		resp.Body.Close()
+		Expect(keys).To(HaveLen(1))
+		Expect(keys[0].DeviceID).To(Equal(k.DeviceID))
+		Expect(keys[0].Phone).To(Equal(mockprove.PhoneLorantNerger))
+		Expect(keys[0].Active).To(BeTrue())
+		Expect(c.srv.ProveKeys("other-client")).To(BeEmpty())
 		second, _ := c.srv.Session(id2)
 		Expect(second.Possession.Method).To(Equal(mockprove.MethodProveKey))
 		Expect(second.Possession.Attempts[len(second.Possession.Attempts)-1].Kind).To(Equal("key-verified"))
