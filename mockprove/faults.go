@@ -26,7 +26,9 @@ const (
 // FaultSpec describes a fault to inject. Only Step is required.
 type FaultSpec struct {
 	// Step is the path the fault applies to: /token, /v3/start, ...,
-	// /v1/client/mobile/otp/start, /v1/client/status, /v1/link.
+	// /v1/client/mobile/otp/start, /v1/client/status, /v1/link; or
+	// "webhook": each attempt of an outgoing webhook delivery, the fault
+	// playing the receiver (kinds status, drop, reset, delay).
 	Step string `json:"step"`
 	// Kind: status (default), drop, reset, malformed, ws-close, delay or
 	// instantlink-retry (instantlink/start answers {}: the SDK calls the
@@ -87,12 +89,16 @@ var faultSteps = map[string]bool{
 	"/v3/verify": true, "/v3/verify/batch": true, "/v3/verify-status": true, "/v3/discover": true, "/v3/fetch": true,
 	"/v3/identity": true, "/v3/identity/batch": true, "GET /v3/identity": true, "GET /v3/identity/{proveId}": true,
 	"DELETE /v3/identity/{proveId}": true, "/v3/identity/{proveId}/activate": true, "/v3/identity/{proveId}/deactivate": true,
-	"/v3/identity/{mobileNumber}/lookup": true,
+	"/v3/identity/{mobileNumber}/lookup": true, StepWebhook: true,
 	// Unify and the Prove Key.
 	"/v3/unify": true, "/v3/unify-status": true, "/v3/unify-bind": true, "/v3/device/revoke": true,
 	"/v1/client/device/passive/register": true, "/v1/client/device/passive/verify": true,
 	"/v1/client/device/passive/error": true, "/v1/client/challenge": true, "/v1/client/device/unregister": true,
 }
+
+// StepWebhook is the step of outgoing webhook delivery attempts (in faults
+// and the journal): a fault on it acts as the receiver (webhooks.go).
+const StepWebhook = "webhook"
 
 // AddFault arms a fault. Bad specs are refused with the field named.
 func (s *Server) AddFault(spec FaultSpec) (Fault, error) {
@@ -107,7 +113,11 @@ func (s *Server) AddFault(spec FaultSpec) (Fault, error) {
 		f.Kind = FaultStatus
 	}
 	switch f.Kind {
-	case FaultStatus, FaultDrop, FaultReset, FaultMalformed, FaultDelay:
+	case FaultStatus, FaultDrop, FaultReset, FaultDelay:
+	case FaultMalformed:
+		if spec.Step == StepWebhook {
+			return f, errMalformed("field 'kind' malformed does not apply to step webhook (mockprove ignores the receiver's body): use status, drop, reset or delay")
+		}
 	case FaultWSClose:
 		if spec.Step != "/v1/client/status" {
 			return f, errMalformed("field 'kind' ws-close only applies to step /v1/client/status")
@@ -118,6 +128,9 @@ func (s *Server) AddFault(spec FaultSpec) (Fault, error) {
 		}
 	default:
 		return f, errMalformed("field 'kind' must be one of: status, drop, reset, malformed, ws-close, delay, instantlink-retry")
+	}
+	if spec.Step == StepWebhook && (f.Code != 0 || f.Message != "") {
+		return f, errMalformed("fields 'code' and 'message' do not apply to step webhook: the receiver's answer has no Prove body (give 'status')")
 	}
 	if f.Kind == FaultStatus { // only a status fault answers with a status and a code
 		if f.Status == 0 {

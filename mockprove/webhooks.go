@@ -24,6 +24,14 @@ import (
 // attempts in all on failure, each attempt journaled. Delivery is
 // synchronous: the trigger answers once the receiver accepted the events or
 // the attempts ran out.
+//
+// Faults on step "webhook" play the receiver, one attempt per hit (scoped by
+// client and by the identity's phone number as persona): kind status is an
+// answer with that status, drop and reset a broken connection (the
+// receiver is not contacted), delay a slow receiver: mockprove waits the
+// delay (real time) and then posts, or, when the delay reaches
+// Options.WebhookTimeout, waits the timeout and counts the attempt as timed
+// out without posting. Each faulted attempt is journaled with the fault's id.
 
 // Webhook event types Prove documents.
 const (
@@ -71,6 +79,8 @@ type WebhookAttempt struct {
 	Status     int       `json:"status,omitempty"` // 0 when no answer came
 	Error      string    `json:"error,omitempty"`
 	DurationMs float64   `json:"durationMs"`
+	// Fault is the id of the fault that played the receiver, if one did.
+	Fault string `json:"fault,omitempty"`
 }
 
 // webhookPayload is one event as the receiver gets it. Prove does not
@@ -98,11 +108,12 @@ type webhooks struct {
 	configs    map[string]webhookConfig
 	deliveries []WebhookDelivery // newest last, at most maxWebhookDeliveries
 	client     *http.Client
+	timeout    time.Duration
 	retryDelay time.Duration
 }
 
 func newWebhooks(clients []Client, timeout, retryDelay time.Duration) *webhooks {
-	w := &webhooks{initial: map[string]webhookConfig{}, client: &http.Client{Timeout: timeout}, retryDelay: retryDelay}
+	w := &webhooks{initial: map[string]webhookConfig{}, client: &http.Client{Timeout: timeout}, timeout: timeout, retryDelay: retryDelay}
 	for _, c := range clients {
 		if c.WebhookURL != "" {
 			w.initial[c.ID] = webhookConfig{URL: c.WebhookURL, Secret: c.WebhookSecret}
@@ -171,7 +182,7 @@ func (s *Server) WebhookDeliveries() []WebhookDelivery {
 	w := s.webhooks
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return slices.Clone(w.deliveries)
+	return append([]WebhookDelivery{}, w.deliveries...) // [] rather than null when there are none
 }
 
 // TriggerWebhook sends one event about an enrolled, active identity to the
@@ -187,8 +198,11 @@ func (s *Server) TriggerWebhook(ctx context.Context, ev WebhookEvent) (WebhookDe
 	w.mu.Lock()
 	cfg, ok := w.configs[ev.Client]
 	w.mu.Unlock()
+	if _, known := s.clients[ev.Client]; !known {
+		return WebhookDelivery{}, errMalformed("field 'client' names no configured client: %q", ev.Client)
+	}
 	if !ok {
-		return WebhookDelivery{}, errMalformed("client %q has no webhook: set one with PUT /_mock/webhooks/%s or a webhookUrl in the clients file", ev.Client, ev.Client)
+		return WebhookDelivery{}, errMalformed("field 'client': client %q has no webhook: set one with PUT /_mock/webhooks/%s or a webhookUrl in the clients file", ev.Client, ev.Client)
 	}
 	id, err := s.eventIdentity(ev)
 	if err != nil {
@@ -217,7 +231,7 @@ func (s *Server) TriggerWebhook(ctx context.Context, ev WebhookEvent) (WebhookDe
 				break
 			}
 		}
-		a := s.postWebhook(ctx, cfg.URL, token, d.ID, body)
+		a := s.webhookAttempt(ctx, ev.Client, id.PhoneNumber, cfg.URL, token, d.ID, body)
 		d.Attempts = append(d.Attempts, a)
 		if a.Status >= 200 && a.Status < 300 {
 			d.Delivered = true
@@ -259,10 +273,65 @@ func (s *Server) eventIdentity(ev WebhookEvent) (Identity, error) {
 	return id, nil
 }
 
-// postWebhook makes one attempt and journals it.
-func (s *Server) postWebhook(ctx context.Context, url, token, correlationID string, body []byte) WebhookAttempt {
-	a := WebhookAttempt{At: s.clock.Now()}
+// webhookAttempt makes one attempt, or lets an armed fault on step webhook
+// play the receiver, and journals it.
+func (s *Server) webhookAttempt(ctx context.Context, client, phone, url, token, correlationID string, body []byte) WebhookAttempt {
+	var f *Fault
+	if s.faultsArmed() {
+		f = s.takeFault(&call{step: StepWebhook, persona: normalizePhone(phone), client: Client{ID: client}})
+	}
+	if f == nil {
+		return s.postWebhook(ctx, url, token, correlationID, body, nil, time.Now())
+	}
+	a := WebhookAttempt{At: s.clock.Now(), Fault: f.ID}
 	start := time.Now()
+	if f.delay > 0 {
+		wait, timedOut := f.delay, false
+		if wait >= s.webhooks.timeout { // a receiver slower than the timeout: the sender gives up at it
+			wait, timedOut = s.webhooks.timeout, true
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			a.Error = "the delivery was cancelled: " + ctx.Err().Error()
+			return s.journalFaultedAttempt(a, start, url, correlationID, body, f)
+		}
+		if timedOut {
+			a.Error = fmt.Sprintf("timeout: the receiver did not answer within %s (injected delay %s, fault %s)", s.webhooks.timeout, f.delay, f.ID)
+			return s.journalFaultedAttempt(a, start, url, correlationID, body, f)
+		}
+	}
+	switch f.Kind {
+	case FaultDelay: // a slow receiver: what is left of the timeout after the delay bounds the POST
+		ctx, cancel := context.WithTimeout(ctx, s.webhooks.timeout-f.delay)
+		defer cancel()
+		return s.postWebhook(ctx, url, token, correlationID, body, f, start)
+	case FaultStatus:
+		a.Status = f.Status
+	case FaultDrop:
+		a.Error = "the receiver closed the connection after a partial answer (injected fault " + f.ID + ")"
+	default: // FaultReset
+		a.Error = "the receiver reset the connection (injected fault " + f.ID + ")"
+	}
+	return s.journalFaultedAttempt(a, start, url, correlationID, body, f)
+}
+
+// journalFaultedAttempt ends an attempt a fault answered.
+func (s *Server) journalFaultedAttempt(a WebhookAttempt, start time.Time, url, correlationID string, body []byte, f *Fault) WebhookAttempt {
+	a.DurationMs = float64(time.Since(start).Microseconds()) / 1000
+	s.journalWebhook(url, correlationID, a, body, f)
+	return a
+}
+
+// postWebhook makes one attempt, begun at start, and journals it (f: the
+// delay fault that slowed it, or nil).
+func (s *Server) postWebhook(ctx context.Context, url, token, correlationID string, body []byte, f *Fault, start time.Time) WebhookAttempt {
+	a := WebhookAttempt{At: s.clock.Now()}
+	if f != nil {
+		a.Fault = f.ID
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err == nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -279,22 +348,29 @@ func (s *Server) postWebhook(ctx context.Context, url, token, correlationID stri
 		a.Error = err.Error()
 	}
 	a.DurationMs = float64(time.Since(start).Microseconds()) / 1000
-	s.journalWebhook(url, correlationID, a, body)
+	s.journalWebhook(url, correlationID, a, body, f)
 	return a
 }
 
 // journalWebhook notes an outgoing delivery attempt in the journal, as
-// step "webhook" with the receiver's status (0: no answer).
-func (s *Server) journalWebhook(url, correlationID string, a WebhookAttempt, body []byte) {
+// step "webhook" with the receiver's status (0: no answer), and the fault
+// that played the receiver or slowed it, if any.
+func (s *Server) journalWebhook(url, correlationID string, a WebhookAttempt, body []byte, f *Fault) {
 	rule := "webhook.status:" + strconv.Itoa(a.Status)
 	if a.Error != "" {
 		rule = "webhook.error"
+	}
+	if f != nil {
+		rule = "fault:" + f.ID
 	}
 	rec := journalRecord{
 		entry: JournalEntry{Time: a.At, Method: http.MethodPost, Path: url, Step: "webhook", Status: a.Status,
 			DurationMs: a.DurationMs, CorrelationID: correlationID, Rule: rule},
 		contentType: "application/json",
 		reqBody:     body,
+	}
+	if f != nil {
+		rec.entry.Fault = f.ID
 	}
 	s.journal.add(rec)
 }

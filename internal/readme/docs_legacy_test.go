@@ -1,10 +1,14 @@
 package readme_test
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/mockprove/mockprove/internal/browser"
 	"github.com/mockprove/mockprove/mockprove"
@@ -65,5 +69,35 @@ func TestVerifyPossessionDoc(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("the output of %s lacks %s:\n%s", path, want, got)
 		}
+	}
+}
+
+// TestWebhooksDoc runs the walkthrough of docs/webhooks.md against a real
+// mockprove and a receiver in place of the documented one.
+func TestWebhooksDoc(t *testing.T) {
+	const path = "docs/webhooks.md"
+	var got []string
+	var mu sync.Mutex
+	rc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = append(got, r.URL.Path)
+		mu.Unlock()
+	}))
+	t.Cleanup(rc.Close)
+	s := mockprove.RunT(t, mockprove.Options{WebhookRetryDelay: time.Millisecond})
+	out := runScript(t, path, docScript(t, path, s.URL(), "http://127.0.0.1:9999", rc.URL))
+	for _, want := range []string{
+		`{"success":true}`,
+		`{"delivered":true,"attempts":[{"status":503,"fault":"f1"},{"status":503,"fault":"f1"},{"status":200,"fault":null}]}`,
+		`[{"status":503,"rule":"fault:f1"},{"status":503,"rule":"fault:f1"},{"status":200,"rule":"webhook.status:200"}]`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the output of %s lacks %s:\n%s", path, want, out)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 1 || got[0] != "/prove/events" {
+		t.Errorf("the receiver got %v, want one POST to /prove/events", got)
 	}
 }
