@@ -466,6 +466,20 @@ func init() {
 				x.Check(len(r.List("attempts")) == 3 && len(rc.Received()) == 3, r, "response body attempts", "webhook.attempts", "3 attempts, 3 POSTs",
 					itoa(len(r.List("attempts")))+" attempts, "+itoa(len(rc.Received()))+" POSTs")
 			}},
+		Scenario{Area: "webhooks", Name: "fault-failing-receiver", Doc: "a fault on step webhook plays a receiver answering 503 once: the second attempt reaches the receiver",
+			Needs: []Need{NeedUnify, NeedWebhooks, NeedFaults},
+			Body: func(x *X) {
+				rc := x.Receiver()
+				client := x.Client(Unify).ID
+				x.Webhook(client, rc.URL, webhookSecret)
+				id := x.Enrol(batchX)
+				x.Fault(map[string]any{"step": "webhook", "status": 503, "count": 1, "client": client, "persona": batchX})
+				r := x.Event(client, id, "PORT")
+				delivered(x, r, 2)
+				x.Number(r, "attempts.0.status", 503)
+				x.Check(r.Str("attempts.0.fault") != "", r, "response body attempts.0.fault", "webhook.attempts", "the id of the fault that played the receiver", "nothing")
+				x.Check(len(rc.Received()) == 1, r, "webhook receiver", "webhook.delivery", "1 POST (the faulted attempt never reached it)", itoa(len(rc.Received())))
+			}},
 		Scenario{Area: "webhooks", Name: "disconnect-stops", Doc: "after DISCONNECT the identity is inactive and gets no event (409) until activated",
 			Needs: []Need{NeedUnify, NeedWebhooks},
 			Body: func(x *X) {
