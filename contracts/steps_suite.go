@@ -68,12 +68,12 @@ func (x *X) Identity(proveID string) *Resp {
 }
 
 // ListAll pages through GET /v3/identity limit at a time, following
-// lastKey, and returns every proveId listed (at most 200 pages: a page
+// lastKey, and returns every proveId listed (at most 1000 pages: a page
 // beyond means the platform never stops).
 func (x *X) ListAll(limit int, showInactive bool) map[string]bool {
 	seen := map[string]bool{}
 	key := ""
-	for range 200 {
+	for range 1000 {
 		q := url.Values{"limit": {itoa(limit)}}
 		if showInactive {
 			q.Set("showInactive", "true")
@@ -92,7 +92,7 @@ func (x *X) ListAll(limit int, showInactive bool) map[string]bool {
 			return seen
 		}
 	}
-	x.Fail("GET /v3/identity", "response body lastKey", "identity.lastKey", "a last page (no lastKey) within 200 pages", "a lastKey on every page")
+	x.Fail("GET /v3/identity", "response body lastKey", "identity.lastKey", "a last page (no lastKey) within 1000 pages", "a lastKey on every page")
 	return nil
 }
 
