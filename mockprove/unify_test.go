@@ -191,6 +191,21 @@ var _ = Describe("Unify", func() {
 			Expect(c.srv.Outbox(mockprove.SMSFilter{Phone: mockprove.PhoneIngeGalier})).To(BeEmpty())
 		})
 
+		It("falls back from a failing Mobile Auth to OTP, which binds the key (Ruben Castell)", func() {
+			k := newKey()
+			id, token := c.unifyStart(mockprove.PhoneRubenCastell, "mobile")
+			Expect(c.runKey(token, k).Next).To(Equal("mobile/instant"))
+			a, err := c.srv.PassMobileAuth(token)
+			Expect(err).To(MatchError(mockprove.ErrMobileAuthUnavailable))
+			Expect(a.Next).To(Equal("mobile/otp"))
+			Expect(c.srv.PassOTP(token)).To(Succeed())
+			r := c.unifyStatus(id)
+			Expect(r.Str("success")).To(Equal("true"))
+			Expect(r.Str("deviceId")).To(Equal(k.DeviceID))
+			_, token2 := c.unifyStart(mockprove.PhoneRubenCastell, "mobile")
+			Expect(c.runKey(token2, k).Done()).To(BeTrue(), "the next run passes by the key alone")
+		})
+
 		It("forces a new possession check with rebind, keeping the key", func() {
 			k := newKey()
 			c.mobileWithOTP(mockprove.PhoneLaneyDyball, k)
