@@ -30,8 +30,9 @@ import (
 // identities and a webhook receiver.
 type suiteEnv struct {
 	*fuzzEnv
-	suite    string // access token of unify-client
-	receiver *httptest.Server
+	suite         string // access token of unify-client
+	receiver      *httptest.Server
+	lastAuthToken string // the authToken of $CID (fuzz functions run one at a time per process)
 }
 
 func newSuiteEnv(f *testing.F) *suiteEnv {
@@ -108,10 +109,12 @@ func (e *suiteEnv) placeholders(t tb) *strings.Replacer {
 		[]byte(`{"possessionType":"mobile","phoneNumber":"2001004053","firstName":"Elena","lastName":"Coldman"}`))
 	var v struct {
 		CorrelationID string `json:"correlationId"`
+		AuthToken     string `json:"authToken"`
 	}
 	if status != http.StatusOK || json.Unmarshal(raw, &v) != nil {
 		t.Fatalf("verify: %d %s", status, raw)
 	}
+	e.lastAuthToken = v.AuthToken
 	return strings.NewReplacer("$PID", pid, "$LASTKEY", url.QueryEscape(list.LastKey), "$CID", v.CorrelationID,
 		"$ATTR", "550e8400-e29b-41d4-a716-446655440000", "$RECEIVER", e.receiver.URL+"/events")
 }
@@ -151,6 +154,7 @@ func FuzzVerify(f *testing.F) {
 			CorrelationID    string `json:"correlationId"`
 			Success          any    `json:"success"`
 			PossessionResult string `json:"possessionResult"`
+			AuthToken        string `json:"authToken"`
 		}
 		if status != http.StatusOK {
 			return
@@ -164,8 +168,16 @@ func FuzzVerify(f *testing.F) {
 		if out.PossessionResult == "" {
 			return // the current body: no session to read
 		}
-		// A possession-era session: verify-status reads it, before and after the SDK's OTP.
-		e.suiteJSON(t, http.MethodPost, "/v3/verify-status", []byte(`{"correlationId":"`+out.CorrelationID+`"}`))
+		// A possession-era session: verify-status reads it, before and after
+		// the SDK's possession check (OTP on mobile, the link on desktop).
+		status1 := []byte(`{"correlationId":"` + out.CorrelationID + `"}`)
+		e.suiteJSON(t, http.MethodPost, "/v3/verify-status", status1)
+		if out.AuthToken != "" {
+			if err := e.s.PassOTP(out.AuthToken); err != nil {
+				_, _ = e.s.PassInstantLink(out.AuthToken)
+			}
+			e.suiteJSON(t, http.MethodPost, "/v3/verify-status", status1)
+		}
 	})
 }
 
@@ -182,6 +194,11 @@ func FuzzVerifyStatus(f *testing.F) {
 	f.Fuzz(func(t *testing.T, clock uint8, body string) {
 		defer e.s.Reset()
 		r := e.placeholders(t)
+		if clock%2 == 1 { // an odd clock byte: the SDK's OTP passes first
+			if err := e.s.PassOTP(e.lastAuthToken); err != nil {
+				t.Fatalf("the OTP of the verification did not pass: %v", err)
+			}
+		}
 		e.s.FastForward(time.Duration(clock) * 10 * time.Second) // up to 42.5 minutes: pending, timed out, forgotten
 		e.suiteJSON(t, http.MethodPost, "/v3/verify-status", []byte(r.Replace(body)))
 	})

@@ -262,6 +262,7 @@ func (s *Server) verifyStatus(c *call) (any, error) {
 		return nil, err
 	case final != nil:
 		c.rule = "verify-status.final"
+		s.recordRead(c, req.CorrelationID)
 		return *final, nil
 	}
 	var res verifyStatusResponse
@@ -276,6 +277,7 @@ func (s *Server) verifyStatus(c *call) (any, error) {
 		c.rule = "verify-status.expired"
 	default:
 		c.rule = "verify-status.pending"
+		s.recordRead(c, req.CorrelationID)
 		return verifyStatusResponse{Success: resultPending, PossessionResult: resultPending, VerifyResult: resultPending}, nil
 	}
 	// Keep the first final result: a status read that raced this one may
@@ -296,4 +298,14 @@ func (s *Server) verifyStatus(c *call) (any, error) {
 		s.recordLocked(f, c, nil)
 	})
 	return res, nil
+}
+
+// recordRead notes a status read that changed nothing in the session's
+// steps (the newest maxStepsKept).
+func (s *Server) recordRead(c *call, correlationID string) {
+	s.st.view(correlationID, func(f *flow) {
+		if f != nil {
+			s.recordLocked(f, c, nil)
+		}
+	})
 }

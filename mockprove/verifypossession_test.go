@@ -87,6 +87,13 @@ var _ = Describe("Verify, the possession-era body", func() {
 		Expect(again.Raw).To(MatchJSON(r.Raw), "the result stays the same")
 		Expect(again.Header.Get("X-Mockprove-Rule")).To(Equal("verify-status.final"))
 		Expect(stateOf(c, id)).To(Equal(mockprove.StateCompleted))
+		sess, _ := c.srv.Session(id)
+		var rules []string
+		for _, st := range sess.Steps {
+			rules = append(rules, st.Step+" "+st.Rule)
+		}
+		Expect(rules).To(Equal([]string{"/v3/verify verify.possession.pending", "/v3/verify-status verify-status.pending",
+			"/v3/verify-status verify.pass", "/v3/verify-status verify-status.final"}))
 	})
 
 	It("runs a desktop verification with an Instant Link and needs finalTargetUrl", func() {
