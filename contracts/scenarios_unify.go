@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // Scenarios of Unified Authentication (docs/unify.md): /v3/unify,
@@ -26,6 +27,8 @@ const (
 	laney       = "2001004015" // Prove sandbox (Unify): OTP 1234 on mobile, places a key
 	inge        = "2001004016" // Prove sandbox (Unify): Mobile Auth passes silently, places a key
 	odile       = "2009990050" // a wrong OTP every time: "false"
+	ruben       = "2009990051" // Mobile Auth fails, the OTP fallback passes
+	tamsin      = "2009990052" // desktop: never clicks the link
 
 	deviceRegister = "/v1/client/device/passive/register"
 	deviceVerify   = "/v1/client/device/passive/verify"
@@ -185,6 +188,35 @@ func init() {
 				x.DeviceNext(x.VerifyKey(f, k), "done")
 				x.noSMS(f, "provekey.silent")
 				x.Field(x.UnifyStatus(f, "true"), "deviceId", k.DeviceID)
+			}},
+		Scenario{Area: "unify", Name: "rebind", Doc: `rebind: a recognised key does not pass alone; OTP runs, then status "true" with the same deviceId`,
+			Needs: []Need{NeedUnify, NeedPhone},
+			Body: func(x *X) {
+				k := x.keyPlaced()
+				f := x.SDKUnify(UnifyBody(laney, "mobile", "rebind", true))
+				x.DeviceNext(x.VerifyKey(f, k), "mobile/otp")
+				x.otpPasses(f)
+				x.Field(x.UnifyStatus(f, "true"), "deviceId", k.DeviceID)
+			}},
+		Scenario{Area: "unify", Name: "mobile-auth-fallback", Doc: `Mobile Auth fails: the reported error sends the SDK to OTP, which passes and binds the key`,
+			Needs: []Need{NeedUnify, NeedPhone, NeedPersonas},
+			Body: func(x *X) {
+				k := NewProveKey("k-ruben")
+				f := x.SDKUnify(UnifyBody(ruben, "mobile"))
+				x.RegisterKey(f, k, "mobile/instant")
+				x.Device(f, instStart, map[string]any{"cellularIp": nil, "implementation": "fetch"})
+				x.DeviceNext(x.Device(f, instError, map[string]any{"code": 10002, "message": "Web SDK cannot make http request"}), "mobile/otp")
+				x.otpPasses(f)
+				x.Field(x.UnifyStatus(f, "true"), "deviceId", k.DeviceID)
+			}},
+		Scenario{Area: "unify", Name: "desktop-link-expired", Doc: `desktop, a link never clicked: status "false" once the 3 minutes of the link are over`,
+			Needs: []Need{NeedUnify, NeedPhone, NeedPersonas, NeedClock},
+			Body: func(x *X) {
+				f := x.SDKUnify(UnifyBody(tamsin, "desktop", "finalTargetUrl", finalTarget))
+				x.DeviceNext(x.Device(f, "/v1/client/mobile/instantlink/start", map[string]any{"sourceIp": nil, "isMobile": false}), "")
+				x.UnifyStatus(f, "pending")
+				x.Advance(5*time.Minute + time.Second) // past the link's 3 minutes, or 5 when configured so
+				x.UnifyStatus(f, "false")
 			}},
 		Scenario{Area: "unify", Name: "mobile-auth", Doc: `mobile with Mobile Auth: the key is registered, Mobile Auth passes silently; status "true" with the deviceId`,
 			Needs: []Need{NeedUnify, NeedPhone},
