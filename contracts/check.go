@@ -264,6 +264,24 @@ func explain(side Side, r *Route, body []byte, err error) []Violation {
 			secE *openapi3filter.SecurityRequirementsError
 			pe   *openapi3filter.ParseError
 		)
+		// A body that matches no branch of a oneOf: only the errors of the
+		// branch it was meant for.
+		inner := err
+		switch e := err.(type) {
+		case *openapi3filter.ResponseError:
+			inner, where = e.Err, "response body"
+		case *openapi3filter.RequestError:
+			inner, where = e.Err, "request body"
+		}
+		if one, ok := inner.(*openapi3.SchemaError); ok {
+			if branch, ok := oneOfBranch(one); ok {
+				if p := one.JSONPointer(); len(p) > 0 {
+					where += " " + strings.Join(p, ".")
+				}
+				walk(branch, where)
+				return
+			}
+		}
 		switch {
 		case errors.As(err, &me):
 			for _, e := range me {
@@ -356,6 +374,54 @@ func explain(side Side, r *Route, body []byte, err error) []Violation {
 	return out
 }
 
+// oneOfByExtension on a schema with oneOf names the property that picks
+// the branch (specs/prove-v3.yaml: possessionType for the two bodies of
+// /v3/verify): a value with the property is read as the branch that
+// declares it, a value without it as a branch that does not.
+const oneOfByExtension = "x-mockprove-oneof-by"
+
+// oneOfBranch is the error of the oneOf branch a value was meant for, so
+// that a violation names what is wrong with it rather than every branch:
+// the branch oneOfByExtension picks, else the one with the fewest errors.
+func oneOfBranch(se *openapi3.SchemaError) (error, bool) {
+	var branches openapi3.MultiError
+	if se.SchemaField != "oneOf" || se.Schema == nil || !errors.As(se.Origin, &branches) || len(branches) != len(se.Schema.OneOf) {
+		return nil, false
+	}
+	if key, _ := se.Schema.Extensions[oneOfByExtension].(string); key != "" {
+		obj, _ := se.Value.(map[string]any)
+		_, has := obj[key]
+		for i, ref := range se.Schema.OneOf {
+			if ref.Value == nil {
+				continue
+			}
+			if _, declares := ref.Value.Properties[key]; declares == has {
+				return branches[i], true
+			}
+		}
+	}
+	best := -1
+	for i, b := range branches {
+		if best < 0 || leafErrors(b) < leafErrors(branches[best]) {
+			best = i
+		}
+	}
+	return branches[best], best >= 0
+}
+
+// leafErrors counts the errors in err (a MultiError holds several).
+func leafErrors(err error) int {
+	var me openapi3.MultiError
+	if !errors.As(err, &me) {
+		return 1
+	}
+	n := 0
+	for _, e := range me {
+		n += leafErrors(e)
+	}
+	return n
+}
+
 // schemaViolation is one schema problem: where is "request body", and the
 // JSON path of the value is added to it.
 func schemaViolation(base Violation, where string, se *openapi3.SchemaError) Violation {
@@ -392,11 +458,25 @@ func schemaViolation(base Violation, where string, se *openapi3.SchemaError) Vio
 	case "pattern":
 		v.Expected = "a string matching " + s.Pattern
 	case "enum":
+		// A value of another type than the enum's (a boolean true where the
+		// enum is the strings "true" and "false") is shown with its type.
+		sameType := false
+		for _, e := range s.Enum {
+			sameType = sameType || jsonType(e) == jsonType(se.Value)
+		}
 		var vals []string
 		for _, e := range s.Enum {
-			vals = append(vals, fmt.Sprint(e))
+			if sameType {
+				vals = append(vals, fmt.Sprint(e))
+			} else {
+				vals = append(vals, short(e))
+			}
 		}
 		v.Expected = "one of " + strings.Join(vals, ", ")
+		if !sameType && len(s.Enum) > 0 {
+			v.Expected = "a " + jsonType(s.Enum[0]) + ", " + v.Expected
+			v.Got = jsonType(se.Value) + " " + v.Got
+		}
 	case "maxLength":
 		v.Expected = fmt.Sprintf("at most %d characters", *s.MaxLength)
 	case "minLength":

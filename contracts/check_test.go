@@ -76,6 +76,16 @@ var _ = Describe("Checker", func() {
 			`client POST /v3/validate request body [body.json]: expected valid JSON, got "{\"correlationId\":"`))
 	})
 
+	It("names only the problems of the oneOf branch a body was meant for", func() {
+		Expect(check("/v3/verify", `{"possessionType":"mobile","phoneNumber":"2001004053","firstName":"E","lastName":"C","verificationType":"verifiedUser"}`, nil, "")).To(ConsistOf(
+			"client POST /v3/verify request body verificationType [schema.unknown-field]: expected no field verificationType (known: allowOTPRetry, clientCustomerId, clientRequestId, emailAddress, finalTargetUrl, firstName, lastName, phoneNumber, possessionType, smsMessage), got field verificationType"))
+		Expect(check("/v3/verify", `{"phoneNumber":"2001004053","verificationType":"bot"}`, nil, "")).To(ConsistOf(
+			"client POST /v3/verify request body verificationType [schema.enum]: expected one of verifiedUser, accountOpening, humanAssurance, prefill, prefillForBiz, identityResolution, got \"bot\""))
+		Expect(check("/v3/verify", `{"phoneNumber":"2001004053","verificationType":"humanAssurance"}`, response(200),
+			`{"success":"true","correlationId":"c","phoneNumber":"2001004053","identity":{"reasons":["AL2a"]}}`)).To(ConsistOf(
+			"platform POST /v3/verify response body identity.assuranceLevel [schema.required]: expected field assuranceLevel, got nothing"))
+	})
+
 	It("names a wrong media type or a missing body", func() {
 		req := request("/v3/start", "")
 		req.Header.Set("Content-Type", "text/plain")

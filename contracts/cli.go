@@ -23,6 +23,7 @@ func VerifyMain(ctx context.Context, args []string, getenv func(string) string, 
 		opts                        VerifyOptions
 		run, junit, jsonOut         string
 		idID, idSecret, pfID, pfSec string
+		unID, unSec                 string
 	)
 	fs.StringVar(&opts.Target, "target", TargetInProcess, "inprocess (a fresh mockprove in this process), sandbox (Prove's, from PROVE_BASE_URL, PROVE_CLIENT_ID, PROVE_CLIENT_SECRET, PROVE_PRODUCT) or the URL of a running mockprove")
 	fs.StringVar(&opts.ControlToken, "control-token", getenv("MOCKPROVE_CONTROL_TOKEN"), "token of a guarded /_mock/ control API [MOCKPROVE_CONTROL_TOKEN]")
@@ -30,6 +31,8 @@ func VerifyMain(ctx context.Context, args []string, getenv func(string) string, 
 	fs.StringVar(&idSecret, "identity-secret", "identity-secret", "its secret")
 	fs.StringVar(&pfID, "prefill-client", "prefill-client", "client id of the Pre-Fill client")
 	fs.StringVar(&pfSec, "prefill-secret", "prefill-secret", "its secret")
+	fs.StringVar(&unID, "unify-client", "unify-client", "client id of the client of Prove's current suite (Unify, Verify, Identity Manager, ProveX)")
+	fs.StringVar(&unSec, "unify-secret", "unify-secret", "its secret")
 	fs.StringVar(&run, "run", "", "only the scenarios whose area/name matches this regular expression")
 	fs.StringVar(&junit, "junit", "", "write a JUnit XML report to this file")
 	fs.StringVar(&jsonOut, "json", "", "write a JSON report (results, violations, response shapes) to this file")
@@ -54,7 +57,7 @@ func VerifyMain(ctx context.Context, args []string, getenv func(string) string, 
 		}
 		opts.Run = re
 	}
-	opts.Identity, opts.Prefill = Credentials{idID, idSecret}, Credentials{pfID, pfSec}
+	opts.Identity, opts.Prefill, opts.Unify = Credentials{idID, idSecret}, Credentials{pfID, pfSec}, Credentials{unID, unSec}
 	opts.Getenv = getenv
 	opts.Progress = func(r Result) { fmt.Fprintln(stdout, r.Line()) }
 	rep, err := Verify(ctx, opts)

@@ -86,6 +86,7 @@ var errorCodes = []CodeCoverage{
 	{Code: 8007, Meaning: "Sandbox User Not Found"},
 	{Code: 8008, Meaning: "Invalid Correlation ID"},
 	{Code: 8009, Meaning: "Sandbox Test User Access Denied"},
+	{Code: 8011, Meaning: "Identity Not Found"},
 	{Code: 1001, Meaning: "device API: phone number rejected"},
 	{Code: 1002, Meaning: "device API: wrong OTP, attempts left"},
 	{Code: 10000, Meaning: "device API: AUTHENTICATION_FAILURE (expired, already failed)"},
@@ -123,6 +124,20 @@ const (
 	PathMobileAuthPassed   = "Mobile Auth passed"
 	PathMobileAuthFallback = "Mobile Auth failed, fallback to OTP"
 	PathClientError        = "client-side error reported by the SDK"
+
+	// Prove's current suite.
+	PathUnifyStarted     = "Unify session opened (pending)"
+	PathUnifyPending     = `Unify status "pending" (the SDK has not finished)`
+	PathUnifyPassed      = `Unify status "true"`
+	PathUnifyFailed      = `Unify status "false"`
+	PathUnifyRequired    = `Unify status "possession_required"`
+	PathUnifyBound       = `unify-bind "true"`
+	PathUnifyBindFailed  = `unify-bind "false"`
+	PathDeviceRevoked    = "Prove Key revoked"
+	PathVerifyPassed     = `verify "true"`
+	PathVerifyFailed     = `verify "false"`
+	PathEnrolled         = "Identity Manager: identity enrolled"
+	PathIdentityNotFound = "unknown proveId or deviceId (404 code 8011)"
 )
 
 var allPaths = []string{
@@ -133,6 +148,8 @@ var allPaths = []string{
 	PathOTPSent, PathOTPResent, PathPhoneRejected, PathOTPRight, PathOTPWrong, PathOTPExhausted, PathOTPExpired,
 	PathInstantLinkSent, PathInstantLinkResent, PathInstantLinkClicked, PathInstantLinkExpired,
 	PathMobileAuthPassed, PathMobileAuthFallback, PathClientError,
+	PathUnifyStarted, PathUnifyPending, PathUnifyPassed, PathUnifyFailed, PathUnifyRequired, PathUnifyBound, PathUnifyBindFailed,
+	PathDeviceRevoked, PathVerifyPassed, PathVerifyFailed, PathEnrolled, PathIdentityNotFound,
 }
 
 // coverage counts, safe for concurrent use. Its size is fixed by the
@@ -185,6 +202,7 @@ func newCoverage(c *Checker) *coverage {
 // pathOrder is the order of a flow, for reports; other paths follow in
 // alphabetical order.
 var pathOrder = []string{"/token", "/v3/start", "/v3/validate", "/v3/challenge", "/v3/complete",
+	"/v3/unify", "/v3/unify-status", "/v3/unify-bind", "/v3/device/revoke",
 	"/v1/client/mobile/instant/start", "/v1/client/mobile/instant/finish", "/v1/client/mobile/instant/error",
 	"/v1/client/mobile/otp/start", "/v1/client/mobile/otp/finish", "/v1/client/mobile/otp/error",
 	"/v1/client/mobile/instantlink/start", "/v1/client/mobile/instantlink/error", "/v1/client/status", "/v1/link/{token}"}
@@ -254,6 +272,8 @@ func classify(req *http.Request, reqBody []byte, status int, body map[string]any
 		return []string{PathAPITokenRefused}
 	case status == http.StatusForbidden && server:
 		return []string{PathOutOfOrder}
+	case status == http.StatusNotFound && server && body["code"] == float64(8011):
+		return []string{PathIdentityNotFound}
 	case strings.HasPrefix(path, "/v1/link/"):
 		switch status {
 		case http.StatusFound, http.StatusOK:
@@ -334,6 +354,40 @@ func classify(req *http.Request, reqBody []byte, status int, body map[string]any
 		return []string{PathMobileAuthFallback}
 	case "/v1/client/mobile/otp/error", "/v1/client/mobile/instantlink/error":
 		return []string{PathClientError}
+	case pathUnify:
+		return []string{PathUnifyStarted}
+	case pathUnifyStatus, pathUnifyBind:
+		s, _ := body["success"].(string)
+		bind := path == pathUnifyBind
+		switch {
+		case s == "true" && bind:
+			return []string{PathUnifyBound}
+		case s == "false" && bind:
+			return []string{PathUnifyBindFailed}
+		case s == "true":
+			return []string{PathUnifyPassed}
+		case s == "false":
+			return []string{PathUnifyFailed}
+		case s == "pending":
+			return []string{PathUnifyPending}
+		case s == "possession_required":
+			return []string{PathUnifyRequired}
+		}
+	case pathRevoke:
+		if success {
+			return []string{PathDeviceRevoked}
+		}
+	case "/v3/verify":
+		switch body["success"] {
+		case "true":
+			return []string{PathVerifyPassed}
+		case "false":
+			return []string{PathVerifyFailed}
+		}
+	case "/v3/identity":
+		if req.Method == http.MethodPost && success {
+			return []string{PathEnrolled}
+		}
 	}
 	return nil
 }

@@ -112,6 +112,26 @@ var _ = Describe("coverage", func() {
 		Expect(calls(rep, "GET /v1/link/{token}")).To(Equal(2))
 	})
 
+	It("sees the paths of Verify and Identity Manager, and code 8011", func() {
+		u := newCaller(w.proxy.URL())
+		Expect(u.token("unify-client", "unify-secret").Status).To(Equal(http.StatusOK))
+		Expect(u.post("/v3/verify", `{"phoneNumber":"2001004053","verificationType":"verifiedUser","firstName":"Elena","lastName":"Coldman"}`).Body).To(HaveKeyWithValue("success", "true"))
+		Expect(u.post("/v3/verify", `{"phoneNumber":"2001004054","verificationType":"verifiedUser","firstName":"Alf","lastName":"Novotni"}`).Body).To(HaveKeyWithValue("success", "false"))
+		Expect(u.post("/v3/identity", `{"phoneNumber":"2001004031"}`).Body).To(HaveKeyWithValue("success", true))
+		Expect(u.do(http.MethodGet, "/v3/identity/00000000-0000-4000-8000-0000000000ff", "", nil, u.bearer).Status).To(Equal(http.StatusNotFound))
+		rep := w.proxy.Report()
+		Expect(rep.Violations).To(BeEmpty())
+		Expect(paths(rep)).To(SatisfyAll(
+			HaveKeyWithValue(contracts.PathVerifyPassed, 1), HaveKeyWithValue(contracts.PathVerifyFailed, 1),
+			HaveKeyWithValue(contracts.PathEnrolled, 1), HaveKeyWithValue(contracts.PathIdentityNotFound, 1)))
+		codes := map[int]int{}
+		for _, e := range rep.Coverage.ErrorCodes {
+			codes[e.Code] = e.Count
+		}
+		Expect(codes).To(HaveKeyWithValue(8011, 1))
+		Expect(rep.Coverage.Missed()).To(ContainElements(`path Unify status "possession_required"`, "path Prove Key revoked"))
+	})
+
 	It("counts statuses, and marks the ones the document does not list", func() {
 		c.post("/v3/validate", cidBody("nope"))
 		var st []contracts.StatusCoverage

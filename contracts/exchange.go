@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -23,20 +24,36 @@ type Resp struct {
 	JSON   map[string]any // the body when it is a JSON object, else nil
 }
 
-// Get reads a dotted path ("next.v3-complete", "error.code") of the JSON
-// body; ok is false when it is absent.
+// Get reads a dotted path ("next.v3-complete", "error.code",
+// "results.0.proveId": a number indexes an array) of the JSON body; ok is
+// false when it is absent.
 func (r *Resp) Get(path string) (any, bool) {
 	var cur any = r.JSON
 	for _, k := range strings.Split(path, ".") {
-		m, ok := cur.(map[string]any)
-		if !ok {
-			return nil, false
-		}
-		if cur, ok = m[k]; !ok {
+		switch c := cur.(type) {
+		case map[string]any:
+			var ok bool
+			if cur, ok = c[k]; !ok {
+				return nil, false
+			}
+		case []any:
+			i, err := strconv.Atoi(k)
+			if err != nil || i < 0 || i >= len(c) {
+				return nil, false
+			}
+			cur = c[i]
+		default:
 			return nil, false
 		}
 	}
 	return cur, true
+}
+
+// List is Get for an array (nil when absent or not an array).
+func (r *Resp) List(path string) []any {
+	v, _ := r.Get(path)
+	l, _ := v.([]any)
+	return l
 }
 
 // Str is Get for a string ("" when absent or not a string).

@@ -44,7 +44,9 @@ const (
 
 // Flows checks the rules only a stateful observer sees, per correlationId
 // and per caller: each step is one the previous answer's next allowed, no
-// step after done, /v3/complete only after a successful /v3/validate, one
+// step after done, /v3/complete only after a successful /v3/validate,
+// Unify's status and bind only on the caller's own sessions and a bind
+// only after "possession_required" (flows_unify.go), one
 // OAuth token reused until it expires, Retry-After honoured after 429, no
 // retry of a 4xx with the same body, SSN and DOB only where the spec
 // allows them, and (a warning) no Instant Link from a mobile browser. It
@@ -61,6 +63,9 @@ type Flows struct {
 	waits   map[string]time.Time // caller → no request before
 	failed  map[[32]byte]int     // caller+operation+body → status of its 4xx
 	failedQ [][32]byte
+
+	unify      map[string]*unifyState // Unify sessions by correlationId
+	unifyOrder []string               // their correlationIds, oldest first
 }
 
 type flowState struct {
@@ -102,14 +107,15 @@ func NewFlows(opts FlowOptions) *Flows {
 		access: map[string]string{},
 		waits:  map[string]time.Time{},
 		failed: map[[32]byte]int{},
+		unify:  map[string]*unifyState{},
 	}
 }
 
-// Tracked is the number of flows tracked now.
+// Tracked is the number of flows (and Unify sessions) tracked now.
 func (f *Flows) Tracked() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return len(f.flows)
+	return len(f.flows) + len(f.unify)
 }
 
 // steps maps the server API's step paths to their keys in next.
@@ -149,11 +155,16 @@ func (f *Flows) Observe(ex Exchange) Observation {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.expire(now)
+	f.expireUnify(now)
 	caller := f.callerKey(req, ex.RequestBody)
 
 	fl := f.flowOf(req, ex.RequestBody)
 	if fl != nil {
 		correlationID = fl.id
+	}
+	us, unifyID := f.unifyOf(req, ex.RequestBody)
+	if us != nil {
+		correlationID = unifyID
 	}
 	add := func(where, rule, expected, got string) {
 		violations = append(violations, Violation{Side: SideClient, Operation: op, Where: where, Rule: rule,
@@ -173,6 +184,9 @@ func (f *Flows) Observe(ex Exchange) Observation {
 	version := 0
 	if fl != nil {
 		version = fl.version
+	}
+	if us != nil {
+		version = us.version
 	}
 	key := requestKey(caller, fmt.Sprintf("%s %s %d", req.Method, req.URL.RequestURI(), version), ex.RequestBody)
 	if status, ok := f.failed[key]; ok && req.Method == http.MethodPost {
@@ -201,6 +215,11 @@ func (f *Flows) Observe(ex Exchange) Observation {
 			add("flow", "flow.next", "a step in next: "+nextKeys(fl.next), stepKey)
 		}
 	}
+	// The order of Unify's steps, and whose session it is.
+	checkUnify(req, us, caller, add)
+	if req.Method == http.MethodPost {
+		f.checkSessionKind(req, ex.RequestBody, fl, add)
+	}
 	// SSN and DOB only where the spec allows them.
 	for _, where := range piiPlacement(req, ex.RequestBody) {
 		add(where, "pii.placement", "SSN and DOB only in the bodies of /v3/start, /v3/challenge and /v3/complete (individual)", "field "+where[strings.LastIndex(where, " ")+1:])
@@ -222,7 +241,7 @@ func (f *Flows) Observe(ex Exchange) Observation {
 		}
 	}
 
-	if id := f.learn(ex, fl, caller, key, now); id != "" {
+	if id := f.learn(ex, fl, us, caller, key, now); id != "" {
 		correlationID = id
 		for i := range violations {
 			violations[i].CorrelationID = id
@@ -242,7 +261,7 @@ func (f *Flows) Observe(ex Exchange) Observation {
 
 // learn records what the answer teaches; it returns the correlationId of
 // a flow the answer started.
-func (f *Flows) learn(ex Exchange, fl *flowState, caller string, key [32]byte, now time.Time) string {
+func (f *Flows) learn(ex Exchange, fl *flowState, us *unifyState, caller string, key [32]byte, now time.Time) string {
 	resp := ex.Response
 	if resp == nil {
 		return ""
@@ -283,6 +302,8 @@ func (f *Flows) learn(ex Exchange, fl *flowState, caller string, key [32]byte, n
 	var body map[string]any
 	_ = json.Unmarshal(ex.ResponseBody, &body)
 	switch {
+	case req.Method == http.MethodPost && (path == pathUnify || path == pathUnifyStatus || path == pathUnifyBind):
+		return f.learnUnify(req, us, caller, body, now)
 	case path == "/token":
 		id := formValues(ex.RequestBody).Get("client_id")
 		tok, _ := body["access_token"].(string)

@@ -96,6 +96,88 @@ var _ = Describe("Flows", func() {
 		Expect(f.Observe(ex("POST", "/v3/start", "t", `{"flowType":"mobile","dob":"1990-01-01","ssn":"1234"}`, 400, `{}`)).Violations).To(BeEmpty())
 	})
 
+	Describe("Unify", func() {
+		const cid = "713189b8-5555-4b08-83ba-75d08780aebd"
+		unify := func(bearer string) {
+			f.Observe(ex("POST", "/v3/unify", bearer, `{"possessionType":"none","clientRequestId":"r1","phoneNumber":"2001004014"}`, 200,
+				`{"correlationId":"`+cid+`","success":"pending","authToken":"a"}`))
+		}
+		status := func(bearer, success string) contracts.Observation {
+			return f.Observe(ex("POST", "/v3/unify-status", bearer, `{"correlationId":"`+cid+`"}`, 200, `{"success":"`+success+`"}`))
+		}
+		bind := func(bearer string, code int, resp string) contracts.Observation {
+			return f.Observe(ex("POST", "/v3/unify-bind", bearer, `{"correlationId":"`+cid+`","phoneNumber":"2001004014"}`, code, resp))
+		}
+		lines := func(o contracts.Observation) []string {
+			var out []string
+			for _, v := range o.Violations {
+				out = append(out, v.String())
+			}
+			return out
+		}
+
+		It("takes unify, status pending, possession_required, then one bind", func() {
+			unify("t")
+			Expect(status("t", "pending").Violations).To(BeEmpty())
+			Expect(status("t", "possession_required").Violations).To(BeEmpty())
+			Expect(bind("t", 200, `{"success":"true","proveId":"p","deviceId":"d"}`).Violations).To(BeEmpty())
+			Expect(f.Tracked()).To(Equal(1))
+		})
+
+		It("names a bind before unify-status said possession_required", func() {
+			unify("t")
+			Expect(lines(bind("t", 403, `{"code":8003,"message":"m"}`))).To(ConsistOf(
+				`client POST /v3/unify-bind flow [unify.bind-before-required]: expected /v3/unify-bind only after /v3/unify-status answered "possession_required", got no /v3/unify-status (correlationId ` + cid + ")"))
+			Expect(lines(status("t", "pending"))).To(BeEmpty())
+			Expect(lines(bind("t", 403, `{"code":8003,"message":"m"}`))).To(ConsistOf(
+				`client POST /v3/unify-bind flow [unify.bind-before-required]: expected /v3/unify-bind only after /v3/unify-status answered "possession_required", got /v3/unify-status answered "pending" (correlationId ` + cid + ")"))
+			Expect(status("t", "possession_required").Violations).To(BeEmpty())
+			Expect(bind("t", 200, `{"success":"true"}`).Violations).To(BeEmpty(), "the same bind, now in order, is no retry of a 4xx")
+		})
+
+		It("names a bind once the session said true", func() {
+			unify("t")
+			status("t", "true")
+			Expect(lines(bind("t", 403, `{"code":8003,"message":"m"}`))).To(ConsistOf(
+				`client POST /v3/unify-bind flow [unify.bind-after-true]: expected no /v3/unify-bind once the session answered "true", got /v3/unify-status answered "true" (correlationId ` + cid + ")"))
+		})
+
+		It("names a second bind after one passed", func() {
+			unify("t")
+			status("t", "possession_required")
+			bind("t", 200, `{"success":"true"}`)
+			Expect(lines(bind("t", 403, `{"code":8003,"message":"m"}`))).To(ConsistOf(
+				`client POST /v3/unify-bind flow [unify.bind-after-true]: expected no /v3/unify-bind once the session answered "true", got /v3/unify-bind answered "true" (correlationId ` + cid + ")"))
+		})
+
+		It("names a status or bind on another client's session, without its token", func() {
+			unify("t")
+			Expect(lines(status("u", "pending"))).To(ConsistOf(
+				"client POST /v3/unify-status request body correlationId [unify.same-client]: expected a correlationId from a /v3/unify of the same client, got the correlationId of a /v3/unify by another access token (correlationId " + cid + ")"))
+			Expect(rules(bind("u", 400, `{"code":8008,"message":"m"}`).Violations)).To(Equal([]string{"unify.same-client"}))
+			Expect(status("t", "pending").Violations).To(BeEmpty(), "the owner's session is untouched")
+		})
+
+		It("names a correlationId of the other kind: a flow's at unify-status, a session's at validate", func() {
+			unify("t")
+			start("a")
+			o := f.Observe(ex("POST", "/v3/unify-status", "t", `{"correlationId":"a"}`, 400, `{"code":8008,"message":"m"}`))
+			Expect(lines(o)).To(ConsistOf(
+				"client POST /v3/unify-status request body correlationId [unify.session]: expected the correlationId of a /v3/unify, got the correlationId of a /v3/start flow (correlationId a)"))
+			o = f.Observe(ex("POST", "/v3/validate", "t", `{"correlationId":"`+cid+`"}`, 403, `{"code":8003,"message":"m"}`))
+			Expect(lines(o)).To(ConsistOf(
+				"client POST /v3/validate request body correlationId [unify.session]: expected the correlationId of a /v3/start flow, got the correlationId of a /v3/unify session"))
+		})
+
+		It("does not judge a session it never saw, and forgets sessions after FlowTTL", func() {
+			Expect(bind("t", 403, `{"code":8003,"message":"m"}`).Violations).To(BeEmpty())
+			unify("t")
+			now = now.Add(20 * time.Minute)
+			Expect(bind("u", 403, `{"code":8003,"message":"m"}`).Violations).To(BeEmpty())
+			Expect(f.Tracked()).To(Equal(0))
+		})
+	})
+
 	It("warns about Instant Link from a mobile User-Agent", func() {
 		start("a")
 		o := f.Observe(ex("POST", "/v1/client/mobile/instantlink/start", "auth-a", `{"isMobile":false}`, 200, `{"data":{}}`,

@@ -42,6 +42,62 @@ var _ = Describe("the proxy in front of a running mockprove", func() {
 		Expect(rep.Exchanges).To(Equal(4))
 	})
 
+	Describe("a Unify integration", func() {
+		var u *caller
+		BeforeEach(func() {
+			u = newCaller(w.proxy.URL())
+			Expect(u.token("unify-client", "unify-secret").Status).To(Equal(http.StatusOK))
+		})
+		unify := func(possessionType, phone string) (string, string) {
+			GinkgoHelper()
+			a := u.post("/v3/unify", `{"possessionType":"`+possessionType+`","clientRequestId":"r-1","phoneNumber":"`+phone+`"}`)
+			Expect(a.Status).To(Equal(http.StatusOK), string(a.Raw))
+			return a.Str("correlationId"), a.Str("authToken")
+		}
+		placeKey := func(authToken string) {
+			GinkgoHelper()
+			k, err := mockprove.NewDeviceKey()
+			Expect(err).NotTo(HaveOccurred())
+			_, err = w.prove.RunProveKey(authToken, k) // the SDK's key step, beside the proxy
+			Expect(err).NotTo(HaveOccurred())
+		}
+
+		It("reports nothing for none, status possession_required, then one bind", func() {
+			cid, auth := unify("none", "2001004014")
+			Expect(u.post("/v3/unify-status", cidBody(cid)).Body).To(HaveKeyWithValue("success", "pending"))
+			placeKey(auth)
+			Expect(u.post("/v3/unify-status", cidBody(cid)).Body).To(HaveKeyWithValue("success", "possession_required"))
+			Expect(u.post("/v3/unify-bind", cidBody(cid, `,"phoneNumber":"2001004014"`)).Body).To(HaveKeyWithValue("success", "true"))
+			rep := w.proxy.Report()
+			Expect(rep.Violations).To(BeEmpty())
+			Expect(paths(rep)).To(SatisfyAll(HaveKeyWithValue(contracts.PathUnifyStarted, 1), HaveKeyWithValue(contracts.PathUnifyPending, 1),
+				HaveKeyWithValue(contracts.PathUnifyRequired, 1), HaveKeyWithValue(contracts.PathUnifyBound, 1)))
+		})
+
+		It("binds before unify-status said possession_required", func() {
+			cid, _ := unify("none", "2001004014")
+			Expect(u.post("/v3/unify-bind", cidBody(cid, `,"phoneNumber":"2001004014"`)).Status).To(Equal(http.StatusForbidden))
+			Expect(w.lines(contracts.SideClient)).To(ConsistOf(
+				`client POST /v3/unify-bind flow [unify.bind-before-required]: expected /v3/unify-bind only after /v3/unify-status answered "possession_required", got no /v3/unify-status (correlationId ` + cid + ")"))
+		})
+
+		It("binds after the session said true", func() {
+			cid, _ := unify("mobile", "2001004018") // short-term: "true" with no SDK
+			Expect(u.post("/v3/unify-status", cidBody(cid)).Body).To(HaveKeyWithValue("success", "true"))
+			Expect(u.post("/v3/unify-bind", cidBody(cid, `,"phoneNumber":"2001004018"`)).Status).To(Equal(http.StatusForbidden))
+			Expect(w.lines(contracts.SideClient)).To(ConsistOf(
+				`client POST /v3/unify-bind flow [unify.bind-after-true]: expected no /v3/unify-bind once the session answered "true", got /v3/unify-status answered "true" (correlationId ` + cid + ")"))
+		})
+
+		It("asks for the status of another client's session", func() {
+			cid, _ := unify("mobile", "2001004015")
+			c.login()
+			Expect(c.post("/v3/unify-status", cidBody(cid)).Status).To(Equal(http.StatusForbidden))
+			Expect(w.lines(contracts.SideClient)).To(ConsistOf(
+				"client POST /v3/unify-status request body correlationId [unify.same-client]: expected a correlationId from a /v3/unify of the same client, got the correlationId of a /v3/unify by client unify-client (correlationId " + cid + ")"))
+		})
+	})
+
 	Describe("a deliberately bad client", func() {
 		BeforeEach(func() { c.login() })
 

@@ -13,7 +13,7 @@ import (
 type Need string
 
 // What scenarios can need. Prove's real sandbox offers none of the first
-// five and one client (PROVE_PRODUCT).
+// five nor webhooks, and one client (PROVE_PRODUCT).
 const (
 	NeedPhone    Need = "phone"    // the virtual phone: GET /_mock/sms, /_mock/link/click
 	NeedClock    Need = "clock"    // the virtual clock: POST /_mock/clock/advance
@@ -22,6 +22,10 @@ const (
 	NeedPersonas Need = "personas" // mockprove's edge personas (2009990001-2009990099)
 	NeedIdentity Need = "identity-client"
 	NeedPrefill  Need = "prefill-client"
+	NeedUnify    Need = "unify-client" // a client of Prove's current suite (Unify, Verify, Identity Manager, ProveX)
+	// NeedWebhooks: the control API's webhooks (/_mock/webhooks) on a
+	// platform that can reach a receiver the kit runs on loopback.
+	NeedWebhooks Need = "webhooks"
 )
 
 // Scenario is one conversation with a platform, with what it asserts.
@@ -45,7 +49,8 @@ func register(ss ...Scenario) {
 }
 
 // areaOrder is the order areas are run and listed in.
-var areaOrder = []string{"oauth", "identity", "prefill", "otp", "instantlink", "mobileauth", "order", "errors", "input"}
+var areaOrder = []string{"oauth", "identity", "prefill", "otp", "instantlink", "mobileauth", "order", "errors", "input",
+	"unify", "verify", "verifypossession", "idmanager", "provex", "products", "webhooks"}
 
 // Scenarios is the whole suite, in run order: by area, then in the order
 // each file registers them.

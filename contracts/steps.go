@@ -21,6 +21,7 @@ import (
 const (
 	Identity = mockprove.ProductIdentity
 	Prefill  = mockprove.ProductPrefill
+	Unify    = mockprove.ProductUnify // the client of Prove's current suite
 )
 
 // Flow is a flow in hand: what /v3/start answered.

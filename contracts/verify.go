@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -34,14 +35,16 @@ type VerifyOptions struct {
 	Target string
 	// ControlToken is sent on /_mock/ calls (a mockprove with -control-token).
 	ControlToken string
-	// Identity and Prefill are the clients of each product; default the
-	// built-in ones of mockprove. The sandbox target reads its one client
-	// from the environment instead.
-	Identity, Prefill Credentials
+	// Identity and Prefill are the clients of each product, Unify the
+	// client of Prove's current suite (Unify, Verify, Identity Manager,
+	// ProveX); default the built-in ones of mockprove. The sandbox target
+	// reads its one client from the environment instead.
+	Identity, Prefill, Unify Credentials
 	// Run selects scenarios by "area/name"; nil runs all.
 	Run *regexp.Regexp
 	// Getenv reads PROVE_BASE_URL, PROVE_CLIENT_ID, PROVE_CLIENT_SECRET and
-	// PROVE_PRODUCT for the sandbox target; default none set.
+	// PROVE_PRODUCT (identity, prefill or unify) for the sandbox target;
+	// default none set.
 	Getenv func(string) string
 	// Wrap, for the in-process target, wraps mockprove's handler: the way
 	// tests put a deliberately broken platform in front of verify.
@@ -166,9 +169,10 @@ func openTarget(opts VerifyOptions) (*target, error) {
 		clients: map[string]Credentials{
 			mockprove.ProductIdentity: orDefault(opts.Identity, Credentials{"identity-client", "identity-secret"}),
 			mockprove.ProductPrefill:  orDefault(opts.Prefill, Credentials{"prefill-client", "prefill-secret"}),
+			mockprove.ProductUnify:    orDefault(opts.Unify, Credentials{"unify-client", "unify-secret"}),
 		},
 		has: map[Need]bool{NeedPhone: true, NeedClock: true, NeedFaults: true, NeedControl: true, NeedPersonas: true,
-			NeedIdentity: true, NeedPrefill: true},
+			NeedIdentity: true, NeedPrefill: true, NeedUnify: true, NeedWebhooks: true},
 	}
 	if opts.Rate > 0 {
 		t.gap = time.Second / time.Duration(opts.Rate)
@@ -189,8 +193,9 @@ func openTarget(opts VerifyOptions) (*target, error) {
 		if product == "" {
 			product = mockprove.ProductIdentity
 		}
-		if product != mockprove.ProductIdentity && product != mockprove.ProductPrefill {
-			return nil, fmt.Errorf("contracts verify: PROVE_PRODUCT must be %s or %s, not %q", mockprove.ProductIdentity, mockprove.ProductPrefill, product)
+		if product != mockprove.ProductIdentity && product != mockprove.ProductPrefill && product != mockprove.ProductUnify {
+			return nil, fmt.Errorf("contracts verify: PROVE_PRODUCT must be %s, %s or %s, not %q",
+				mockprove.ProductIdentity, mockprove.ProductPrefill, mockprove.ProductUnify, product)
 		}
 		t.name, t.base = "sandbox "+base, strings.TrimSuffix(base, "/")
 		t.clients = map[string]Credentials{product: {id, secret}}
@@ -202,6 +207,7 @@ func openTarget(opts VerifyOptions) (*target, error) {
 	case strings.HasPrefix(target, "http://") || strings.HasPrefix(target, "https://"):
 		t.name, t.base = target, strings.TrimSuffix(target, "/")
 		t.probeControl()
+		t.has[NeedWebhooks] = t.has[NeedControl] && onLoopback(t.base)
 		return t, nil
 	default:
 		return nil, fmt.Errorf("contracts verify: -target must be inprocess, sandbox or an http(s) URL, not %q", target)
@@ -238,6 +244,22 @@ func (t *target) probeControl() {
 	}
 }
 
+// onLoopback reports whether a base URL names this machine, so that the
+// platform there can reach a webhook receiver the kit listens with on
+// 127.0.0.1.
+func onLoopback(base string) bool {
+	u, err := url.Parse(base)
+	if err != nil {
+		return false
+	}
+	h := u.Hostname()
+	if h == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
+}
+
 // sandboxRate is the default cap of requests per second on Prove's sandbox.
 const sandboxRate = 20
 
@@ -252,7 +274,8 @@ func (t *target) startInProcess(wrap func(http.Handler) http.Handler) error {
 		return fmt.Errorf("contracts verify: %w", err)
 	}
 	base := "http://" + l.Addr().String()
-	s, err := mockprove.New(mockprove.Options{PublicURL: base, Clock: mockprove.NewFrozenClock(inProcessStart), Seed: 1})
+	s, err := mockprove.New(mockprove.Options{PublicURL: base, Clock: mockprove.NewFrozenClock(inProcessStart), Seed: 1,
+		WebhookRetryDelay: 10 * time.Millisecond})
 	if err != nil {
 		_ = l.Close()
 		return err

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -25,6 +26,15 @@ import (
 )
 
 var noEnv = func(string) string { return "" }
+
+// readURL reads the url field of a JSON request body.
+func readURL(r *http.Request) string {
+	var b struct {
+		URL string `json:"url"`
+	}
+	_ = json.NewDecoder(r.Body).Decode(&b)
+	return b.URL
+}
 
 // verifyMain runs "contracts verify args..." and returns its exit status
 // and output lines.
@@ -100,7 +110,8 @@ var _ = Describe("contracts verify", func() {
 			for _, r := range rep.Results {
 				areas[r.Area]++
 			}
-			for _, a := range []string{"oauth", "identity", "prefill", "otp", "instantlink", "mobileauth", "order", "errors", "input"} {
+			for _, a := range []string{"oauth", "identity", "prefill", "otp", "instantlink", "mobileauth", "order", "errors", "input",
+				"unify", "verify", "verifypossession", "idmanager", "provex", "products", "webhooks"} {
 				Expect(areas).To(HaveKey(a))
 			}
 			names := map[string]bool{}
@@ -113,7 +124,15 @@ var _ = Describe("contracts verify", func() {
 				"instantlink/clicked-ws", "instantlink/expired", "instantlink/replaced", "mobileauth/pass", "mobileauth/fallback",
 				"order/validate-replayed", "order/unknown-correlation-id", "order/other-clients-correlation-id",
 				"errors/start-8000", "errors/start-8001", "errors/validate-8002", "errors/complete-8003", "errors/unknown-user-8007",
-				"errors/validate-8008", "errors/start-8009", "errors/start-429", "input/body-over-4kb", "input/malformed-json"} {
+				"errors/validate-8008", "errors/start-8009", "errors/start-429", "input/body-over-4kb", "input/malformed-json",
+				"verify/verified-user", "verify/not-verified", "verify/type-account-opening", "verify/type-human-assurance", "verify/type-prefill",
+				"verify/type-prefill-for-biz", "verify/type-identity-resolution", "verify/batch-per-item", "verify/batch-1000",
+				"idmanager/batch-items", "idmanager/batch-identities", "idmanager/list-pages", "idmanager/deactivate-activate",
+				"idmanager/disenrol", "idmanager/lookup", "idmanager/unknown-id", "provex/discover-fetch", "provex/unknown-prove-id",
+				"products/identity-client-8009", "products/prefill-client-8009", "products/unify-client-works", "webhooks/delivery", "webhooks/retry",
+				"verifypossession/status-before-sdk", "verifypossession/mobile-otp", "verifypossession/desktop-instant-link", "verifypossession/none",
+				"unify/short-term-user", "unify/status-before-sdk", "unify/mobile-otp-places-key", "unify/key-recognised", "unify/mobile-auth",
+				"unify/desktop-instant-link", "unify/none-then-bind", "unify/revoked-key", "unify/session-expired"} {
 				Expect(names).To(HaveKey(id))
 			}
 		})
@@ -185,6 +204,29 @@ var _ = Describe("contracts verify", func() {
 			Expect(lines).To(ContainElement("SKIP prefill/challenge-dob: needs prefill-client"))
 			Expect(lines[len(lines)-1]).To(MatchRegexp(`^\d+ passed, 0 failed, \d+ skipped$`))
 		})
+
+		It("with a client of Prove's current suite runs the suite's scenarios on sandbox users only", func() {
+			s := mockprove.RunT(GinkgoT())
+			env := map[string]string{"PROVE_BASE_URL": s.URL(), "PROVE_CLIENT_ID": "unify-client", "PROVE_CLIENT_SECRET": "unify-secret", "PROVE_PRODUCT": "unify"}
+			code, lines, _ := verifyMain(func(k string) string { return env[k] }, "-target", "sandbox", "-run", "^(unify|verify|verifypossession|idmanager|provex|products|webhooks|identity)/")
+			Expect(code).To(Equal(0))
+			Expect(lines).To(ContainElements("PASS verify/verified-user", "PASS verify/batch-per-item", "PASS idmanager/list-pages",
+				"PASS provex/discover-fetch", "PASS products/unify-client-works",
+				"PASS unify/short-term-user", "PASS unify/none-then-bind", "PASS verifypossession/none",
+				"SKIP unify/key-recognised: needs phone", "SKIP unify/otp-fails: needs phone, personas",
+				"SKIP verify/persona-8000: needs personas", "SKIP webhooks/delivery: needs webhooks",
+				"SKIP products/identity-client-8009: needs identity-client", "SKIP identity/short-term-user: needs identity-client"))
+			for _, l := range lines {
+				Expect(l).NotTo(HavePrefix("FAIL"))
+			}
+		})
+
+		It("refuses a PROVE_PRODUCT it does not know", func() {
+			env := map[string]string{"PROVE_BASE_URL": "http://127.0.0.1:1", "PROVE_CLIENT_ID": "a", "PROVE_CLIENT_SECRET": "b", "PROVE_PRODUCT": "verify"}
+			code, _, errOut := verifyMain(func(k string) string { return env[k] }, "-target", "sandbox")
+			Expect(code).To(Equal(2))
+			Expect(errOut).To(ContainSubstring(`PROVE_PRODUCT must be identity, prefill or unify, not "verify"`))
+		})
 	})
 
 	Describe("the kit can fail", func() {
@@ -244,6 +286,40 @@ var _ = Describe("contracts verify", func() {
 			Expect(lines(resultOf(rep, "identity/no-possession"))).To(ContainElement(HavePrefix("platform POST /v3/validate status [status]: expected 200, got 401")))
 			Expect(resultOf(rep, "oauth/token").Violations[0].String()).To(Equal(
 				`platform POST /token response body expires_in [schema.type]: expected integer, got string "3600"`))
+		})
+
+		It("names a boolean success where Verify answers a string, and a batch that drops an item", func() {
+			rep, err := contracts.Verify(context.Background(), contracts.VerifyOptions{Run: regexp.MustCompile(`^verify/(verified-user|batch-per-item)$`),
+				Wrap: func(h http.Handler) http.Handler {
+					return rewrite("/v3/verify", func(st int, b map[string]any) int { b["success"] = true; return st })(
+						rewrite("/v3/verify/batch", func(st int, b map[string]any) int {
+							b["results"] = b["results"].([]any)[:3]
+							return st
+						})(h))
+				}})
+			Expect(err).NotTo(HaveOccurred())
+			Expect(resultOf(rep, "verify/verified-user").Violations).To(HaveLen(2), "the schema violation of the branch meant, and the flow rule")
+			Expect(resultOf(rep, "verify/verified-user").Violations[0].String()).To(Equal(
+				`platform POST /v3/verify response body success [schema.enum]: expected a string, one of "true", "false", got boolean true`))
+			Expect(resultOf(rep, "verify/batch-per-item").Line()).To(MatchRegexp(
+				`^FAIL verify/batch-per-item: platform POST /v3/verify/batch response body results \[verify\.batch\]: expected 4 results, got 3 \(correlationId [0-9a-f-]{36}\)$`))
+		})
+
+		It("names a webhook delivered without its signature", func() {
+			rep, err := contracts.Verify(context.Background(), contracts.VerifyOptions{Run: regexp.MustCompile(`^webhooks/delivery$`),
+				Wrap: func(h http.Handler) http.Handler {
+					return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+						if r.URL.Path == "/_mock/webhooks/unify-client" && r.Method == http.MethodPut {
+							// the platform signs with another secret than the one it was given
+							r.Body = io.NopCloser(strings.NewReader(`{"url":"` + readURL(r) + `","secret":"another-secret"}`))
+							r.ContentLength = -1
+						}
+						h.ServeHTTP(w, r)
+					})
+				}})
+			Expect(err).NotTo(HaveOccurred())
+			Expect(resultOf(rep, "webhooks/delivery").Line()).To(HavePrefix(
+				`FAIL webhooks/delivery: platform POST /_mock/webhooks/events webhook request header X-Prove-Authorization [webhook.signature]: expected "Bearer <HS256 JWT signed with the secret, iss Prove Identity>", got "Bearer ey`))
 		})
 
 		It("names a wrong next step of the device API", func() {
@@ -419,6 +495,20 @@ var _ = Describe("docs/contracts.md", func() {
 		Expect(err).NotTo(HaveOccurred())
 		for _, s := range contracts.Scenarios() {
 			Expect(string(doc)).To(ContainSubstring("| `%s` | %s |", s.ID(), s.Doc))
+		}
+		areas := map[string]bool{}
+		var names []string
+		for _, s := range contracts.Scenarios() {
+			if !areas[s.Area] {
+				names = append(names, "`"+s.Area+"`")
+			}
+			areas[s.Area] = true
+		}
+		_, intro, _ := strings.Cut(string(doc), "## The scenarios\n\n")
+		intro, _, _ = strings.Cut(intro, "\n\n")
+		Expect(intro).To(HavePrefix("%d scenarios in %d areas: ", len(contracts.Scenarios()), len(areas)))
+		for _, n := range names {
+			Expect(intro).To(ContainSubstring(n))
 		}
 		_, table, found := strings.Cut(string(doc), "## The scenarios")
 		Expect(found).To(BeTrue())

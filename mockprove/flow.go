@@ -86,8 +86,8 @@ const (
 	flowKindVerify              // a possession-era /v3/verify (verifypossession.go)
 )
 
-// product is the product the flow belongs to: Verify for a possession-era
-// /v3/verify, Unify for a Unify session, else the client's flow product.
+// product is the product the flow belongs to: the client's flow product,
+// Verify for a possession-era /v3/verify, Unify for a Unify session.
 func (f *flow) product() string {
 	if f.kind == flowKindVerify {
 		return ProductVerify

@@ -165,6 +165,9 @@ func requestErrorToProve(err error, route *routers.Route) *Error {
 	}
 	var se *openapi3.SchemaError
 	if errors.As(re.Err, &se) {
+		if re.Parameter != nil { // a query or path parameter, not the body
+			return errMalformed("parameter '%s' is invalid: %s", re.Parameter.Name, se.Reason)
+		}
 		return errMalformed("%s", schemaErrorMessage(se))
 	}
 	switch {
