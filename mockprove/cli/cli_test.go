@@ -600,17 +600,18 @@ var _ = Describe("hardening flags", func() {
 
 		It("generates a control token, prints it, and requires it", func() {
 			base, stdout, stderr := run()
-			Expect(stdout.String()).To(MatchRegexp(tokenLine.String()))
+			// Both lines come after the listening line run waits for.
+			Eventually(stdout.String).Should(MatchRegexp(tokenLine.String()))
 			tok := tokenLine.FindStringSubmatch(stdout.String())[1]
-			Expect(stderr.String()).To(ContainSubstring("-control-open"))
+			Eventually(stderr.String).Should(ContainSubstring("-control-open"))
 			Expect(health(base, "")).To(Equal(http.StatusUnauthorized))
 			Expect(health(base, tok)).To(Equal(http.StatusOK))
 		})
 
 		It("serves it without a token with -control-open, with a warning", func() {
 			base, stdout, stderr := run("-control-open")
+			Eventually(stderr.String).Should(ContainSubstring("WARNING")) // printed after the listening line
 			Expect(stdout.String()).NotTo(ContainSubstring("control token"))
-			Expect(stderr.String()).To(ContainSubstring("WARNING"))
 			Expect(health(base, "")).To(Equal(http.StatusOK))
 		})
 
