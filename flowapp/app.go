@@ -65,7 +65,7 @@ const (
 const sdkPath = "node_modules/@prove-identity/prove-auth/build/bundle/release/prove-auth.js"
 
 // pageFiles must be in Options.WebFS.
-var pageFiles = []string{"index.html", "landing.html", "app.js", "app.css", "signin.html", "signin.js"}
+var pageFiles = []string{"index.html", "landing.html", "api.js", "app.js", "app.css", "signin.html", "signin.js"}
 
 // Options configure an App. The zero value runs against a local mockprove
 // with its built-in Prove Identity client.
@@ -145,7 +145,7 @@ type Options struct {
 	// X-Forwarded-For is ignored.
 	TrustedProxies []netip.Prefix
 
-	// WebFS holds index.html, landing.html, app.js and app.css; default
+	// WebFS holds the page files (pageFiles: index.html, api.js, app.js, …); default
 	// web.FS (flowapp/web, embedded).
 	WebFS fs.FS
 	// WebDir is the directory whose node_modules holds Prove's web SDK;

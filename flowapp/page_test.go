@@ -23,7 +23,7 @@ const sdkRel = "node_modules/@prove-identity/prove-auth/build/bundle/release/pro
 var _ = Describe("the page and operations routes", func() {
 	It("serves the page files of web.FS by default", func() {
 		w := newWorld(worldOptions{})
-		for path, file := range map[string]string{"/": "index.html", "/landing": "landing.html", "/app.js": "app.js", "/app.css": "app.css",
+		for path, file := range map[string]string{"/": "index.html", "/landing": "landing.html", "/api.js": "api.js", "/app.js": "app.js", "/app.css": "app.css",
 			"/signin": "signin.html", "/signin.js": "signin.js"} {
 			want, err := fs.ReadFile(web.FS, file)
 			Expect(err).NotTo(HaveOccurred())
@@ -64,6 +64,7 @@ var _ = Describe("the page and operations routes", func() {
 		files := fstest.MapFS{
 			"index.html":   {Data: []byte("<!doctype html><title>flowapp</title>")},
 			"landing.html": {Data: []byte("<!doctype html><title>landing</title>")},
+			"api.js":       {Data: []byte("console.log('api')")},
 			"app.js":       {Data: []byte("console.log('app')")},
 			"app.css":      {Data: []byte("body{}")},
 			"signin.html":  {Data: []byte("<!doctype html><title>sign in</title>")},
@@ -73,6 +74,7 @@ var _ = Describe("the page and operations routes", func() {
 		for path, want := range map[string][]string{
 			"/":                   {"text/html", "<!doctype html><title>flowapp</title>"},
 			"/landing?authId=x&a": {"text/html", "<!doctype html><title>landing</title>"},
+			"/api.js":             {"text/javascript", "console.log('api')"},
 			"/app.js":             {"text/javascript", "console.log('app')"},
 			"/app.css":            {"text/css", "body{}"},
 			"/signin":             {"text/html", "<!doctype html><title>sign in</title>"},
@@ -262,7 +264,7 @@ var _ = Describe("specs/flowapp.yaml", func() {
 				served++
 			}
 		}
-		Expect(served).To(Equal(18))
+		Expect(served).To(Equal(19))
 		Expect(w.spec.Checked()).To(Equal(served), "every answer was checked against the document")
 	})
 })

@@ -17,6 +17,7 @@ func (a *App) registerPage(r *mux.Router) {
 	get := []string{http.MethodGet, http.MethodHead}
 	r.Handle("/", a.page("index.html")).Methods(get...)
 	r.Handle("/landing", a.page("landing.html")).Methods(get...)
+	r.Handle("/api.js", a.page("api.js")).Methods(get...)
 	r.Handle("/app.js", a.page("app.js")).Methods(get...)
 	r.Handle("/app.css", a.page("app.css")).Methods(get...)
 	r.Handle("/signin", a.page("signin.html")).Methods(get...)

@@ -441,7 +441,7 @@ var _ = Describe("flowapp.yaml", func() {
 				}
 			}
 		}
-		Expect(public).To(ConsistOf("GET /", "GET /app.js", "GET /app.css", "GET /landing", "GET /sdk/prove-auth.js",
+		Expect(public).To(ConsistOf("GET /", "GET /api.js", "GET /app.js", "GET /app.css", "GET /landing", "GET /sdk/prove-auth.js",
 			"GET /config", "GET /healthz", "POST /initialize", "GET /signin", "GET /signin.js", "POST /signin/start"))
 	})
 

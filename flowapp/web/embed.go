@@ -7,5 +7,5 @@ import "embed"
 
 // FS holds the page and its assets.
 //
-//go:embed index.html landing.html app.js app.css signin.html signin.js
+//go:embed index.html landing.html api.js app.js app.css signin.html signin.js
 var FS embed.FS

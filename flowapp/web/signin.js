@@ -14,48 +14,7 @@
 
   const $ = (id) => document.getElementById(id);
 
-  class ApiError extends Error {
-    constructor(status, code, message, proveCode, retryAfter) {
-      super(message);
-      this.name = 'ApiError';
-      this.status = status;
-      this.code = code;
-      this.proveCode = proveCode;
-      this.retryAfter = retryAfter;
-    }
-  }
-
-  async function api(path, body) {
-    const init = { headers: { Accept: 'application/json' }, credentials: 'same-origin' };
-    if (body !== undefined) {
-      init.method = 'POST';
-      init.headers['Content-Type'] = 'application/json';
-      init.body = JSON.stringify(body);
-    }
-    let res;
-    try {
-      res = await fetch(path, init);
-    } catch (e) {
-      throw new ApiError(0, 'network', 'We could not reach Acme Bank. Check your connection and try again.');
-    }
-    let data = null;
-    try {
-      data = await res.json();
-    } catch (e) {
-      data = null;
-    }
-    if (!res.ok) {
-      const err = (data && data.error) || {};
-      const retryAfter = parseInt(res.headers.get('Retry-After') || '', 10);
-      throw new ApiError(res.status, err.code || 'http_' + res.status,
-        err.message || `The server answered ${res.status} ${res.statusText}.`, err.proveCode,
-        retryAfter > 0 ? retryAfter : undefined);
-    }
-    if (data === null || typeof data !== 'object') {
-      throw new ApiError(res.status, 'bad_response', 'The server sent an answer we could not read.');
-    }
-    return data;
-  }
+  const { ApiError, api } = window.acmeApi; // api.js
 
   const config = { phoneUrl: '' };
   api('/config').then((c) => Object.assign(config, c)).catch(() => {});
