@@ -271,7 +271,7 @@ func (s *Server) pipeline(c *call, e endpoint, route *routers.Route, params map[
 		if route == nil {
 			return nil, errMalformed("no such endpoint: %s %s", r.Method, r.URL.Path)
 		}
-		if verr := e.validate.validateRequest(r.Context(), r, route, params); verr != nil {
+		if verr := e.validate.validateRequest(r.Context(), r, route, params, c.body); verr != nil {
 			c.rule = "spec"
 			return nil, verr
 		}
