@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -437,12 +438,34 @@ func (s *Server) setMockHeaders(h http.Header, c *call) {
 	}
 }
 
+// logCallPC is the program counter a request line carries (its source, for
+// a handler with AddSource): logCall's, found once.
+var logCallPC atomic.Uintptr
+
+// logCall writes the request's log line. It builds the slog.Record itself
+// rather than calling Logger.LogAttrs: the same line through the same
+// handler, with the same source (logCall), but without walking the stack
+// for every line (runtime.Callers was about a sixth of the line's cost).
+// Nothing is built when the level is off.
 func (s *Server) logCall(c *call, status int, d time.Duration) {
 	level := slog.LevelInfo
 	if status >= 500 {
 		level = slog.LevelError
 	}
-	s.log.LogAttrs(context.Background(), level, "request",
+	ctx := context.Background()
+	h := s.log.Handler()
+	if !h.Enabled(ctx, level) {
+		return
+	}
+	pc := logCallPC.Load()
+	if pc == 0 {
+		var pcs [1]uintptr
+		runtime.Callers(1, pcs[:]) // logCall
+		pc = pcs[0]
+		logCallPC.Store(pc)
+	}
+	rec := slog.NewRecord(time.Now(), level, "request", pc)
+	rec.AddAttrs(
 		slog.String("method", c.r.Method),
 		slog.String("path", c.r.URL.Path),
 		slog.Int("status", status),
@@ -453,6 +476,7 @@ func (s *Server) logCall(c *call, status int, d time.Duration) {
 		slog.String("step", c.step),
 		slog.String("rule", c.rule),
 	)
+	_ = h.Handle(ctx, rec)
 }
 
 // maxVerifiedTokens bounds the cache of access tokens whose signature was checked.
