@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unsafe"
 )
 
 // Tokens are JWTs signed with HMAC-SHA256 (HS256) under a per-server key:
@@ -68,7 +69,24 @@ func (s signer) mintJSON(raw []byte) (string, error) {
 	}
 	var sum [sha256.Size]byte
 	buf = b64.AppendEncode(append(buf, '.'), s.mac(buf, sum[:0]))
-	return string(buf), nil
+	// buf was sized for the whole token and is never written again: the
+	// string shares its bytes instead of copying them.
+	return unsafe.String(unsafe.SliceData(buf), len(buf)), nil
+}
+
+// claimBufs recycles the buffers authTokens' claims are marshalled into.
+var claimBufs = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
+// mintAuth mints the authToken of claims (one on every /v3/start).
+func (s signer) mintAuth(claims *authClaims) (string, error) {
+	bp := claimBufs.Get().(*[]byte)
+	raw := claims.appendJSON((*bp)[:0])
+	token, err := s.mintJSON(raw) // the token does not share raw's bytes
+	if cap(raw) <= 4096 {
+		*bp = raw[:0]
+		claimBufs.Put(bp)
+	}
+	return token, err
 }
 
 // mac appends the HMAC-SHA256 of signing to out.
