@@ -35,8 +35,8 @@ type fastBody struct {
 type fastKind uint8
 
 const (
-	fastNever  fastKind = iota // a schema the scanner does not model: never accept
-	fastAny                    // a schema with no keyword: any JSON value but null
+	fastNever fastKind = iota // a schema the scanner does not model: never accept
+	fastAny                   // a schema with no keyword: any JSON value but null
 	fastObject
 	fastString
 	fastBool
