@@ -171,6 +171,7 @@ type Server struct {
 	limiter    rateLimiter            // Options.RateLimit, under its own lock
 	ctlToken   atomic.Pointer[string] // the control token Serve generated
 	publicHost string                 // the host of Options.PublicURL
+	publicSet  atomic.Pointer[string] // s.public once set, read without s.mu (publicOrigin)
 
 	httpSrv  *http.Server
 	listener net.Listener
@@ -239,6 +240,7 @@ func New(opts Options) (*Server, error) {
 			return nil, err
 		}
 		s.public = origin
+		s.publicSet.Store(&origin)
 		s.publicHost = splitHost(strings.TrimPrefix(strings.TrimPrefix(origin, "https://"), "http://"))
 	}
 	s.hub = newHub()
@@ -401,6 +403,8 @@ func (s *Server) Serve(l net.Listener) error {
 	s.listener = l
 	if tcp, ok := l.Addr().(*net.TCPAddr); s.public == "" && ok && !tcp.IP.IsUnspecified() {
 		s.public = "http://" + l.Addr().String()
+		public := s.public
+		s.publicSet.Store(&public)
 	} // on 0.0.0.0 or [::]: a trusted Host or the connection's local address (requestOrigin)
 	if !s.opts.ControlDisabled && !s.opts.ControlOpen && s.opts.ControlToken == "" && !loopbackListener(l) {
 		tok := generateControlToken()
@@ -483,6 +487,9 @@ func (s *Server) Close() error {
 
 // publicOrigin is the origin put in tokens and links.
 func (s *Server) publicOrigin(r *http.Request) string {
+	if p := s.publicSet.Load(); p != nil { // never changes once set
+		return *p
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.originLocked(r)
