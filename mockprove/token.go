@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 	"unsafe"
 )
 
@@ -109,16 +110,19 @@ func (s signer) mac(signing, out []byte) []byte {
 // only occur inside JSON strings, where \uXXXX means the same.
 func atobSafe(raw []byte) []byte {
 	var out []byte
-	for i, r := range string(raw) {
-		if r < 0x7e && r != '>' && r != '?' {
+	for i := 0; i < len(raw); {
+		if c := raw[i]; c < 0x7e && c != '>' && c != '?' {
 			if out != nil {
-				out = append(out, byte(r))
+				out = append(out, c)
 			}
+			i++
 			continue
 		}
+		r, n := utf8.DecodeRune(raw[i:]) // as range over a string: U+FFFD, width 1, for a bad byte
 		if out == nil {
 			out = append(make([]byte, 0, len(raw)+16), raw[:i]...)
 		}
+		i += n
 		if r > 0xffff { // a surrogate pair
 			r -= 0x10000
 			out = fmt.Appendf(out, `\u%04x\u%04x`, 0xd800+(r>>10), 0xdc00+(r&0x3ff))
