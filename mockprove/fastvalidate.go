@@ -28,8 +28,9 @@ import (
 // FuzzFastBody check "fast accepts ⇒ kin-openapi accepts" on the same
 // inputs).
 type fastBody struct {
-	media *openapi3.MediaType // the operation's application/json content
-	root  *fastNode
+	content openapi3.Content    // the operation's request body content
+	media   *openapi3.MediaType // its application/json entry
+	root    *fastNode
 }
 
 type fastKind uint8
@@ -91,7 +92,7 @@ func compileFastBody(op *openapi3.Operation) *fastBody {
 	if root.kind == fastNever {
 		return nil
 	}
-	return &fastBody{media: media, root: root}
+	return &fastBody{content: op.RequestBody.Value.Content, media: media, root: root}
 }
 
 var never = &fastNode{kind: fastNever}
@@ -225,8 +226,8 @@ func (fb *fastBody) accepts(contentType string, body []byte) bool {
 		return false
 	}
 	base, _, _ := strings.Cut(contentType, ";")
-	if !strings.EqualFold(strings.TrimSpace(base), "application/json") {
-		return false
+	if !strings.EqualFold(strings.TrimSpace(base), "application/json") || fb.content.Get(contentType) != fb.media {
+		return false // another media type than the one compiled: kin-openapi's
 	}
 	if !json.Valid(body) {
 		return false
