@@ -496,3 +496,102 @@ func (n *fastNode) stringOK(s []byte) bool {
 	}
 	return true
 }
+
+// decodeStart fills req from a /v3/start body exactly as json.Unmarshal
+// does, without reflection, for the ordinary body: one object whose keys
+// are startRequest's own JSON names, with plain ASCII string values
+// (allowOTPRetry: true or false). It returns false, having changed
+// nothing the caller keeps, for any other body: the caller then uses
+// json.Unmarshal (c.decode). A differential test and FuzzDecodeStart
+// compare both.
+func decodeStart(body []byte, req *startRequest) bool {
+	if !json.Valid(body) {
+		return false
+	}
+	var out startRequest
+	p := fastScanner{b: body}
+	p.ws()
+	if p.i >= len(p.b) || p.b[p.i] != '{' {
+		return false
+	}
+	p.i++
+	p.ws()
+	if p.i < len(p.b) && p.b[p.i] == '}' {
+		p.i++
+	} else {
+		for {
+			p.ws()
+			key, ok := p.str() // the document is valid JSON: a key comes next
+			if !ok {
+				return false
+			}
+			p.ws()
+			p.i++ // ':'
+			p.ws()
+			if string(key) == "allowOTPRetry" {
+				switch p.b[p.i] {
+				case 't':
+					out.AllowOTPRetry = true
+					p.i += 4
+				case 'f':
+					out.AllowOTPRetry = false
+					p.i += 5
+				default:
+					return false
+				}
+			} else {
+				var dst *string
+				switch string(key) {
+				case "flowType":
+					dst = &out.FlowType
+				case "phoneNumber":
+					dst = &out.PhoneNumber
+				case "finalTargetUrl":
+					dst = &out.FinalTargetURL
+				case "ssn":
+					dst = &out.SSN
+				case "dob":
+					dst = &out.DOB
+				case "emailAddress":
+					dst = &out.EmailAddress
+				case "ipAddress":
+					dst = &out.IPAddress
+				case "smsMessage":
+					dst = &out.SMSMessage
+				default:
+					return false // json.Unmarshal matches keys without regard to case
+				}
+				if p.b[p.i] != '"' {
+					return false
+				}
+				v, ok := p.str()
+				if !ok || !ascii(v) {
+					return false
+				}
+				*dst = string(v)
+			}
+			p.ws()
+			if p.b[p.i] == '}' {
+				p.i++
+				break
+			}
+			p.i++ // ','
+		}
+	}
+	p.ws()
+	if p.i != len(p.b) {
+		return false
+	}
+	*req = out
+	return true
+}
+
+// ascii reports whether b holds only ASCII bytes.
+func ascii(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
+}

@@ -269,3 +269,69 @@ func FuzzFastBody(f *testing.F) {
 		}
 	})
 }
+
+// startBodies are /v3/start bodies: the document's examples mutated, and
+// some written by hand.
+func startBodies(t testing.TB) [][]byte {
+	var out [][]byte
+	for _, op := range fastOps(t) {
+		if op.name == "POST /v3/start" {
+			for _, ex := range examples(op) {
+				out = append(out, mutations(ex)...)
+			}
+		}
+	}
+	for _, b := range []string{`{"flowType":"mobile","phoneNumber":"2001004000"}`, `{}`, ` { } `, `{"FlowType":"desktop"}`,
+		`{"flowtype":"desktop","flowType":"mobile"}`, `{"flowType":"a","flowType":"b"}`, `{"allowOTPRetry":true,"allowOTPRetry":false}`,
+		`{"allowOTPRetry":null}`, `{"phoneNumber":null}`, `{"phoneNumber":"\u0032"}`, `{"smsMessage":"é ####"}`, `{"x":1}`,
+		`{"flowType":"mobile"} x`, `[]`, `"s"`, `{"ssn":"1","dob":"2","emailAddress":"3","ipAddress":"4","finalTargetUrl":"5"}`} {
+		out = append(out, []byte(b))
+	}
+	return out
+}
+
+func TestDecodeStartAsUnmarshal(t *testing.T) {
+	g := NewWithT(t)
+	fast := 0
+	for _, body := range startBodies(t) {
+		checkDecodeStart(t, body)
+		var r startRequest
+		if decodeStart(body, &r) {
+			fast++
+		}
+	}
+	// It must take the ordinary bodies, or it is no fast path.
+	var r startRequest
+	g.Expect(decodeStart([]byte(`{"flowType":"mobile","phoneNumber":"2001004000"}`), &r)).To(BeTrue())
+	g.Expect(r).To(Equal(startRequest{FlowType: "mobile", PhoneNumber: "2001004000"}))
+	g.Expect(fast).To(BeNumerically(">", 50))
+}
+
+// checkDecodeStart fails when decodeStart takes a body and decodes it
+// otherwise than json.Unmarshal.
+func checkDecodeStart(t testing.TB, body []byte) {
+	t.Helper()
+	got := startRequest{FlowType: "left over"}
+	if !decodeStart(body, &got) {
+		if got != (startRequest{FlowType: "left over"}) {
+			t.Fatalf("decodeStart(%q) refused the body but changed the request: %+v", body, got)
+		}
+		return
+	}
+	var want startRequest
+	if err := json.Unmarshal(body, &want); err != nil {
+		t.Fatalf("decodeStart(%q) took a body json.Unmarshal refuses: %v", body, err)
+	}
+	if got != want {
+		t.Fatalf("decodeStart(%q) = %+v, json.Unmarshal: %+v", body, got, want)
+	}
+}
+
+func FuzzDecodeStart(f *testing.F) {
+	for i, b := range startBodies(f) {
+		if i%5 == 0 {
+			f.Add(b)
+		}
+	}
+	f.Fuzz(func(t *testing.T, body []byte) { checkDecodeStart(t, body) })
+}

@@ -49,8 +49,10 @@ func (r startResponse) appendJSON(b []byte) []byte {
 // flow and mints the authToken for the client SDK.
 func (s *Server) start(c *call) (any, error) {
 	var req startRequest
-	if err := c.decode(&req); err != nil {
-		return nil, err
+	if !decodeStart(c.body, &req) {
+		if err := c.decode(&req); err != nil {
+			return nil, err
+		}
 	}
 	if c.client.Product == "" {
 		c.rule = "client.products"
