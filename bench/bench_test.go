@@ -88,7 +88,8 @@ func sample() *results {
 			{Server: refBare, Round: 1, RPS: 40000, P99: 7 * time.Millisecond, CPUus: 26},
 			{Server: "mockprove", Round: 1, RPS: 10000, P99: 120 * time.Millisecond, CPUus: 140, P50One: 150 * time.Microsecond},
 			{Server: refBare, Round: 2, RPS: 38000, P99: 9 * time.Millisecond, CPUus: 30},
-			{Server: "mockprove", Round: 2, RPS: 10400, P99: 118 * time.Millisecond, CPUus: 150, P50One: 160 * time.Microsecond},
+			{Server: "mockprove", Round: 2, RPS: 10400, P99: 118 * time.Millisecond, CPUus: 150, P50One: 160 * time.Microsecond,
+				P50Same: 70 * time.Microsecond, P50Other: 140 * time.Microsecond},
 		},
 		Desktop: flowRun{Name: "desktop Identity flow", Workers: 32, PerSec: 2886.4},
 		OTP:     flowRun{Name: "mobile OTP flow", Workers: 32, PerSec: 1699.2},
@@ -122,6 +123,8 @@ var _ = Describe("the report", func() {
 		Expect(strings.Count(s, "### 2026-11-30")).To(Equal(2))
 		Expect(strings.Index(s, "### 2026-11-30 17:05 UTC · after store")).To(BeNumerically(">", strings.Index(s, "### 2026-11-30 16:05 UTC · before")))
 		Expect(s).To(ContainSubstring("| mockprove | 2 | 10400 | 0.27 | 150 |"))
+		Expect(s).To(ContainSubstring("| 0.160 | 0.070 | 0.140 |")) // unpinned, same CPU, other CPUs
+		Expect(s).To(ContainSubstring("| 0.155 (one CPU 0.035, bare 0.000) |"))
 		Expect(s).To(HaveSuffix("held_flow_bytes=2835\n```\n"))
 	})
 	It("keeps what a hand-written BENCHMARKS.md had, under the table", func() {

@@ -18,6 +18,8 @@ type serverRun struct {
 	P99      time.Duration
 	P999     time.Duration
 	P50One   time.Duration // at one connection
+	P50Same  time.Duration // at one connection, server and load generator on one CPU (0: not measured)
+	P50Other time.Duration // at one connection, on two different CPUs (0: not measured)
 	CPUus    float64       // server CPU per request
 	RSSIdle  uint64
 	RSSAfter uint64
@@ -143,13 +145,16 @@ func (r *results) summaryRow() string {
 	if base > 0 {
 		ratio = start / base
 	}
-	return fmt.Sprintf("| %s | %s | %s | %.0f | %.2f | %.0f | %.1f (%.1f) | %.3f | %.0f | %.0f | %.1f | %.1f | %.0f |",
+	p50 := fmt.Sprintf("%.3f", r.mean("mockprove", func(s serverRun) float64 { return ms(s.P50One) }))
+	if same := r.mean("mockprove", func(s serverRun) float64 { return ms(s.P50Same) }); same > 0 {
+		p50 += fmt.Sprintf(" (one CPU %.3f, bare %.3f)", same, r.mean(refBare, func(s serverRun) float64 { return ms(s.P50Same) }))
+	}
+	return fmt.Sprintf("| %s | %s | %s | %.0f | %.2f | %.0f | %.1f (%.1f) | %s | %.0f | %.0f | %.1f | %.1f | %.0f |",
 		r.Date.UTC().Format("2006-01-02 15:04"), r.Label, r.Machine.Commit, start, ratio,
 		r.mean("mockprove", func(s serverRun) float64 { return s.CPUus }),
 		r.mean("mockprove", func(s serverRun) float64 { return ms(s.P99) }),
 		r.mean(refBare, func(s serverRun) float64 { return ms(s.P99) }),
-		r.mean("mockprove", func(s serverRun) float64 { return ms(s.P50One) }),
-		r.Desktop.PerSec, r.OTP.PerSec, ms(r.Ready["mockprove"]), mb(r.RSSIdle), r.HeldBytes)
+		p50, r.Desktop.PerSec, r.OTP.PerSec, ms(r.Ready["mockprove"]), mb(r.RSSIdle), r.HeldBytes)
 }
 
 // section is this run in detail, in Markdown.
@@ -162,9 +167,10 @@ func (r *results) section() string {
 	if r.Note != "" {
 		fmt.Fprintf(&b, "\n%s\n", r.Note)
 	}
-	b.WriteString("\n`POST /v3/start` with a valid token, each server started fresh for each round:\n\n")
-	b.WriteString("| server | round | req/s | × bare | CPU µs/req | p50 ms | p99 ms | p99.9 ms | p50 1 conn ms | ready ms | RSS idle MB | RSS after MB | errors |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("\n`POST /v3/start` with a valid token, each server started fresh for each round " +
+		"(p50 at one connection: unpinned, then with the server and the load generator pinned to the same CPU and to different CPUs):\n\n")
+	b.WriteString("| server | round | req/s | × bare | CPU µs/req | p50 ms | p99 ms | p99.9 ms | p50 1 conn ms | same CPU | other CPUs | ready ms | RSS idle MB | RSS after MB | errors |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	base := map[int]float64{}
 	for _, s := range r.Start {
 		if s.Server == refBare {
@@ -176,8 +182,8 @@ func (r *results) section() string {
 		if base[s.Round] > 0 {
 			ratio = s.RPS / base[s.Round]
 		}
-		fmt.Fprintf(&b, "| %s | %d | %.0f | %.2f | %.0f | %.2f | %.2f | %.2f | %.3f | %.1f | %.1f | %.1f | %d |\n",
-			s.Server, s.Round, s.RPS, ratio, s.CPUus, ms(s.P50), ms(s.P99), ms(s.P999), ms(s.P50One),
+		fmt.Fprintf(&b, "| %s | %d | %.0f | %.2f | %.0f | %.2f | %.2f | %.2f | %.3f | %.3f | %.3f | %.1f | %.1f | %.1f | %d |\n",
+			s.Server, s.Round, s.RPS, ratio, s.CPUus, ms(s.P50), ms(s.P99), ms(s.P999), ms(s.P50One), ms(s.P50Same), ms(s.P50Other),
 			ms(s.Ready), mb(s.RSSIdle), mb(s.RSSAfter), s.Errors)
 	}
 	b.WriteString("\nFlows and memory (mockprove, started fresh for each):\n\n")

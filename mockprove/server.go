@@ -171,6 +171,7 @@ type Server struct {
 	limiter    rateLimiter            // Options.RateLimit, under its own lock
 	ctlToken   atomic.Pointer[string] // the control token Serve generated
 	publicHost string                 // the host of Options.PublicURL
+	publicSet  atomic.Pointer[string] // s.public once set, read without s.mu (publicOrigin)
 
 	httpSrv  *http.Server
 	listener net.Listener
@@ -239,6 +240,7 @@ func New(opts Options) (*Server, error) {
 			return nil, err
 		}
 		s.public = origin
+		s.publicSet.Store(&origin)
 		s.publicHost = splitHost(strings.TrimPrefix(strings.TrimPrefix(origin, "https://"), "http://"))
 	}
 	s.hub = newHub()
@@ -251,6 +253,7 @@ func New(opts Options) (*Server, error) {
 	// answers (health, control API) a few milliseconds after exec. A request
 	// that needs them waits for them.
 	s.initialReady = make(chan struct{})
+	s.prove, s.device, s.tokenV = newPendingValidator(), newPendingValidator(), newPendingValidator()
 	if opts.Personas != nil {
 		if err := checkPersonas(opts.Personas); err != nil {
 			return nil, err
@@ -260,6 +263,9 @@ func New(opts Options) (*Server, error) {
 		close(s.initialReady)
 	} else {
 		go func() {
+			// After /token's validator (see loadSpecs): a client takes its
+			// token before it starts a flow.
+			_ = s.tokenV.loaded()
 			ps, err := DefaultPersonas()
 			if err != nil { // cannot happen with a tested build: the file is embedded
 				s.log.Error("the embedded personas do not load", "err", err)
@@ -269,7 +275,6 @@ func New(opts Options) (*Server, error) {
 			close(s.initialReady)
 		}()
 	}
-	s.prove, s.device, s.tokenV = newPendingValidator(), newPendingValidator(), newPendingValidator()
 	s.specsReady = make(chan struct{})
 	go s.loadSpecs()
 	s.handler = s.routes()
@@ -331,9 +336,11 @@ func allowedMethods(r *mux.Router, req *http.Request) []string {
 	return allow
 }
 
-// loadSpecs builds the request validators of the Prove and device APIs,
-// and of /token alone (a small document, so that a client can take its
-// token while the others load), all at once, and closes specsReady.
+// loadSpecs builds the request validator of /token alone (a small
+// document, so that a client can take its token while the others load)
+// first, with the process's CPU to itself, then those of the Prove and
+// device APIs in parallel (the default personas load alongside), and closes
+// specsReady.
 func (s *Server) loadSpecs() {
 	defer close(s.specsReady)
 	var wg sync.WaitGroup
@@ -341,7 +348,8 @@ func (s *Server) loadSpecs() {
 		name string
 		v    *specValidator
 	}{{specs.ProveV3Token, s.tokenV}, {specs.ProveV3, s.prove}, {specs.Device, s.device}}
-	for _, job := range jobs {
+	jobs[0].v.load(jobs[0].name) // with the cores to itself
+	for _, job := range jobs[1:] {
 		wg.Go(func() { job.v.load(job.name) })
 	}
 	wg.Wait()
@@ -397,6 +405,8 @@ func (s *Server) Serve(l net.Listener) error {
 	s.listener = l
 	if tcp, ok := l.Addr().(*net.TCPAddr); s.public == "" && ok && !tcp.IP.IsUnspecified() {
 		s.public = "http://" + l.Addr().String()
+		public := s.public
+		s.publicSet.Store(&public)
 	} // on 0.0.0.0 or [::]: a trusted Host or the connection's local address (requestOrigin)
 	if !s.opts.ControlDisabled && !s.opts.ControlOpen && s.opts.ControlToken == "" && !loopbackListener(l) {
 		tok := generateControlToken()
@@ -479,6 +489,9 @@ func (s *Server) Close() error {
 
 // publicOrigin is the origin put in tokens and links.
 func (s *Server) publicOrigin(r *http.Request) string {
+	if p := s.publicSet.Load(); p != nil { // never changes once set
+		return *p
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.originLocked(r)

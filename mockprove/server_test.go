@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -336,6 +337,21 @@ var _ = Describe("Server", func() {
 			Expect(lines[3]).To(HaveKeyWithValue("status", 400.0))
 			Expect(lines[3]).To(HaveKeyWithValue("rule", "challenge.missing"))
 			Expect(lines[3]).To(HaveKeyWithValue("persona", testkit.Milo))
+		})
+
+		It("gives a handler with AddSource the line's source: mockprove's request logger", func() {
+			buf := &logBuffer{}
+			c := inMemory(mockprove.Options{Logger: slog.New(slog.NewJSONHandler(buf, &slog.HandlerOptions{AddSource: true}))})
+			c.login(identityID, identitySecret)
+			c.start(testkit.Milo)
+			lines := buf.Lines()
+			Expect(lines).To(HaveLen(2))
+			for _, l := range lines {
+				Expect(l).To(HaveKeyWithValue("msg", "request"))
+				Expect(l).To(HaveKeyWithValue("source", SatisfyAll(
+					HaveKeyWithValue("function", HaveSuffix("mockprove.(*Server).logCall")),
+					HaveKeyWithValue("file", HaveSuffix("mockprove/respond.go")))))
+			}
 		})
 
 		It("logs refused requests too, at level ERROR for a 5xx", func() {

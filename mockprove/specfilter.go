@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -30,6 +31,10 @@ type specValidator struct {
 	// parameter, by path and method, found once at start-up: the hot path
 	// then skips the router. Read-only once built.
 	fixed map[string]map[string]fixedRoute
+	// fast holds each operation's fastBody (nil when it has none),
+	// compiled on the operation's first request: *openapi3.Operation →
+	// *fastBody.
+	fast sync.Map
 }
 
 type fixedRoute struct {
@@ -113,14 +118,27 @@ func (v *specValidator) findRoute(r *http.Request) (*routers.Route, map[string]s
 	return route, params
 }
 
-// validateRequest checks the request against its operation and turns any
-// violation into Prove's 8001 error naming the field.
+// fastBodyOf is the operation's fastBody, compiled on first use, or nil.
+func (v *specValidator) fastBodyOf(op *openapi3.Operation) *fastBody {
+	if fb, ok := v.fast.Load(op); ok {
+		return fb.(*fastBody)
+	}
+	fb, _ := v.fast.LoadOrStore(op, compileFastBody(op))
+	return fb.(*fastBody)
+}
+
+// validateRequest checks the request, whose body is body, against its
+// operation and turns any violation into Prove's 8001 error naming the
+// field.
 //
 // It is openapi3filter.ValidateRequest without the security requirements:
 // mockprove authenticates every request itself before validation (the
 // requirements were checked with NoopAuthenticationFunc, which accepts all),
-// and kin-openapi's security step reads and copies the body once more.
-func (v *specValidator) validateRequest(ctx context.Context, r *http.Request, route *routers.Route, params map[string]string) *Error {
+// and kin-openapi's security step reads and copies the body once more. A
+// JSON body the operation's fastBody accepts is not decoded again by
+// kin-openapi: kin-openapi would accept it too (see fastBody); every other
+// body is kin-openapi's to accept or refuse, with its own error.
+func (v *specValidator) validateRequest(ctx context.Context, r *http.Request, route *routers.Route, params map[string]string, body []byte) *Error {
 	in := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route, Options: v.opts}
 	op := route.Operation
 	for _, p := range route.PathItem.Parameters {
@@ -136,7 +154,7 @@ func (v *specValidator) validateRequest(ctx context.Context, r *http.Request, ro
 			return requestErrorToProve(err, route)
 		}
 	}
-	if op.RequestBody != nil {
+	if op.RequestBody != nil && !v.fastBodyOf(op).accepts(r.Header.Get("Content-Type"), body) {
 		if err := openapi3filter.ValidateRequestBody(ctx, in, op.RequestBody.Value); err != nil {
 			return requestErrorToProve(err, route)
 		}

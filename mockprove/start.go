@@ -31,12 +31,28 @@ type startResponse struct {
 	Next          map[string]string `json:"next"`
 }
 
+// appendJSON writes the response as marshal would (jsonAppender).
+func (r startResponse) appendJSON(b []byte) []byte {
+	if b == nil {
+		b = make([]byte, 0, len(r.AuthToken)+len(r.CorrelationID)+96)
+	}
+	b = append(b, `{"authToken":`...)
+	b = appendJSONStringNoHTML(b, r.AuthToken)
+	b = append(b, `,"correlationId":`...)
+	b = appendJSONStringNoHTML(b, r.CorrelationID)
+	b = append(b, `,"next":`...)
+	b = appendJSONNext(b, r.Next)
+	return append(b, '}')
+}
+
 // start is POST /v3/start: it picks the persona by phone number, opens a
 // flow and mints the authToken for the client SDK.
 func (s *Server) start(c *call) (any, error) {
 	var req startRequest
-	if err := c.decode(&req); err != nil {
-		return nil, err
+	if !decodeStart(c.body, &req) {
+		if err := c.decode(&req); err != nil {
+			return nil, err
+		}
 	}
 	if c.client.Product == "" {
 		c.rule = "client.products"
@@ -98,7 +114,7 @@ func (s *Server) start(c *call) (any, error) {
 	s.recordLocked(&f, c, nil) // f is not shared yet
 	claims := s.authClaims(&f, id, ids[2].String(), req.PhoneNumber != "", s.publicOrigin(c.r))
 	s.st.insert(f, now)
-	token, err := s.auth.mintJSON(claims.appendJSON(make([]byte, 0, 512))) // outside every lock
+	token, err := s.auth.mintAuth(&claims) // outside every lock
 	if err != nil {
 		return nil, err
 	}

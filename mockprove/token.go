@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
+	"unsafe"
 )
 
 // Tokens are JWTs signed with HMAC-SHA256 (HS256) under a per-server key:
@@ -68,7 +70,24 @@ func (s signer) mintJSON(raw []byte) (string, error) {
 	}
 	var sum [sha256.Size]byte
 	buf = b64.AppendEncode(append(buf, '.'), s.mac(buf, sum[:0]))
-	return string(buf), nil
+	// buf was sized for the whole token and is never written again: the
+	// string shares its bytes instead of copying them.
+	return unsafe.String(unsafe.SliceData(buf), len(buf)), nil
+}
+
+// claimBufs recycles the buffers authTokens' claims are marshalled into.
+var claimBufs = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
+// mintAuth mints the authToken of claims (one on every /v3/start).
+func (s signer) mintAuth(claims *authClaims) (string, error) {
+	bp := claimBufs.Get().(*[]byte)
+	raw := claims.appendJSON((*bp)[:0])
+	token, err := s.mintJSON(raw) // the token does not share raw's bytes
+	if cap(raw) <= 4096 {
+		*bp = raw[:0]
+		claimBufs.Put(bp)
+	}
+	return token, err
 }
 
 // mac appends the HMAC-SHA256 of signing to out.
@@ -91,16 +110,19 @@ func (s signer) mac(signing, out []byte) []byte {
 // only occur inside JSON strings, where \uXXXX means the same.
 func atobSafe(raw []byte) []byte {
 	var out []byte
-	for i, r := range string(raw) {
-		if r < 0x7e && r != '>' && r != '?' {
+	for i := 0; i < len(raw); {
+		if c := raw[i]; c < 0x7e && c != '>' && c != '?' {
 			if out != nil {
-				out = append(out, byte(r))
+				out = append(out, c)
 			}
+			i++
 			continue
 		}
+		r, n := utf8.DecodeRune(raw[i:]) // as range over a string: U+FFFD, width 1, for a bad byte
 		if out == nil {
 			out = append(make([]byte, 0, len(raw)+16), raw[:i]...)
 		}
+		i += n
 		if r > 0xffff { // a surrogate pair
 			r -= 0x10000
 			out = fmt.Appendf(out, `\u%04x\u%04x`, 0xd800+(r>>10), 0xdc00+(r&0x3ff))

@@ -47,34 +47,45 @@ func MustBytes(name string) []byte {
 	return b
 }
 
-var (
-	docsMu sync.Mutex
-	docs   = map[string]*openapi3.T{}
-)
+// docs holds each document parsed once: name → *parsed.
+var docs sync.Map
+
+type parsed struct {
+	once sync.Once
+	doc  *openapi3.T
+	err  error
+}
 
 // Load parses an embedded OpenAPI document. Documents are parsed once and
-// shared: callers must not modify the result.
+// shared: callers must not modify the result. Different documents are
+// parsed in parallel (at start-up, the small /token document does not wait
+// for the big ones).
 //
 // Load does not validate the document, as Parse does: the embedded documents
 // are fixed at build time, and this package's tests validate each of them
 // (examples validation on), so validating again at every start would only
 // delay the first request that needs a validator.
 func Load(name string) (*openapi3.T, error) {
-	docsMu.Lock()
-	defer docsMu.Unlock()
-	if doc, ok := docs[name]; ok {
-		return doc, nil
+	v, ok := docs.Load(name)
+	if !ok {
+		if _, err := Bytes(name); err != nil {
+			return nil, err // not embedded: nothing is kept for it
+		}
+		v, _ = docs.LoadOrStore(name, &parsed{})
 	}
-	data, err := Bytes(name)
-	if err != nil {
-		return nil, err
-	}
-	doc, err := openapi3.NewLoader().LoadFromData(data)
-	if err != nil {
-		return nil, fmt.Errorf("specs/%s: %w", name, err)
-	}
-	docs[name] = doc
-	return doc, nil
+	p := v.(*parsed)
+	p.once.Do(func() {
+		data, err := Bytes(name)
+		if err != nil {
+			p.err = err
+			return
+		}
+		p.doc, p.err = openapi3.NewLoader().LoadFromData(data)
+		if p.err != nil {
+			p.doc, p.err = nil, fmt.Errorf("specs/%s: %w", name, p.err)
+		}
+	})
+	return p.doc, p.err
 }
 
 // Parse parses and validates an OpenAPI document.

@@ -314,7 +314,9 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 		fmt.Fprintf(stdout, "mockprove %s\n", mockprove.BuildVersion())
 		return nil
 	}
-	opts, err := cfg.Options(stderr)
+	logs := newLogWriter(stderr, logWriterLimit) // the log lines, written off the request path
+	defer logs.Close()
+	opts, err := cfg.Options(logs)
 	if err != nil {
 		return err
 	}

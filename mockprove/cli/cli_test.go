@@ -409,6 +409,30 @@ var _ = Describe("Main", func() {
 		Expect(err).To(HaveOccurred())
 	})
 
+	It("has written every request's log line by the time it returns", func() {
+		ctx, cancel := context.WithCancel(context.Background())
+		DeferCleanup(cancel)
+		var stdout, stderr syncBuffer
+		done := make(chan error, 1)
+		go func() {
+			defer GinkgoRecover()
+			done <- cli.Main(ctx, []string{"-addr", "127.0.0.1:0"}, env{}.get, &stdout, &stderr)
+		}()
+		Eventually(stdout.String).Should(MatchRegexp(listening.String()))
+		base := listening.FindStringSubmatch(stdout.String())[1]
+		const n = 40
+		for range n {
+			resp, err := http.PostForm(base+"/token", url.Values{"grant_type": {"client_credentials"},
+				"client_id": {"identity-client"}, "client_secret": {"identity-secret"}})
+			Expect(err).NotTo(HaveOccurred())
+			resp.Body.Close()
+		}
+		cancel()
+		Eventually(done).Should(Receive(BeNil()))
+		lines := regexp.MustCompile(`(?m)^time=\S+ level=INFO msg=request method=POST path=/token status=200 .* client=identity-client .*$`).FindAllString(stderr.String(), -1)
+		Expect(lines).To(HaveLen(n), stderr.String())
+	})
+
 	// start runs Main in the background until the spec ends and returns
 	// the URL it listens on.
 	start := func(args []string, e env) (base string, stderr *syncBuffer) {
