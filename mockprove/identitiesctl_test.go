@@ -121,3 +121,44 @@ var _ = Describe("GET /_mock/identities", func() {
 		expectError(cp.roundTrip(ctl, cp.request(http.MethodGet, "/_mock/identities", "", nil)), http.StatusUnauthorized, mockprove.CodeUnauthorized, "Authorization")
 	})
 })
+
+var _ = Describe("GET /_mock/keys in pages", func() {
+	It("pages the Prove Keys with limit and X-Next-Cursor, filtered by client, and refuses a bad limit", func() {
+		c := inMemory(mockprove.Options{StrictResponses: true}).login(unifyID, unifySecret)
+		ctl, err := contracts.NewSpecTransport(c.srv.HTTPClient().Transport, specs.Control)
+		Expect(err).NotTo(HaveOccurred())
+		var placed []string
+		for range 3 { // three browsers, three pending keys
+			_, token := c.unifyStart(mockprove.PhoneLaneyDyball, "mobile")
+			k := newKey()
+			Expect(c.runKey(token, k).Next).To(Equal("mobile/otp"))
+			placed = append(placed, k.DeviceID)
+		}
+		get := func(path string) result {
+			GinkgoHelper()
+			return c.roundTrip(ctl, c.request(http.MethodGet, path, "", nil))
+		}
+		var seen []string
+		path := "/_mock/keys?limit=2&client=" + unifyID
+		for pages := 0; ; pages++ {
+			Expect(pages).To(BeNumerically("<", 2))
+			r := get(path)
+			Expect(r.Status).To(Equal(http.StatusOK), string(r.Raw))
+			var keys []mockprove.ProveKey
+			Expect(json.Unmarshal(r.Raw, &keys)).To(Succeed())
+			Expect(len(keys)).To(BeNumerically("<=", 2))
+			for _, k := range keys {
+				seen = append(seen, k.DeviceID)
+			}
+			next := r.Header.Get("X-Next-Cursor")
+			if next == "" {
+				break
+			}
+			path = "/_mock/keys?limit=2&client=" + unifyID + "&cursor=" + next
+		}
+		Expect(seen).To(Equal(placed), "oldest first, each once")
+		Expect(get("/_mock/keys?client=other-client").Raw).To(MatchJSON(`[]`))
+		expectError(get("/_mock/keys?limit=5000"), http.StatusBadRequest, mockprove.CodeMalformed, "parameter 'limit'")
+		expectError(get("/_mock/keys?cursor=zz!"), http.StatusBadRequest, mockprove.CodeMalformed, "parameter 'cursor'")
+	})
+})
