@@ -773,9 +773,10 @@ function fillClientChoices() {
   reconcile($('#wh-clients'), known, (c) => 'o' + c, (c) => h('option', { value: c }));
   const sel = $('#ev-client');
   const value = sel.value;
-  const want = withIds.sort();
-  reconcile(sel, want, (c) => 'o' + c, (c) => h('option', { value: c, text: c + (whState.urls[c] ? '' : ' (no webhook)') }));
-  for (const o of sel.options) setText(o, o.value + (whState.urls[o.value] ? '' : ' (no webhook)'));
+  const want = withIds.length ? withIds.sort() : [''];
+  const label = (c) => c ? c + (whState.urls[c] ? '' : ' (no webhook)') : 'No client has enrolled an identity';
+  reconcile(sel, want, (c) => 'o' + c, (c) => h('option', { value: c, text: label(c) }));
+  for (const o of sel.options) setText(o, label(o.value));
   if (want.includes(value)) sel.value = value;
   fillIdentityChoices();
 }
