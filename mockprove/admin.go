@@ -54,6 +54,7 @@ func (s *Server) registerControl(r *mux.Router) {
 	}
 	s.registerWebhookControls(r)
 	s.registerKeyControls(r)
+	s.registerIdentityControls(r)
 	s.registerUI(r) // the dashboard, /_mock/ui/ (ui.go)
 }
 

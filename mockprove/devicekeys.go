@@ -349,7 +349,17 @@ func (s *Server) registerKeyControls(r *mux.Router) {
 }
 
 // ctlKeys is GET /_mock/keys[?client=<id>]: the registered Prove Keys,
-// oldest first.
+// oldest first, in pages like the other control listings (?limit=,
+// ?cursor=, X-Next-Cursor).
 func (s *Server) ctlKeys(c *call) (any, error) {
-	return s.ProveKeys(c.r.URL.Query().Get("client")), nil
+	limit, cursor, err := pageParams(c, maxPageLimit)
+	if err != nil {
+		return nil, err
+	}
+	after, err := seqCursor(cursor)
+	if err != nil {
+		return nil, err
+	}
+	out, next := s.st.keys.page(c.r.URL.Query().Get("client"), after, limit, s.clock.Now())
+	return page(out, seqNext(next)), nil
 }

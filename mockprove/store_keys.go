@@ -1,7 +1,9 @@
 package mockprove
 
 import (
+	"cmp"
 	"crypto/ecdsa"
+	"slices"
 	"sync"
 	"time"
 )
@@ -157,6 +159,30 @@ func (ks *keyStore) list(client string, now time.Time) []ProveKey {
 	}
 	return out
 }
+
+// page lists the keys registered after position after (their seq), those
+// of client only when client is not empty, oldest first, at most limit, and
+// looks at maxKeyScan keys at most; next is the position of the next page
+// (0 on the last one).
+func (ks *keyStore) page(client string, after uint64, limit int, now time.Time) (out []ProveKey, next uint64) {
+	ks.mu.Lock()
+	defer ks.mu.Unlock()
+	out = []ProveKey{}
+	i, _ := slices.BinarySearchFunc(ks.order, after+1, func(k *ProveKey, seq uint64) int { return cmp.Compare(k.seq, seq) })
+	for n := 0; i < len(ks.order); i, n = i+1, n+1 {
+		k := ks.order[i]
+		if len(out) == limit || n == maxKeyScan {
+			return out, ks.order[i-1].seq
+		}
+		if ks.byID[k.DeviceID] == k && (client == "" || k.Client == client) {
+			out = append(out, k.snapshot(now))
+		}
+	}
+	return out, 0
+}
+
+// maxKeyScan bounds the keys one page of the control API looks at.
+const maxKeyScan = 10_000
 
 // bind binds a key to a phone number and proveId (a possession check of
 // its session passed, or unify-bind), and marks it used.

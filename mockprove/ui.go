@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"hash/fnv"
 	"html/template"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -28,8 +30,10 @@ import (
 // instead of reloading. The stream does not hook into the server's state:
 // one watcher per server compares cheap change indicators (newest journal
 // entry, outbox size and newest SMS, clock, and digests of the flows,
-// faults and, once a second, personas) every uiPollInterval while a stream
-// is open.
+// faults, webhook URLs and deliveries and, once a second, personas) every
+// uiPollInterval while a stream is open. The Prove Keys and the enrolled
+// identities have no topic: they change only with a journaled API call, a
+// flow's possession check (flows) or the clock (a key's 12 months).
 
 //go:embed ui/index.html ui/app.js ui/app.css
 var uiFiles embed.FS
@@ -61,9 +65,10 @@ const (
 	topicJournal  = "journal"
 	topicPersonas = "personas"
 	topicFaults   = "faults"
+	topicWebhooks = "webhooks"
 )
 
-var allTopics = []string{topicClock, topicSMS, topicFlows, topicJournal, topicPersonas, topicFaults}
+var allTopics = []string{topicClock, topicSMS, topicFlows, topicJournal, topicPersonas, topicFaults, topicWebhooks}
 
 // registerUI adds the dashboard's routes (called from registerControl).
 func (s *Server) registerUI(r *mux.Router) {
@@ -344,6 +349,7 @@ type uiSnapshot struct {
 	flows    uint64
 	personas uint64
 	faults   uint64
+	webhooks uint64
 }
 
 func (s *Server) uiSnapshot(keep *uiSnapshot) uiSnapshot {
@@ -376,7 +382,23 @@ func (s *Server) uiSnapshot(keep *uiSnapshot) uiSnapshot {
 		fmt.Fprintf(hq, "%s %d %d|", f.ID, f.Remaining, f.Hits)
 	}
 	snap.faults = hq.Sum64()
+	snap.webhooks = s.webhooks.fingerprint()
 	return snap
+}
+
+// fingerprint digests the webhook URLs and the newest delivery (a delivery
+// is added once its attempts are over; the oldest go after 100).
+func (w *webhooks) fingerprint() uint64 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	h := fnv.New64a()
+	for _, id := range slices.Sorted(maps.Keys(w.configs)) {
+		fmt.Fprintf(h, "%s=%s|", id, w.configs[id].URL)
+	}
+	if n := len(w.deliveries); n > 0 {
+		fmt.Fprintf(h, "%d %s", n, w.deliveries[n-1].ID)
+	}
+	return h.Sum64()
 }
 
 // changed lists the topics whose fingerprint differs.
@@ -393,6 +415,7 @@ func (a uiSnapshot) changed(b uiSnapshot) []string {
 	add(a.journal != b.journal, topicJournal)
 	add(a.personas != b.personas, topicPersonas)
 	add(a.faults != b.faults, topicFaults)
+	add(a.webhooks != b.webhooks, topicWebhooks)
 	return out
 }
 

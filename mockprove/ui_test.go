@@ -32,7 +32,7 @@ type eventStream struct {
 // every 20 ms (personas every 80 ms), so this only absorbs a loaded machine.
 const eventWait = 5 * time.Second
 
-var allChanged = sse{"change", `{"topics":["clock","sms","flows","journal","personas","faults"]}`}
+var allChanged = sse{"change", `{"topics":["clock","sms","flows","journal","personas","faults","webhooks"]}`}
 
 // openEvents opens the stream at path (with its query) and sends header.
 func openEvents(s *mockprove.Server, path string, header map[string]string) *eventStream {
@@ -139,6 +139,9 @@ var _ = Describe("the dashboard", func() {
 			resp.Body.Close()
 			Eventually(st.events, eventWait).Should(Receive(Equal(changed("journal"))))
 
+			Expect(s.SetWebhook("unify-client", "http://127.0.0.1:9/prove/events", "k")).To(Succeed())
+			Eventually(st.events, eventWait).Should(Receive(Equal(changed("webhooks"))))
+
 			s.Reset() // not atomic: the clock goes back first, so this may take two events
 			seen := map[string]bool{}
 			Eventually(func() map[string]bool {
@@ -152,7 +155,7 @@ var _ = Describe("the dashboard", func() {
 				default:
 				}
 				return seen
-			}, eventWait).Should(Equal(map[string]bool{"clock": true, "journal": true, "personas": true, "faults": true}))
+			}, eventWait).Should(Equal(map[string]bool{"clock": true, "journal": true, "personas": true, "faults": true, "webhooks": true}))
 			Consistently(st.events, 100*time.Millisecond).ShouldNot(Receive(), "nothing changed since")
 		})
 

@@ -45,7 +45,8 @@ var shellChecks = map[string]shellCheck{
 		notWant: []string{`"success":false`},
 	},
 	"docs/control-api.md": {
-		want: []string{`"1234"`, `"step":"/v3/start"`, `"kind":"ws-close"`},
+		want: []string{`"1234"`, `"step":"/v3/start"`, `"kind":"ws-close"`,
+			`["2001004031",false]`, `["2001004035",true]`, "2001004035\n"},
 		after: func(t *testing.T, s *mockprove.Server, _ string) {
 			if _, ok := s.Persona("2009990099"); ok {
 				t.Errorf("the reset example did not remove the persona it added")

@@ -202,10 +202,11 @@ setInterval(() => { if (!clock.frozen) paintClock(); }, 1000);
 
 // ---------------------------------------------------------------------------
 // Views and routing (#/phone, #/phone/<number>, #/flows, #/flows/<id>,
-// #/personas, #/personas/new, #/personas/edit/<phone>, #/controls).
+// #/personas, #/personas/new, #/personas/edit/<phone>, #/webhooks, #/keys,
+// #/controls).
 
-const titles = { phone: 'Phone', flows: 'Flows', flow: 'Flow', personas: 'Personas', persona: 'Persona', controls: 'Controls' };
-const nav = { phone: 'phone', flows: 'flows', flow: 'flows', personas: 'personas', persona: 'personas', controls: 'controls' };
+const titles = { phone: 'Phone', flows: 'Flows', flow: 'Flow', personas: 'Personas', persona: 'Persona', webhooks: 'Webhooks', keys: 'Prove Keys', controls: 'Controls' };
+const nav = { phone: 'phone', flows: 'flows', flow: 'flows', personas: 'personas', persona: 'personas', webhooks: 'webhooks', keys: 'keys', controls: 'controls' };
 const state = { view: '', arg: '', sms: [], personas: [] };
 
 function parseRoute() {
@@ -218,6 +219,8 @@ function parseRoute() {
       if (rest[0] === 'new') return { view: 'persona', arg: '' };
       if (rest[0] === 'edit' && rest[1]) return { view: 'persona', arg: rest.slice(1).join('/') };
       return { view: 'personas', arg: '' };
+    case 'webhooks': return { view: 'webhooks', arg: '' };
+    case 'keys': return { view: 'keys', arg: '' };
     case 'controls': return { view: 'controls', arg: '' };
   }
   return { view: 'phone', arg: '' };
@@ -250,7 +253,7 @@ function route(userNavigation) {
 // ---------------------------------------------------------------------------
 // Refreshing: what each view needs, fetched again when its topics change.
 
-const allTopics = ['clock', 'sms', 'flows', 'journal', 'personas', 'faults'];
+const allTopics = ['clock', 'sms', 'flows', 'journal', 'personas', 'faults', 'webhooks'];
 let inflight = null;
 const pending = new Set();
 
@@ -281,6 +284,14 @@ async function load(ts) {
   if (v === 'flow' && (ts.has('flows') || ts.has('journal'))) jobs.push(loadFlow(state.arg));
   if ((v === 'personas' || v === 'controls') && ts.has('personas')) jobs.push(list('/_mock/personas').then(renderPersonas));
   if (v === 'controls' && ts.has('faults')) jobs.push(list('/_mock/faults').then(renderFaults));
+  if (v === 'webhooks' && ts.has('webhooks')) {
+    jobs.push(api('/_mock/webhooks').then(renderWebhookURLs));
+    jobs.push(api('/_mock/webhooks/deliveries').then(renderDeliveries));
+  }
+  // Identities change with a journaled API call, or a delivery (DISCONNECT deactivates).
+  if (v === 'webhooks' && (ts.has('journal') || ts.has('webhooks'))) jobs.push(list('/_mock/identities').then(renderIdentities));
+  // Keys change with a journaled device call or revoke, a possession check (flows), or the clock (12 months).
+  if (v === 'keys' && (ts.has('journal') || ts.has('flows') || ts.has('clock'))) jobs.push(list('/_mock/keys').then(renderKeys));
   await Promise.all(jobs);
   if (jobs.length) hideError();
 }
@@ -380,6 +391,15 @@ $('#phone-filter').addEventListener('change', (ev) => {
 // ---------------------------------------------------------------------------
 // Flows.
 
+// Unify sessions and possession-era Verify sessions are flows too: their
+// product says which API opened them, and their type is the possessionType.
+const productAPI = { identity: '/v3/start', prefill: '/v3/start', unify: '/v3/unify', verify: '/v3/verify' };
+const methodLabels = { otp: 'OTP', instantlink: 'Instant Link', mobileauth: 'Mobile Auth', provekey: 'Prove Key' };
+
+function typeLabel(product) {
+  return product === 'unify' || product === 'verify' ? 'possessionType' : 'flowType';
+}
+
 const stateClass = { completed: 'ok', failed: 'bad', started: 'info', validated: 'info', challenged: 'info' };
 
 function badge(text, cls) {
@@ -398,7 +418,9 @@ function flowRow(f) {
   const tr = h('tr', {},
     h('td', {}, h('a', { class: 'mono', href: '#/flows/' + encodeURIComponent(f.correlationId), title: f.correlationId, text: f.correlationId.slice(0, 8) + '…' })),
     h('td', {}, h('span', { class: 'c-name' }), h('span', { class: 'sub c-phone' })),
-    h('td', { class: 'c-client' }), h('td', { class: 'c-product' }), h('td', { class: 'c-type' }),
+    h('td', { class: 'c-client' }),
+    h('td', {}, h('span', { class: 'c-product' }), h('span', { class: 'sub c-api' })),
+    h('td', {}, h('span', { class: 'c-type' }), h('span', { class: 'sub mono c-type-kind' })),
     h('td', {}, badge('', 'c-state')),
     h('td', { class: 'c-poss' }),
     h('td', { class: 'nowrap c-created' }),
@@ -412,7 +434,9 @@ function updateFlowRow(tr, f) {
   setText(tr.querySelector('.c-phone'), f.phone);
   setText(tr.querySelector('.c-client'), f.client);
   setText(tr.querySelector('.c-product'), f.product);
+  setText(tr.querySelector('.c-api'), productAPI[f.product] || '');
   setText(tr.querySelector('.c-type'), f.flowType);
+  setText(tr.querySelector('.c-type-kind'), typeLabel(f.product));
   const st = tr.querySelector('.c-state');
   setText(st, f.state);
   const cls = 'badge c-state ' + (stateClass[f.state] || '');
@@ -454,11 +478,12 @@ async function loadFlow(id) {
   const summary = [
     ['Correlation ID', sess.correlationId],
     ['Persona', `${sess.persona || '(none)'} · ${sess.phone}`],
-    ['Client', `${sess.client} (${sess.product})`],
-    ['Flow type', sess.flowType],
+    ['Client', sess.client],
+    ['Product', `${sess.product}` + (productAPI[sess.product] ? ` (${productAPI[sess.product]})` : '')],
+    [typeLabel(sess.product) === 'flowType' ? 'Flow type' : 'Possession type', sess.flowType],
     ['State', sess.state],
     ['Next', Object.keys(sess.next || {}).join(', ') || '—'],
-    ['Possession', [p.method || 'not started', p.passed ? 'passed' : p.failed ? 'failed' + (p.reason ? ': ' + p.reason : '') : 'pending'].join(' · ')],
+    ['Possession', [methodLabels[p.method] || p.method || 'not started', p.passed ? 'passed' : p.failed ? 'failed' + (p.reason ? ': ' + p.reason : '') : 'pending'].join(' · ')],
     ['Created', fmtDateTime(sess.createdAt)],
     ['Expires', fmtDateTime(sess.expiresAt)],
   ];
@@ -723,6 +748,193 @@ form.addEventListener('submit', async (ev) => {
     showFieldErrors(form, e, raw);
   }
 });
+
+// ---------------------------------------------------------------------------
+// Webhooks: each client's URL, a form that triggers an event, the deliveries.
+
+const whState = { urls: {}, identities: [] };
+
+function renderWebhookURLs(urls) {
+  whState.urls = urls || {};
+  const rows = Object.keys(whState.urls).sort().map((client) => ({ client, url: whState.urls[client] }));
+  $('#wh-empty').hidden = rows.length > 0;
+  $('#wh-table').hidden = rows.length === 0;
+  reconcile($('#wh-body'), rows, (r) => r.client + '|' + r.url, (r) => h('tr', {},
+    h('td', { class: 'mono nowrap', text: r.client }),
+    h('td', { class: 'mono wrap', text: r.url }),
+    h('td', {}, h('button', { type: 'button', 'aria-label': 'Remove the webhook of ' + r.client, onclick: () => removeWebhook(r.client) }, 'Remove'))));
+  fillClientChoices();
+}
+
+// The clients the forms offer: those with a webhook or an enrolled identity.
+function fillClientChoices() {
+  const withIds = [...new Set(whState.identities.map((i) => i.client))];
+  const known = [...new Set([...Object.keys(whState.urls), ...withIds])].sort();
+  reconcile($('#wh-clients'), known, (c) => 'o' + c, (c) => h('option', { value: c }));
+  const sel = $('#ev-client');
+  const value = sel.value;
+  const want = withIds.length ? withIds.sort() : [''];
+  const label = (c) => c ? c + (whState.urls[c] ? '' : ' (no webhook)') : 'No client has enrolled an identity';
+  reconcile(sel, want, (c) => 'o' + c, (c) => h('option', { value: c, text: label(c) }));
+  for (const o of sel.options) setText(o, label(o.value));
+  if (want.includes(value)) sel.value = value;
+  fillIdentityChoices();
+}
+
+function renderIdentities(ids) {
+  whState.identities = ids;
+  const none = ids.length === 0;
+  $('#ev-send').disabled = none;
+  setText($('#ev-identity-hint'), none
+    ? 'No enrolled identity yet: enrol one with POST /v3/identity.'
+    : 'Deactivated identities are listed but cannot be picked.');
+  fillClientChoices();
+}
+
+function fillIdentityChoices() {
+  const client = $('#ev-client').value;
+  const sel = $('#ev-identity');
+  const value = sel.value;
+  const ids = whState.identities.filter((i) => i.client === client);
+  // Without an active identity, a first option says so (and stays chosen).
+  const items = ids.some((i) => i.active) ? ids
+    : [{ none: ids.length ? 'No active identity of this client' : 'No enrolled identity' }, ...ids];
+  reconcile(sel, items, (i) => i.none ? 'none|' + i.none : 'o' + i.proveId + '|' + i.active, (i) => i.none
+    ? h('option', { value: '', text: i.none })
+    : h('option', {
+      value: i.proveId, disabled: !i.active,
+      text: `${i.phoneNumber} · ${i.proveId.slice(0, 8)}…` + (i.clientCustomerId ? ` · ${i.clientCustomerId}` : '') + (i.active ? '' : ' (deactivated)'),
+    }));
+  const pick = ids.find((i) => i.proveId === value && i.active) || ids.find((i) => i.active);
+  sel.value = pick ? pick.proveId : '';
+}
+
+$('#ev-client').addEventListener('change', fillIdentityChoices);
+
+async function removeWebhook(client) {
+  try {
+    await api('/_mock/webhooks/' + encodeURIComponent(client), { method: 'DELETE' });
+    toast(`The webhook of ${client} is removed`);
+    refresh(['webhooks']);
+  } catch (e) {
+    showError(e);
+  }
+}
+
+const whForm = $('#wh-form');
+whForm.addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  clearErrors(whForm);
+  const client = $('#wh-client').value.trim();
+  if (!client) {
+    showFieldErrors(whForm, new Error("field 'client' is missing"), $('#wh-client'));
+    return;
+  }
+  const body = { url: $('#wh-url').value.trim(), secret: $('#wh-secret').value };
+  try {
+    await api('/_mock/webhooks/' + encodeURIComponent(client), { method: 'PUT', body });
+    toast(`Events of ${client} now go to ${body.url}`);
+    $('#wh-secret').value = '';
+    refresh(['webhooks']);
+  } catch (e) {
+    // An unknown client answers 404 without naming a field: it is the client's.
+    showFieldErrors(whForm, e, e.status === 404 ? $('#wh-client') : null);
+  }
+});
+
+const evForm = $('#ev-form');
+evForm.addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  clearErrors(evForm);
+  const body = { client: $('#ev-client').value, proveId: $('#ev-identity').value, type: $('#ev-type').value };
+  if (!body.client) {
+    showFieldErrors(evForm, new Error("field 'client' is missing: no client has enrolled an identity yet"), $('#ev-client'));
+    return;
+  }
+  if (!body.proveId) {
+    showFieldErrors(evForm, new Error("field 'proveId' is missing: pick an active identity"), $('#ev-identity'));
+    return;
+  }
+  const btn = $('#ev-send');
+  btn.disabled = true;
+  setText($('#ev-sending'), 'Sending… (up to three attempts)');
+  try {
+    const d = await api('/_mock/webhooks/events', { method: 'POST', body });
+    toast(`${body.type} ${d.delivered ? 'delivered' : 'not delivered'} after ${d.attempts.length} attempt${d.attempts.length === 1 ? '' : 's'}`);
+    refresh(['webhooks']);
+  } catch (e) {
+    // 404: no such identity; 409: deactivated. Both are the identity's.
+    showFieldErrors(evForm, e, e.status === 404 || e.status === 409 ? $('#ev-identity') : null);
+  } finally {
+    btn.disabled = whState.identities.length === 0;
+    setText($('#ev-sending'), '');
+  }
+});
+
+function renderDeliveries(all) {
+  const ds = [...all].reverse(); // newest first
+  $('#deliveries-empty').hidden = ds.length > 0;
+  reconcile($('#deliveries-list'), ds, (d) => d.id + '|' + d.attempts.length, deliveryItem);
+}
+
+function deliveryItem(d) {
+  const e = d.events[0] || {};
+  return h('li', { class: 'delivery card' + (d.delivered ? '' : ' failed') },
+    h('div', { class: 'delivery-head' },
+      h('strong', { class: 'mono c-type', text: e.type || '' }),
+      badge(d.delivered ? 'Delivered' : 'Not delivered', d.delivered ? 'ok c-delivered' : 'bad c-delivered'),
+      h('span', { class: 'sub' }, 'Identity ', h('span', { class: 'mono', text: e.phoneNumber || '' }), ` · ${d.client} · sent ${fmtTime(e.sentAt)}`)),
+    h('p', { class: 'sub' }, 'To ', h('span', { class: 'mono', text: d.url }), ' · X-Correlation-ID ', h('span', { class: 'mono', text: d.id })),
+    h('table', { class: 'grid attempts' },
+      h('caption', { class: 'sr-only', text: `Attempts of delivery ${d.id}` }),
+      h('thead', {}, h('tr', {}, ['Attempt', 'Time', 'Status', 'Fault', 'Error', 'Duration'].map((t) => h('th', { scope: 'col', text: t })))),
+      h('tbody', {}, d.attempts.map((a, i) => h('tr', { class: 'attempt' },
+        h('td', { class: 'num', text: String(i + 1) }),
+        h('td', { class: 'nowrap' }, h('time', { datetime: a.at, text: fmtTime(a.at) })),
+        h('td', {}, badge(a.status ? String(a.status) : 'no answer', a.status >= 200 && a.status < 300 ? 'ok c-status' : 'bad c-status')),
+        h('td', { class: 'c-fault' }, a.fault ? badge(a.fault, 'warn') : '—'),
+        h('td', { class: 'wrap', text: a.error || '—' }),
+        h('td', { class: 'num', text: (a.durationMs < 10 ? a.durationMs.toFixed(1) : String(Math.round(a.durationMs))) + ' ms' }))))));
+}
+
+// ---------------------------------------------------------------------------
+// Prove Keys.
+
+function keyState(k) {
+  if (k.revokedAt) return ['inactive', 'bad', 'revoked ' + fmtDateTime(k.revokedAt)];
+  if (!k.bound) return ['pending', 'warn', 'until its session\'s possession check passes'];
+  if (!k.active) return ['inactive', 'bad', 'unused for 12 months'];
+  return ['active', 'ok', ''];
+}
+
+function renderKeys(keys) {
+  const rows = [...keys].reverse(); // newest first
+  $('#keys-empty').hidden = rows.length > 0;
+  $('#keys-table').hidden = rows.length === 0;
+  reconcile($('#keys-body'), rows, (k) => k.deviceId, (k) => {
+    const tr = h('tr', {},
+      h('td', {}, h('span', { class: 'mono c-device', text: k.deviceId }), h('span', { class: 'sub c-name', text: k.deviceName || '' })),
+      h('td', { class: 'mono nowrap c-phone' }),
+      h('td', { class: 'mono c-prove' }),
+      h('td', { class: 'nowrap c-client', text: k.client }),
+      h('td', {}, badge('', 'c-state'), h('span', { class: 'sub c-why' })),
+      h('td', { class: 'nowrap', text: fmtDateTime(k.createdAt) }),
+      h('td', { class: 'nowrap c-used' }));
+    updateKey(tr, k);
+    return tr;
+  }, updateKey);
+}
+
+function updateKey(tr, k) {
+  setText(tr.querySelector('.c-phone'), k.phoneNumber || '—');
+  setText(tr.querySelector('.c-prove'), k.proveId || '—');
+  const [st, cls, why] = keyState(k);
+  const b = tr.querySelector('.c-state');
+  setText(b, st);
+  if (b.className !== 'badge c-state ' + cls) b.className = 'badge c-state ' + cls;
+  setText(tr.querySelector('.c-why'), why);
+  setText(tr.querySelector('.c-used'), fmtDateTime(k.lastUsedAt));
+}
 
 // ---------------------------------------------------------------------------
 // Controls: clock, reset, faults.

@@ -43,13 +43,26 @@ type env struct {
 	ctx    context.Context
 }
 
-func newEnv() *env {
+// newEnv starts it; opts, if given, adds to the options every spec uses.
+func newEnv(opts ...mockprove.Options) *env {
 	GinkgoHelper()
 	logger := slog.New(slog.NewTextHandler(GinkgoWriter, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	s := testkit.Mock(GinkgoT(), mockprove.Options{ControlToken: ctlToken, Logger: logger, StrictResponses: true})
+	var o mockprove.Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	o.ControlToken, o.Logger, o.StrictResponses = ctlToken, logger, true
+	s := testkit.Mock(GinkgoT(), o)
 	e := &env{s: s, base: s.URL(), http: &http.Client{Timeout: 10 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
-	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {"identity-client"}, "client_secret": {"identity-secret"}}
+	e.bearer = e.accessToken("identity-client", "identity-secret")
+	return e
+}
+
+// accessToken is a fresh OAuth access token of a client.
+func (e *env) accessToken(id, secret string) string {
+	GinkgoHelper()
+	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {id}, "client_secret": {secret}}
 	resp, err := e.http.PostForm(e.base+"/token", form)
 	Expect(err).NotTo(HaveOccurred())
 	var tok struct {
@@ -58,8 +71,7 @@ func newEnv() *env {
 	res := read(resp)
 	Expect(res.status).To(Equal(http.StatusOK), string(res.raw))
 	Expect(json.Unmarshal(res.raw, &tok)).To(Succeed())
-	e.bearer = tok.AccessToken
-	return e
+	return tok.AccessToken
 }
 
 // answer is one HTTP exchange.
@@ -264,8 +276,20 @@ const docsScreenshotDir = "../../docs/screenshots"
 // when UPDATE_SCREENSHOTS=1.
 func (e *env) shot(name string) {
 	GinkgoHelper()
+	e.shotAt(name, `window.scrollTo(0, 0)`)
+}
+
+// shotOf is shot with the element sel scrolled to the top of the window
+// (below the header), for a view whose subject is below the fold.
+func (e *env) shotOf(name, sel string) {
+	GinkgoHelper()
+	e.shotAt(name, `document.querySelector(`+jsString(sel)+`).scrollIntoView({block: 'start'})`)
+}
+
+func (e *env) shotAt(name, scroll string) {
+	GinkgoHelper()
 	var png []byte
-	e.run(chromedp.Evaluate(`document.querySelector('#toast').classList.remove('show'); window.scrollTo(0, 0)`, nil),
+	e.run(chromedp.Evaluate(`document.querySelector('#toast').classList.remove('show'); `+scroll, nil),
 		chromedp.Sleep(300*time.Millisecond), // the toast's fade-out, so that it is not in the picture
 		chromedp.CaptureScreenshot(&png))
 	dirs := []string{screenshotDir()}
