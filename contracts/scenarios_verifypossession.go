@@ -85,6 +85,14 @@ func init() {
 			Body: func(x *X) {
 				x.VerifyResults(x.API(Unify, "/v3/verify", PossessionVerify(alf, "none", "Alf", "Novotni")), "false", "not_applicable", "failed")
 			}},
+		Scenario{Area: "verifypossession", Name: "short-term", Doc: `mobile, Prove's short-term Verified Users sandbox user: verify-status "true"/success/success with no client SDK`,
+			Needs: []Need{NeedUnify},
+			Body: func(x *X) {
+				f := x.VerifyPending(PossessionVerify(sheila, "mobile", "Sheilakathryn", "Butrimovich"))
+				r := x.VerifyStatus(f)
+				x.VerifyResults(r, "true", "success", "success")
+				x.Check(r.Str("identityId") != "", r, "response body identityId", "flow.field", "the person's proveId", "nothing")
+			}},
 		Scenario{Area: "verifypossession", Name: "otp-wrong", Doc: `a wrong OTP ends the check: status "false"/failed/not_applicable`,
 			Needs: []Need{NeedUnify, NeedPhone},
 			Body: func(x *X) {

@@ -32,6 +32,7 @@ type shellCheck struct {
 // file. A file with runnable blocks and no entry must only run cleanly.
 var shellChecks = map[string]shellCheck{
 	"README.md": {
+		shows: []string{fmt.Sprintf("runs %d scenarios", len(contracts.Scenarios()))},
 		want: []string{`"challengeMissing":false`, `"multiCIPConfidence":"high"`, `"next":{"done":"done"}`,
 			"PASS otp/right\n", "PASS otp/expired\n", "2 passed, 0 failed, 0 skipped"},
 		notWant: []string{`"success":false`},
@@ -78,7 +79,8 @@ var shellChecks = map[string]shellCheck{
 			"PASS otp/expired\n", "2 passed, 0 failed, 0 skipped",
 			"contracts report: 1 exchanges, 0 client violations, 0 platform violations, 0 warnings",
 			"no differences between inprocess.json and mockprove.json", contracts.ErrNoSandboxCredentials.Error()},
-		shows: []string{fmt.Sprintf("# %d passed, 0 failed, 0 skipped\n", len(contracts.Scenarios()))},
+		shows: []string{fmt.Sprintf("# %d passed, 0 failed, 0 skipped\n", len(contracts.Scenarios())),
+			fmt.Sprintf("runs %d scenarios", len(contracts.Scenarios()))},
 	},
 	"docs/contracts-proxy.md": {
 		want: []string{
