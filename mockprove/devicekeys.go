@@ -133,8 +133,11 @@ func (s *Server) passiveRegister(c *call) (any, error) {
 			DeviceID: s.newID(), KeyID: clip(reg.PublicKey.ID, 64), Client: f.client.ID, DeviceName: clip(req.DeviceName, 128),
 			ClientCustomerID: f.u.clientCustomerID, ClientHumanID: f.u.clientHumanID, pub: pub,
 		}
+		if f.u.registered != "" { // one pending key per session, however often it registers
+			s.st.keys.forgetPending(f.u.registered)
+		}
 		s.st.keys.add(k, s.clock.Now())
-		f.u.deviceID = k.DeviceID
+		f.u.deviceID, f.u.registered = k.DeviceID, k.DeviceID
 		c.rule = "key.registered"
 		s.noteLocked(f, "key-registered", k.DeviceID)
 		return &envelope{Data: map[string]any{"deviceId": k.DeviceID}, Next: next}, nil

@@ -108,7 +108,21 @@ func (ks *keyStore) add(k *ProveKey, now time.Time) {
 		ks.evictLocked()
 	}
 	ks.byID[k.DeviceID] = k
+	if len(ks.order) >= 2*len(ks.byID)+1024 { // mostly forgotten keys: drop them from the queue
+		ks.order = slices.DeleteFunc(ks.order, func(o *ProveKey) bool { return ks.byID[o.DeviceID] != o })
+	}
 	ks.order = append(ks.order, k)
+}
+
+// forgetPending forgets a key that was never bound (a session that
+// registers again replaces the key it registered before); the queue drops
+// it lazily.
+func (ks *keyStore) forgetPending(deviceID string) {
+	ks.mu.Lock()
+	defer ks.mu.Unlock()
+	if k := ks.byID[deviceID]; k != nil && !k.Bound {
+		delete(ks.byID, deviceID)
+	}
 }
 
 // evictLocked forgets the oldest key (registration order).

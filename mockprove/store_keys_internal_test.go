@@ -25,3 +25,24 @@ func TestKeyStoreBound(t *testing.T) {
 	g.Expect(ks.byID).To(BeEmpty())
 	g.Expect(ks.list("", storeT0)).To(BeEmpty())
 }
+
+// Keys forgotten before they were bound (a session registering again) do
+// not pile up in the registration queue.
+func TestKeyStoreForgetPendingKeepsTheQueueBounded(t *testing.T) {
+	g := NewWithT(t)
+	ks := newKeyStore()
+	ks.add(&ProveKey{DeviceID: "bound", Client: "c"}, storeT0)
+	g.Expect(ks.bind("bound", "2001004016", "p", "", "", storeT0)).To(BeTrue())
+	for i := range 10_000 {
+		id := fmt.Sprintf("d-%d", i)
+		ks.add(&ProveKey{DeviceID: id, Client: "c"}, storeT0)
+		ks.forgetPending(id)
+	}
+	ks.forgetPending("bound")
+	g.Expect(ks.byID).To(HaveLen(1))
+	g.Expect(ks.byID).To(HaveKey("bound"), "a bound key is never forgotten this way")
+	g.Expect(len(ks.order)).To(BeNumerically("<", 2*1+1024+1))
+	out, next := ks.page("", 0, 10, storeT0)
+	g.Expect(out).To(HaveLen(1))
+	g.Expect(next).To(BeZero())
+}

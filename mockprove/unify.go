@@ -51,6 +51,7 @@ type unifySession struct {
 	clientHumanID    string
 	rebind           bool
 	deviceID         string // the Prove Key this session registered or verified
+	registered       string // the key this session registered (one at a time: a new one replaces it)
 	keyPassed        bool   // recognised by its Prove Key alone
 	sdkDone          bool   // possessionType none: the SDK finished its key steps
 	result           string // the final answer: "", "true", "false" or "possession_required"

@@ -262,6 +262,22 @@ var _ = Describe("Unify", func() {
 			Expect(c.unifyStatus(id).Str("success")).To(Equal("pending"))
 		})
 
+		It("keeps one pending key per session: a session that registers again forgets its earlier key", func() {
+			id, token := c.unifyStart(mockprove.PhoneLaneyDyball, "mobile")
+			var last *mockprove.DeviceKey
+			for range 5 {
+				last = newKey()
+				Expect(c.runKey(token, last).Next).To(Equal("mobile/otp"))
+			}
+			keys := c.srv.ProveKeys(unifyID)
+			Expect(keys).To(HaveLen(1), "one authToken must not fill the registry (and evict other clients' keys)")
+			Expect(keys[0].DeviceID).To(Equal(last.DeviceID))
+			Expect(c.srv.PassOTP(token)).To(Succeed())
+			r := c.unifyStatus(id)
+			Expect(r.Str("success")).To(Equal("true"))
+			Expect(r.Str("deviceId")).To(Equal(last.DeviceID))
+		})
+
 		It("fails when the OTP is wrong (the Fail persona): \"false\", and the key is not bound", func() {
 			k := newKey()
 			id, token := c.unifyStart(mockprove.PhoneOdileVarga, "mobile")
