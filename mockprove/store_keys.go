@@ -19,7 +19,7 @@ import (
 // each new key forgets the oldest.
 
 const (
-	// KeyInactiveAfter is how long a bound key may go unused before Prove
+	// KeyInactiveAfter is how long a key may go unused before Prove
 	// deactivates it ("12 consecutive months without use").
 	KeyInactiveAfter = 365 * 24 * time.Hour
 	// maxProveKeys bounds the registry; when it is full, registering a new
@@ -61,12 +61,10 @@ type keyChallenge struct {
 // state is the key's state at now: "pending", "active" or "inactive".
 func (k *ProveKey) state(now time.Time) string {
 	switch {
-	case k.RevokedAt != nil:
+	case k.RevokedAt != nil, !now.Before(k.LastUsedAt.Add(KeyInactiveAfter)): // bound or not
 		return "inactive"
 	case !k.Bound:
 		return "pending"
-	case !now.Before(k.LastUsedAt.Add(KeyInactiveAfter)):
-		return "inactive"
 	}
 	return "active"
 }
@@ -203,7 +201,7 @@ const maxKeyScan = 10_000
 func (ks *keyStore) bind(deviceID, phone, proveID, customerID, humanID string, now time.Time) bool {
 	ok := false
 	ks.with(deviceID, func(k *ProveKey) {
-		if k == nil || k.RevokedAt != nil {
+		if k == nil || k.state(now) == "inactive" {
 			return
 		}
 		k.Bound, k.Phone, k.ProveID, k.LastUsedAt = true, phone, proveID, now

@@ -328,6 +328,25 @@ var _ = Describe("Unify", func() {
 	})
 
 	Describe("lifetimes, on the virtual clock", func() {
+		It("deactivates a key never bound after 12 months without use too: it cannot be bound later", func() {
+			k := newKey()
+			id, token := c.unifyStart(mockprove.PhoneLorantNerger, "none")
+			Expect(c.runKey(token, k).Next).To(Equal("done"))
+			Expect(c.unifyStatus(id).Str("success")).To(Equal("possession_required")) // never bound
+			old := k.DeviceID
+			c.srv.FastForward(mockprove.KeyInactiveAfter + time.Hour)
+			key, ok := c.srv.ProveKey(old)
+			Expect(ok).To(BeTrue())
+			Expect(key.Active).To(BeFalse())
+			c.login(unifyID, unifySecret)
+			id, token = c.unifyStart(mockprove.PhoneLorantNerger, "none")
+			Expect(c.runKey(token, k).Next).To(Equal("done")) // verify → 10006 → a new key
+			Expect(k.DeviceID).NotTo(Equal(old), "a key unused for 12 months is inactive, bound or not")
+			Expect(c.unifyStatus(id).Str("success")).To(Equal("possession_required"))
+			b := c.unifyBind(id, mockprove.PhoneLorantNerger)
+			Expect(b.Str("deviceId")).To(Equal(k.DeviceID))
+		})
+
 		It("deactivates a key after 12 months without use; each use restarts the 12 months", func() {
 			k := newKey()
 			c.mobileWithOTP(mockprove.PhoneLaneyDyball, k)
