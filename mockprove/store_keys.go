@@ -25,6 +25,10 @@ const (
 	// maxProveKeys bounds the registry; when it is full, registering a new
 	// key forgets the oldest one.
 	maxProveKeys = 100_000
+	// maxKeysPerClient bounds one client's keys, so that one client cannot
+	// fill the registry and push out every other client's keys: past it, a
+	// new key of the client forgets the client's own oldest key.
+	maxKeysPerClient = 25_000
 	// maxKeyChallenges bounds the request-signing challenges a key holds.
 	maxKeyChallenges = 4
 	// keyChallengeTTL is the lifetime of a request-signing challenge
@@ -80,18 +84,45 @@ func (k *ProveKey) snapshot(now time.Time) ProveKey {
 // keyStore holds the registry under its own lock. It never calls into the
 // flow shards, so a handler may use it while holding a shard lock.
 type keyStore struct {
-	mu    sync.Mutex
-	byID  map[string]*ProveKey
-	order []*ProveKey // registration order (a queue, the oldest first)
-	seq   uint64
+	mu      sync.Mutex
+	byID    map[string]*ProveKey
+	order   []*ProveKey // registration order (a queue, the oldest first)
+	clients map[string]*clientKeys
+	seq     uint64
 }
 
-func newKeyStore() *keyStore { return &keyStore{byID: map[string]*ProveKey{}} }
+// clientKeys is one client's keys: how many are known, and their
+// registration order (with forgotten keys among them until compacted).
+type clientKeys struct {
+	n     int
+	order []*ProveKey
+}
+
+func newKeyStore() *keyStore {
+	return &keyStore{byID: map[string]*ProveKey{}, clients: map[string]*clientKeys{}}
+}
+
+// liveOnly drops forgotten keys from a queue once they are most of it.
+func (ks *keyStore) liveOnly(q []*ProveKey, live int) []*ProveKey {
+	if len(q) < 2*live+1024 {
+		return q
+	}
+	return slices.DeleteFunc(q, func(o *ProveKey) bool { return ks.byID[o.DeviceID] != o })
+}
+
+// removeLocked forgets a known key.
+func (ks *keyStore) removeLocked(k *ProveKey) {
+	delete(ks.byID, k.DeviceID)
+	if ck := ks.clients[k.Client]; ck != nil {
+		ck.n--
+	}
+}
 
 func (ks *keyStore) reset() {
 	ks.mu.Lock()
 	defer ks.mu.Unlock()
 	clear(ks.byID)
+	clear(ks.clients)
 	ks.order = nil
 }
 
@@ -102,14 +133,26 @@ func (ks *keyStore) add(k *ProveKey, now time.Time) {
 	ks.seq++
 	k.seq = ks.seq
 	k.CreatedAt, k.LastUsedAt = now, now
+	ck := ks.clients[k.Client]
+	if ck == nil {
+		ck = &clientKeys{}
+		ks.clients[k.Client] = ck
+	}
+	for ck.n >= maxKeysPerClient && len(ck.order) > 0 { // the client's own oldest goes
+		o := ck.order[0]
+		ck.order[0] = nil
+		ck.order = ck.order[1:]
+		if ks.byID[o.DeviceID] == o {
+			ks.removeLocked(o)
+		}
+	}
 	for len(ks.byID) >= maxProveKeys && len(ks.order) > 0 {
 		ks.evictLocked()
 	}
 	ks.byID[k.DeviceID] = k
-	if len(ks.order) >= 2*len(ks.byID)+1024 { // mostly forgotten keys: drop them from the queue
-		ks.order = slices.DeleteFunc(ks.order, func(o *ProveKey) bool { return ks.byID[o.DeviceID] != o })
-	}
-	ks.order = append(ks.order, k)
+	ck.n++
+	ks.order = append(ks.liveOnly(ks.order, len(ks.byID)), k)
+	ck.order = append(ks.liveOnly(ck.order, ck.n), k)
 }
 
 // forgetPending forgets a key that was never bound (a session that
@@ -119,7 +162,7 @@ func (ks *keyStore) forgetPending(deviceID string) {
 	ks.mu.Lock()
 	defer ks.mu.Unlock()
 	if k := ks.byID[deviceID]; k != nil && !k.Bound {
-		delete(ks.byID, deviceID)
+		ks.removeLocked(k)
 	}
 }
 
@@ -130,7 +173,7 @@ func (ks *keyStore) evictLocked() {
 		ks.order[0] = nil
 		ks.order = ks.order[1:]
 		if ks.byID[k.DeviceID] == k {
-			delete(ks.byID, k.DeviceID)
+			ks.removeLocked(k)
 			return
 		}
 	}

@@ -12,15 +12,16 @@ import (
 func TestKeyStoreBound(t *testing.T) {
 	g := NewWithT(t)
 	ks := newKeyStore()
-	for i := range maxProveKeys + 10 {
-		ks.add(&ProveKey{DeviceID: fmt.Sprintf("d-%d", i), Client: "c"}, storeT0)
+	for i := range maxProveKeys + 10 { // many clients, none at its own bound
+		ks.add(&ProveKey{DeviceID: fmt.Sprintf("d-%d", i), Client: fmt.Sprintf("c%d", i%10)}, storeT0)
 	}
 	g.Expect(ks.byID).To(HaveLen(maxProveKeys))
 	g.Expect(ks.order).To(HaveLen(maxProveKeys))
 	g.Expect(ks.byID).NotTo(HaveKey("d-9"), "the oldest keys went first")
 	g.Expect(ks.byID).To(HaveKey("d-10"))
 	g.Expect(ks.byID).To(HaveKey(fmt.Sprintf("d-%d", maxProveKeys+9)))
-	g.Expect(ks.list("c", storeT0)).To(HaveLen(maxProveKeys))
+	g.Expect(ks.list("c0", storeT0)).To(HaveLen(maxProveKeys / 10))
+	g.Expect(ks.list("", storeT0)).To(HaveLen(maxProveKeys))
 	ks.reset()
 	g.Expect(ks.byID).To(BeEmpty())
 	g.Expect(ks.list("", storeT0)).To(BeEmpty())
@@ -45,4 +46,22 @@ func TestKeyStoreForgetPendingKeepsTheQueueBounded(t *testing.T) {
 	out, next := ks.page("", 0, 10, storeT0)
 	g.Expect(out).To(HaveLen(1))
 	g.Expect(next).To(BeZero())
+}
+
+// One client cannot fill the registry: past maxKeysPerClient its own oldest
+// key goes, and the other clients' keys stay.
+func TestKeyStorePerClientBound(t *testing.T) {
+	g := NewWithT(t)
+	ks := newKeyStore()
+	ks.add(&ProveKey{DeviceID: "other", Client: "b"}, storeT0)
+	g.Expect(ks.bind("other", "2001004016", "p", "", "", storeT0)).To(BeTrue())
+	for i := range maxProveKeys + 10 {
+		ks.add(&ProveKey{DeviceID: fmt.Sprintf("d-%d", i), Client: "a"}, storeT0)
+	}
+	g.Expect(ks.byID).To(HaveKey("other"), "another client's key is not evicted by client a's registrations")
+	g.Expect(ks.list("a", storeT0)).To(HaveLen(maxKeysPerClient))
+	g.Expect(ks.byID).NotTo(HaveKey("d-0"), "client a's oldest keys went first")
+	g.Expect(ks.byID).To(HaveKey(fmt.Sprintf("d-%d", maxProveKeys+9)))
+	g.Expect(len(ks.order)).To(BeNumerically("<=", 2*(maxKeysPerClient+1)+1024))
+	g.Expect(len(ks.clients["a"].order)).To(BeNumerically("<=", 2*maxKeysPerClient+1024))
 }
