@@ -235,6 +235,10 @@ func (s *Server) verifyStatus(c *call) (any, error) {
 		c.correlationID, c.persona = req.CorrelationID, f.phone()
 		if f.kind != flowKindVerify {
 			c.rule = "flow.kind"
+			if f.u != nil {
+				err = errInvalidCorrelation("invalid correlation ID: %s is a Unify session: read its outcome with /v3/unify-status", req.CorrelationID)
+				return
+			}
 			err = errInvalidCorrelation("invalid correlation ID: %s is a /v3/start flow, not a possession-era /v3/verify", req.CorrelationID)
 			return
 		}

@@ -217,6 +217,9 @@ var _ = Describe("Verify, the possession-era body", func() {
 		expectError(bad(map[string]any{"correlationId": "713189b8-5555-4b08-83ba-75d08780aebd"}),
 			http.StatusBadRequest, mockprove.CodeInvalidCorrelation, "not a verification of this client")
 		expectError(bad(map[string]any{"correlationId": "x", "extra": 1}), http.StatusBadRequest, mockprove.CodeMalformed, "field 'extra' is not allowed")
+		unifyID, _ := c.unifyStart(mockprove.PhoneLaneyDyball, mockprove.PossessionMobile)
+		expectError(bad(map[string]any{"correlationId": unifyID}), http.StatusBadRequest, mockprove.CodeInvalidCorrelation,
+			"is a Unify session: read its outcome with /v3/unify-status")
 
 		idc := c.as(identityID, identitySecret)
 		flow := idc.start(mockprove.PhoneJordanEllis)
