@@ -115,7 +115,9 @@ func (s *Server) ctlIdentities(c *call) (any, error) {
 	var f IdentityFilter
 	f.Client = q.Get("client")
 	if p := q.Get("phone"); p != "" {
-		f.Phone = normalizePhone(p)
+		if f.Phone = normalizePhone(p); f.Phone == "" { // not a silent "every number"
+			return nil, errMalformed("parameter 'phone' must be a phone number, not blank")
+		}
 	}
 	switch v := q.Get("active"); v {
 	case "":

@@ -113,6 +113,7 @@ var _ = Describe("GET /_mock/identities", func() {
 
 	It("refuses bad parameters in Prove's error shape, naming them, and a missing control token", func() {
 		expectError(get("/_mock/identities?active=yes"), http.StatusBadRequest, mockprove.CodeMalformed, "parameter 'active'")
+		expectError(get("/_mock/identities?phone=%20%20"), http.StatusBadRequest, mockprove.CodeMalformed, "parameter 'phone'")
 		expectError(get("/_mock/identities?limit=0"), http.StatusBadRequest, mockprove.CodeMalformed, "parameter 'limit'")
 		expectError(get("/_mock/identities?limit=1001"), http.StatusBadRequest, mockprove.CodeMalformed, "parameter 'limit'")
 		expectError(get("/_mock/identities?cursor=%21%21"), http.StatusBadRequest, mockprove.CodeMalformed, "parameter 'cursor'")
