@@ -406,7 +406,7 @@ func (a *App) signinFinish(r *http.Request) (*reply, error) {
 		"deviceId", v.DeviceID != "")
 	switch v.Success {
 	case prove.UnifyTrue:
-		return ok(a.signedIn(s, v)), nil
+		return a.signedIn(r, s, v)
 	case prove.UnifyPossessionRequired:
 		if st.possessionType != prove.PossessionNone {
 			a.sessions.end(s)
@@ -439,8 +439,21 @@ func (a *App) signinFinish(r *http.Request) (*reply, error) {
 	return ok(signinResponse{Status: signinStatusFailed, PhoneNumber: s.phone}), nil
 }
 
-// signedIn moves the session to signed in and records the account.
-func (a *App) signedIn(s *session, v *prove.UnifyStatusResponse) signinResponse {
+// signedIn moves the session to signed in and records the account. The
+// signed-in session gets a new id (and cookie): the id the browser held
+// before the phone was proved no longer works (no session fixation).
+func (a *App) signedIn(r *http.Request, s *session, v *prove.UnifyStatusResponse) (*reply, error) {
+	ns, dropped, err := a.sessions.open(&session{correlationID: s.correlationID, phone: s.phone, flowType: s.flowType, signin: s.signin})
+	if err != nil {
+		a.sessions.end(s)
+		return nil, err
+	}
+	a.sessions.end(s)
+	if dropped != nil {
+		a.log.Warn("session store full: dropped the oldest session", "max", a.opts.MaxSessions,
+			"droppedCorrelationId", dropped.correlationID, "expiresIn", dropped.expires.Sub(a.opts.Now()).Round(time.Second))
+	}
+	s = ns
 	st := s.signin
 	st.stage, st.code = stageSignedIn, ""
 	st.proveID, st.deviceID = v.ProveID, v.DeviceID
@@ -453,7 +466,11 @@ func (a *App) signedIn(s *session, v *prove.UnifyStatusResponse) signinResponse 
 		device = deviceNew
 	}
 	a.log.Info("signed in", "correlationId", s.correlationID, "phone", maskPhone(s.phone), "device", device)
-	return signinResponse{Status: signinStatusSignedIn, PhoneNumber: s.phone, Device: device}
+	return &reply{
+		status:  http.StatusOK,
+		body:    signinResponse{Status: signinStatusSignedIn, PhoneNumber: s.phone, Device: device},
+		cookies: []*http.Cookie{a.sessions.cookie(s, r)},
+	}, nil
 }
 
 // signinCode is POST /signin/code (possessionType none): flowapp's own
@@ -505,7 +522,7 @@ func (a *App) signinCode(r *http.Request) (*reply, error) {
 	}
 	a.log.Info("sign-in bound", "correlationId", s.correlationID, "success", v.Success)
 	if v.Success == prove.UnifyTrue {
-		return ok(a.signedIn(s, v)), nil
+		return a.signedIn(r, s, v)
 	}
 	a.sessions.end(s)
 	return ok(signinResponse{Status: signinStatusFailed, PhoneNumber: s.phone}), nil
@@ -532,10 +549,16 @@ func (a *App) signinLostPhone(r *http.Request) (*reply, error) {
 	ctx := proveContext(r)
 	revoked := 0
 	for _, dev := range a.accounts.devices(s.phone) {
-		_, err := a.unify.DeviceRevoke(ctx, prove.DeviceRevokeRequest{ClientRequestID: st.clientRequestID, DeviceID: dev})
+		rsp, err := a.unify.DeviceRevoke(ctx, prove.DeviceRevokeRequest{ClientRequestID: st.clientRequestID, DeviceID: dev})
 		var pe *prove.Error
 		switch {
+		case err == nil && rsp.Success:
 		case err == nil:
+			// success is a boolean here: false means the key still works.
+			// Keep it, so that the customer can try again.
+			return nil, &apiError{Status: http.StatusBadGateway, Code: codeProveUnavailable,
+				Message: "We couldn't revoke your phone's key right now. Please try again in a moment.",
+				note:    "Prove's /v3/device/revoke answered success false: the Prove Key is still active"}
 		case errors.As(err, &pe) && pe.Status == http.StatusNotFound && pe.Code == prove.CodeIdentityNotFound:
 			a.log.Info("Prove Key already unknown to Prove", "correlationId", s.correlationID)
 		default:

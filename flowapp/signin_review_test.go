@@ -1,0 +1,84 @@
+package flowapp_test
+
+import (
+	"net/http"
+	"net/url"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/mockprove/mockprove/flowapp"
+)
+
+// sessionCookie is the browser's flowapp session cookie, or "".
+func (w *world) sessionCookie() string {
+	GinkgoHelper()
+	u, err := url.Parse(w.app.URL())
+	Expect(err).NotTo(HaveOccurred())
+	for _, c := range w.c.Jar.Cookies(u) {
+		if c.Name == flowapp.SessionCookie {
+			return c.Value
+		}
+	}
+	return ""
+}
+
+// postWithCookie posts v as JSON with the given session cookie and no jar.
+func (w *world) postWithCookie(path, cookie, body string) result {
+	GinkgoHelper()
+	req := w.request(path, "application/json", body)
+	req.AddCookie(&http.Cookie{Name: flowapp.SessionCookie, Value: cookie})
+	c, _ := newBrowser()
+	return w.do(c, req)
+}
+
+// A Prove scripted for a sign-in: a short-term user (no authToken), status
+// "true" with a Prove Key, and a revoke answer the spec sets.
+const (
+	stubUnify       = `{"correlationId":"a1b2c3d4-5555-4b08-83ba-75d08780aebd","success":"pending"}`
+	stubUnifyStatus = `{"success":"true","proveId":"b1b2c3d4-5555-4b08-83ba-75d08780aebd","deviceId":"c1b2c3d4-5555-4b08-83ba-75d08780aebd"}`
+)
+
+var _ = Describe("Sign in with Prove: review fixes", func() {
+	It("does not count a Prove Key as revoked when Prove's revoke answers success false, and keeps it to try again", func() {
+		sp, base := newStubProve(map[string]stubAnswer{
+			"/v3/unify":         {200, stubUnify},
+			"/v3/unify-status":  {200, stubUnifyStatus},
+			"/v3/device/revoke": {200, `{"success":false}`},
+		})
+		w := newWorld(worldOptions{proveBaseURL: base})
+		Expect(w.post("/signin/start", map[string]any{"phoneNumber": unifyUser, "possessionType": "mobile"}).Status).To(Equal(200))
+		r := w.post("/signin/finish", map[string]any{})
+		Expect(r.Str("status")).To(Equal("signed_in"), "%s", r)
+		Expect(r.Str("device")).To(Equal("new"))
+
+		r = w.post("/signin/lost-phone", map[string]any{})
+		expectError(r, 502, "prove_unavailable")
+		Expect(r.Message()).NotTo(ContainSubstring("success"), "Prove's wording stays out of the customer's message")
+		Expect(w.logs.String()).To(ContainSubstring("still active"))
+
+		sp.mu.Lock()
+		sp.answers["/v3/device/revoke"] = stubAnswer{200, `{"success":true}`}
+		sp.mu.Unlock()
+		r = w.post("/signin/lost-phone", map[string]any{})
+		Expect(r.Status).To(Equal(200), "%s", r)
+		Expect(r.Body).To(HaveKeyWithValue("revoked", BeNumerically("==", 1)), "the key was kept after the refused revoke")
+		Expect(sp.requests("/v3/device/revoke")).To(HaveLen(2))
+	})
+
+	It("gives the session a new id once signed in: the cookie of the start no longer works", func() {
+		w := newWorld(worldOptions{})
+		tok := w.startSignin(unifyUser, "desktop")
+		before := w.sessionCookie()
+		Expect(before).NotTo(BeEmpty())
+		Expect(w.device(tok, "/v1/client/mobile/instantlink/start", `{"sourceIp":null,"isMobile":false}`)).NotTo(HaveKey("error"))
+		w.clickLink(unifyUser)
+		r := w.post("/signin/finish", map[string]any{})
+		Expect(r.Str("status")).To(Equal("signed_in"), "%s", r)
+		after := w.sessionCookie()
+		Expect(after).NotTo(BeEmpty())
+		Expect(after).NotTo(Equal(before), "a new session id at the privilege change")
+		expectError(w.postWithCookie("/signin/lost-phone", before, `{}`), 409, "no_session")
+		Expect(w.post("/signin/lost-phone", map[string]any{}).Status).To(Equal(200), "the new cookie is the signed-in session")
+	})
+})
