@@ -153,8 +153,10 @@ func newAccountStore(max int, now func() time.Time) *accountStore {
 }
 
 // signedIn records a sign-in and reports whether deviceID was already one of
-// the account's Prove Keys (the device was recognised).
-func (st *accountStore) signedIn(phone, proveID, deviceID string) (known bool) {
+// the account's Prove Keys (the device was recognised), and the keys it
+// stopped remembering (past maxAccountDevices): the caller revokes them at
+// Prove, since /signin/lost-phone could no longer.
+func (st *accountStore) signedIn(phone, proveID, deviceID string) (known bool, dropped []string) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	now := st.now()
@@ -176,12 +178,13 @@ func (st *accountStore) signedIn(phone, proveID, deviceID string) (known bool) {
 			}
 		}
 		acc.devices = append(acc.devices, deviceID)
-		if len(acc.devices) > maxAccountDevices {
-			acc.devices = acc.devices[len(acc.devices)-maxAccountDevices:]
+		if n := len(acc.devices) - maxAccountDevices; n > 0 {
+			dropped = append(dropped, acc.devices[:n]...)
+			acc.devices = append([]string(nil), acc.devices[n:]...)
 		}
 	}
 	st.m.put(key, acc, now)
-	return known
+	return known, dropped
 }
 
 // devices lists the account's Prove Keys.
@@ -457,7 +460,19 @@ func (a *App) signedIn(r *http.Request, s *session, v *prove.UnifyStatusResponse
 	st := s.signin
 	st.stage, st.code = stageSignedIn, ""
 	st.proveID, st.deviceID = v.ProveID, v.DeviceID
-	known := a.accounts.signedIn(s.phone, v.ProveID, v.DeviceID)
+	known, forgotten := a.accounts.signedIn(s.phone, v.ProveID, v.DeviceID)
+	for _, dev := range forgotten {
+		// A key flowapp no longer remembers must not stay usable: "I lost
+		// my phone" could not revoke it.
+		rsp, err := a.unify.DeviceRevoke(proveContext(r), prove.DeviceRevokeRequest{ClientRequestID: st.clientRequestID, DeviceID: dev})
+		switch {
+		case err != nil:
+			a.log.LogAttrs(r.Context(), slog.LevelWarn, "forgotten Prove Key not revoked",
+				append(causeAttrs(err), slog.String("correlationId", s.correlationID))...)
+		case !rsp.Success:
+			a.log.Warn("forgotten Prove Key not revoked", "correlationId", s.correlationID, "success", false)
+		}
+	}
 	device := deviceNone
 	switch {
 	case v.DeviceID != "" && known:

@@ -81,4 +81,20 @@ var _ = Describe("Sign in with Prove: review fixes", func() {
 		expectError(w.postWithCookie("/signin/lost-phone", before, `{}`), 409, "no_session")
 		Expect(w.post("/signin/lost-phone", map[string]any{}).Status).To(Equal(200), "the new cookie is the signed-in session")
 	})
+
+	It("revokes at Prove the Prove Key it stops remembering (the oldest, past 5 per account): lost-phone could not revoke it later", func() {
+		w := newWorld(worldOptions{startsPerPhone: flowapp.Limit{Off: true}, startsPerIP: flowapp.Limit{Off: true}})
+		var keys []proveKey
+		for i := range 6 {
+			tok := w.startSignin(unifyUser, "mobile")
+			keys = append(keys, w.placeKey(tok))
+			w.passOTP(tok)
+			r := w.post("/signin/finish", map[string]any{})
+			Expect(r.Str("device")).To(Equal("new"), "sign-in %d: %s", i+1, r)
+		}
+		Expect(w.lastRequest("/v3/device/revoke")).To(HaveKeyWithValue("deviceId", keys[0].deviceID))
+		tok := w.startSignin(unifyUser, "mobile")
+		Expect(w.verifyKey(tok, keys[0])).To(HaveKeyWithValue("error", HaveKeyWithValue("code", BeNumerically("==", 10006))),
+			"the forgotten key no longer signs in")
+	})
 })
