@@ -427,10 +427,11 @@ func (a *App) signinFinish(r *http.Request) (*reply, error) {
 		}
 		st.stage, st.code, st.codeExpires, st.codeTries = stageOwnCode, code, a.opts.Now().Add(OwnCodeTimeout), 0
 		a.log.Info("own possession code sent", "correlationId", s.correlationID, "phone", maskPhone(s.phone))
-		if a.phoneURL != "" {
-			// Developer hints are on (a local mockprove): the default
+		if a.phoneURL != "" && a.outbox != nil {
+			// Developer hints are on (a local mockprove) and the default
 			// CodeOutbox sends nothing, so the log is where a developer
-			// trying the page reads the code. Never logged otherwise.
+			// trying the page reads the code. Never logged otherwise: a
+			// code a real CodeSender texted stays out of the logs.
 			a.log.Info("developer hint: flowapp's own code", "phone", maskPhone(s.phone), "code", code)
 		}
 		left := OwnCodeAttempts

@@ -97,4 +97,16 @@ var _ = Describe("Sign in with Prove: review fixes", func() {
 		Expect(w.verifyKey(tok, keys[0])).To(HaveKeyWithValue("error", HaveKeyWithValue("code", BeNumerically("==", 10006))),
 			"the forgotten key no longer signs in")
 	})
+
+	It("never logs its own code when a real CodeSender texts it, even with developer hints on", func() {
+		on := true
+		sender := flowapp.NewCodeOutbox(10, nil) // stands for the customer's SMS provider
+		w := newWorld(worldOptions{devHints: &on, codeSender: sender})
+		w.placeKey(w.startSignin(unifyUser, "none"))
+		Expect(w.post("/signin/finish", map[string]any{}).Str("status")).To(Equal("code_sent"))
+		msgs := sender.Messages(unifyUser)
+		Expect(msgs).To(HaveLen(1))
+		Expect(w.logs.String()).To(ContainSubstring("own possession code sent"))
+		Expect(w.logs.String()).NotTo(ContainSubstring(msgs[0].Code))
+	})
 })
