@@ -447,6 +447,14 @@ func (a *App) signinFinish(r *http.Request) (*reply, error) {
 // signed-in session gets a new id (and cookie): the id the browser held
 // before the phone was proved no longer works (no session fixation).
 func (a *App) signedIn(r *http.Request, s *session, v *prove.UnifyStatusResponse) (*reply, error) {
+	if v.PhoneNumber != "" && phoneKey(v.PhoneNumber) != phoneKey(s.phone) {
+		// Prove proved another number than the customer typed: never sign
+		// into the typed number's account on it.
+		a.sessions.end(s)
+		a.log.Warn("sign-in refused: Prove's phoneNumber is not the session's", "correlationId", s.correlationID,
+			"phone", maskPhone(s.phone), "provePhone", maskPhone(v.PhoneNumber))
+		return ok(signinResponse{Status: signinStatusFailed, PhoneNumber: s.phone}), nil
+	}
 	ns, dropped, err := a.sessions.open(&session{correlationID: s.correlationID, phone: s.phone, flowType: s.flowType, signin: s.signin})
 	if err != nil {
 		a.sessions.end(s)

@@ -109,4 +109,26 @@ var _ = Describe("Sign in with Prove: review fixes", func() {
 		Expect(w.logs.String()).To(ContainSubstring("own possession code sent"))
 		Expect(w.logs.String()).NotTo(ContainSubstring(msgs[0].Code))
 	})
+
+	It("refuses the sign-in when Prove's answer names another phone number than the one typed", func() {
+		_, base := newStubProve(map[string]stubAnswer{
+			"/v3/unify":        {200, stubUnify},
+			"/v3/unify-status": {200, `{"success":"true","proveId":"b1b2c3d4-5555-4b08-83ba-75d08780aebd","phoneNumber":"2001004015"}`},
+		})
+		w := newWorld(worldOptions{proveBaseURL: base})
+		Expect(w.post("/signin/start", map[string]any{"phoneNumber": "+1" + unifyUser, "possessionType": "desktop"}).Status).To(Equal(200))
+		r := w.post("/signin/finish", map[string]any{})
+		Expect(r.Str("status")).To(Equal("failed"), "%s", r)
+		expectError(w.post("/signin/lost-phone", map[string]any{}), 409, "no_session")
+	})
+
+	It("takes Prove's phoneNumber written another way for the same number", func() {
+		_, base := newStubProve(map[string]stubAnswer{
+			"/v3/unify":        {200, stubUnify},
+			"/v3/unify-status": {200, `{"success":"true","proveId":"b1b2c3d4-5555-4b08-83ba-75d08780aebd","phoneNumber":"2001004014"}`},
+		})
+		w := newWorld(worldOptions{proveBaseURL: base})
+		Expect(w.post("/signin/start", map[string]any{"phoneNumber": "+1" + unifyUser, "possessionType": "desktop"}).Status).To(Equal(200))
+		Expect(w.post("/signin/finish", map[string]any{}).Str("status")).To(Equal("signed_in"))
+	})
 })
