@@ -50,6 +50,55 @@ const (
 	maxAccountDevices = 5
 )
 
+// OwnCodeFailuresPerPhone bounds the wrong own codes (possessionType none)
+// per phone number, over all sign-ins: past it, flowapp checks no code and
+// texts none for that number until the window has room again. Without it a
+// stranger could guess 3 times per sign-in, as often as the start throttle
+// lets them start, for as long as they like.
+var OwnCodeFailuresPerPhone = Limit{N: 10, Per: 24 * time.Hour}
+
+// codeFailures counts the wrong own codes per phone number (phoneKey), in a
+// window of OwnCodeFailuresPerPhone (at most keys numbers remembered).
+type codeFailures struct {
+	now   func() time.Time
+	epoch time.Time
+	mu    sync.Mutex
+	w     *window
+}
+
+func newCodeFailures(keys int, now func() time.Time) *codeFailures {
+	return &codeFailures{now: now, epoch: now(), w: newWindow(OwnCodeFailuresPerPhone, keys)}
+}
+
+// wait is how long phone must wait before a code is checked again (0: now).
+func (c *codeFailures) wait(phone string) time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.now()
+	return c.w.wait(phoneKey(phone), now, now.Sub(c.epoch))
+}
+
+// failed counts a wrong code for phone.
+func (c *codeFailures) failed(phone string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.now()
+	at := now.Sub(c.epoch)
+	if c.w.wait(phoneKey(phone), now, at) == 0 {
+		c.w.record(phoneKey(phone), now, at)
+	}
+}
+
+// errTooManyCodes answers a code check (or a code) refused by codeFailures.
+func errTooManyCodes(phone string, wait time.Duration) *apiError {
+	return &apiError{
+		Status: http.StatusTooManyRequests, Code: codeRateLimited,
+		Message:    "Too many wrong codes for this phone number. Please try again in " + inWords(wait) + ".",
+		retryAfter: wait,
+		note:       fmt.Sprintf("own code failures per phone (%s) refused %s", OwnCodeFailuresPerPhone, maskPhone(phoneKey(phone))),
+	}
+}
+
 // CodeSender delivers flowapp's own possession code (possessionType none)
 // to a phone number: a customer's own SMS provider. The default keeps the
 // messages in memory (CodeOutbox) and sends nothing.
@@ -416,6 +465,10 @@ func (a *App) signinFinish(r *http.Request) (*reply, error) {
 			return nil, &apiError{Status: http.StatusBadGateway, Code: codeProveUnavailable, Message: msgProveUnreadable,
 				note: "Prove asked for the customer's own possession check on a " + st.possessionType + " sign-in"}
 		}
+		if wait := a.codeFails.wait(s.phone); wait > 0 {
+			a.sessions.end(s)
+			return nil, errTooManyCodes(s.phone, wait)
+		}
 		code, err := newOwnCode()
 		if err != nil {
 			return nil, err
@@ -523,7 +576,12 @@ func (a *App) signinCode(r *http.Request) (*reply, error) {
 		a.log.Info("own possession code expired", "correlationId", s.correlationID)
 		return ok(signinResponse{Status: signinStatusFailed, PhoneNumber: s.phone}), nil
 	}
+	if wait := a.codeFails.wait(s.phone); wait > 0 {
+		a.sessions.end(s)
+		return nil, errTooManyCodes(s.phone, wait)
+	}
 	if subtle.ConstantTimeCompare([]byte(req.Code), []byte(st.code)) != 1 {
+		a.codeFails.failed(s.phone)
 		st.codeTries++
 		left := OwnCodeAttempts - st.codeTries
 		a.log.Info("own possession code wrong", "correlationId", s.correlationID, "attemptsLeft", left)

@@ -131,4 +131,42 @@ var _ = Describe("Sign in with Prove: review fixes", func() {
 		Expect(w.post("/signin/start", map[string]any{"phoneNumber": "+1" + unifyUser, "possessionType": "desktop"}).Status).To(Equal(200))
 		Expect(w.post("/signin/finish", map[string]any{}).Str("status")).To(Equal("signed_in"))
 	})
+
+	It("stops checking its own code for a number after 10 wrong codes in 24 hours, over all sign-ins, never binding", func() {
+		w := newWorld(worldOptions{startsPerPhone: flowapp.Limit{Off: true}, startsPerIP: flowapp.Limit{Off: true}})
+		own := func() string { // a sign-in with Acme's own code; its code
+			GinkgoHelper()
+			w.placeKey(w.startSignin(unifyUser, "none"))
+			r := w.post("/signin/finish", map[string]any{})
+			Expect(r.Str("status")).To(Equal("code_sent"), "%s", r)
+			return w.ownCode(unifyUser, len(w.app.CodeOutbox().Messages(unifyUser)))
+		}
+		wrong := 0
+		for wrong < flowapp.OwnCodeFailuresPerPhone.N {
+			code := own()
+			for range flowapp.OwnCodeAttempts {
+				if wrong == flowapp.OwnCodeFailuresPerPhone.N {
+					break
+				}
+				w.post("/signin/code", map[string]any{"code": wrongCode(code)})
+				wrong++
+			}
+		}
+		// 3+3+3+1: the session of the 10th wrong code is still open, and its right code is refused too.
+		code := w.ownCode(unifyUser, len(w.app.CodeOutbox().Messages(unifyUser)))
+		expectError(w.post("/signin/code", map[string]any{"code": code}), 429, "rate_limited")
+		expectError(w.post("/signin/code", map[string]any{"code": code}), 409, "no_session")
+		texts := len(w.app.CodeOutbox().Messages(unifyUser))
+		w.placeKey(w.startSignin(unifyUser, "none"))
+		r := w.post("/signin/finish", map[string]any{})
+		expectError(r, 429, "rate_limited")
+		Expect(r.Header.Get("Retry-After")).NotTo(BeEmpty())
+		Expect(w.app.CodeOutbox().Messages(unifyUser)).To(HaveLen(texts), "no code texted")
+		Expect(w.proveCalls()).NotTo(ContainElement(HavePrefix("/v3/unify-bind")))
+
+		w.s.Clock().Advance(flowapp.OwnCodeFailuresPerPhone.Per)
+		code = own()
+		r = w.post("/signin/code", map[string]any{"code": code})
+		Expect(r.Str("status")).To(Equal("signed_in"), "%s", r)
+	})
 })
