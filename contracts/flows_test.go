@@ -150,12 +150,28 @@ var _ = Describe("Flows", func() {
 				`client POST /v3/unify-bind flow [unify.bind-after-true]: expected no /v3/unify-bind once the session answered "true", got /v3/unify-bind answered "true" (correlationId ` + cid + ")"))
 		})
 
+		token := func(client, tok string) {
+			f.Observe(ex("POST", "/token", "", "grant_type=client_credentials&client_id="+client+"&client_secret=s", 200,
+				`{"access_token":"`+tok+`","token_type":"Bearer","expires_in":3600}`))
+		}
+
 		It("names a status or bind on another client's session, without its token", func() {
+			token("unify-a", "t")
+			token("unify-b", "u")
 			unify("t")
 			Expect(lines(status("u", "pending"))).To(ConsistOf(
-				"client POST /v3/unify-status request body correlationId [unify.same-client]: expected a correlationId from a /v3/unify of the same client, got the correlationId of a /v3/unify by another access token (correlationId " + cid + ")"))
+				"client POST /v3/unify-status request body correlationId [unify.same-client]: expected a correlationId from a /v3/unify of the same client, got the correlationId of a /v3/unify by client unify-a (correlationId " + cid + ")"))
 			Expect(rules(bind("u", 400, `{"code":8008,"message":"m"}`).Violations)).To(Equal([]string{"unify.same-client"}))
 			Expect(status("t", "pending").Violations).To(BeEmpty(), "the owner's session is untouched")
+		})
+
+		It("does not judge the client of a session when it cannot tell: a token it never saw issued may be the same client's", func() {
+			unify("t") // a token taken before the proxy watched
+			token("unify-a", "u")
+			Expect(status("u", "pending").Violations).To(BeEmpty(), "the client renewed its token mid-session")
+			Expect(status("v", "pending").Violations).To(BeEmpty(), "another unseen token: perhaps the same client")
+			Expect(status("t", "possession_required").Violations).To(BeEmpty())
+			Expect(bind("u", 200, `{"success":"true"}`).Violations).To(BeEmpty())
 		})
 
 		It("names a correlationId of the other kind: a flow's at unify-status, a session's at validate", func() {

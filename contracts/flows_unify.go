@@ -52,7 +52,7 @@ func checkUnify(req *http.Request, s *unifyState, caller string, add func(where,
 	if s == nil {
 		return
 	}
-	if s.caller != caller {
+	if otherClient(s.caller, caller) {
 		add("request body correlationId", "unify.same-client", "a correlationId from a /v3/unify of the same client",
 			"the correlationId of a /v3/unify by "+callerName(s.caller))
 		return
@@ -70,6 +70,14 @@ func checkUnify(req *http.Request, s *unifyState, caller string, add func(where,
 		add("flow", "unify.bind-before-required", `/v3/unify-bind only after /v3/unify-status answered "possession_required"`,
 			s.from+" answered "+strconv.Quote(s.status))
 	}
+}
+
+// otherClient reports whether two callers are surely different OAuth
+// clients: both identified by the access token a /token answer gave them.
+// An access token the proxy never saw issued (taken before it watched, or
+// forgotten) may be the same client's renewed token, so it is not judged.
+func otherClient(a, b string) bool {
+	return a != b && strings.HasPrefix(a, "client ") && strings.HasPrefix(b, "client ")
 }
 
 // callerName names a caller in a report without its token.
@@ -122,7 +130,7 @@ func (f *Flows) learnUnify(req *http.Request, s *unifyState, caller string, body
 		}
 		return id
 	case pathUnifyStatus, pathUnifyBind:
-		if s == nil || success == "" || s.caller != caller {
+		if s == nil || success == "" || otherClient(s.caller, caller) {
 			return ""
 		}
 		s.version++

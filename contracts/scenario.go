@@ -26,6 +26,10 @@ const (
 	// NeedWebhooks: the control API's webhooks (/_mock/webhooks) on a
 	// platform that can reach a receiver the kit runs on loopback.
 	NeedWebhooks Need = "webhooks"
+	// NeedPossessionEra: the possession-era /v3/verify (possessionType)
+	// and /v3/verify-status, which Prove removed from its platform on
+	// 2025-10-22 and mockprove still answers for Prove's previous Node SDK.
+	NeedPossessionEra Need = "possession-era"
 )
 
 // Scenario is one conversation with a platform, with what it asserts.

@@ -45,13 +45,13 @@ func (x *X) VerifyStatus(f *Flow) *Resp {
 func init() {
 	register(
 		Scenario{Area: "verifypossession", Name: "status-before-sdk", Doc: `mobile: /v3/verify and /v3/verify-status answer "pending" three times while the SDK has not run`,
-			Needs: []Need{NeedUnify},
+			Needs: []Need{NeedUnify, NeedPossessionEra},
 			Body: func(x *X) {
 				f := x.VerifyPending(PossessionVerify(elena, "mobile", "Elena", "Coldman"))
 				x.VerifyResults(x.VerifyStatus(f), "pending", "pending", "pending")
 			}},
 		Scenario{Area: "verifypossession", Name: "mobile-otp", Doc: `mobile: the OTP from the SMS passes; status "true"/success/success with identityId, the person's proveId`,
-			Needs: []Need{NeedUnify, NeedPhone},
+			Needs: []Need{NeedUnify, NeedPossessionEra, NeedPhone},
 			Body: func(x *X) {
 				f := x.VerifyPending(PossessionVerify(elena, "mobile", "Elena", "Coldman", "clientRequestId", "req-pv-1"))
 				x.DeviceNext(x.Device(f, otpFinish, map[string]any{"otp": x.OTPSent(f)}), "done")
@@ -62,7 +62,7 @@ func init() {
 				x.Field(x.VerifyStatus(f), "success", "true") // the result stays
 			}},
 		Scenario{Area: "verifypossession", Name: "desktop-instant-link", Doc: `desktop: the Instant Link from the SMS redirects to finalTargetUrl; status "true"/success/success`,
-			Needs: []Need{NeedUnify, NeedPhone},
+			Needs: []Need{NeedUnify, NeedPossessionEra, NeedPhone},
 			Body: func(x *X) {
 				f := x.VerifyPending(PossessionVerify(elena, "desktop", "Elena", "Coldman", "finalTargetUrl", finalTarget))
 				x.DeviceNext(x.Device(f, "/v1/client/mobile/instantlink/start", map[string]any{"sourceIp": nil, "isMobile": false}), "")
@@ -72,7 +72,7 @@ func init() {
 				x.VerifyResults(x.VerifyStatus(f), "true", "success", "success")
 			}},
 		Scenario{Area: "verifypossession", Name: "none", Doc: `none: "true"/not_applicable/success at once, no authToken; verify-status says the same`,
-			Needs: []Need{NeedUnify},
+			Needs: []Need{NeedUnify, NeedPossessionEra},
 			Body: func(x *X) {
 				r := x.API(Unify, "/v3/verify", PossessionVerify(elena, "none", "Elena", "Coldman"))
 				x.VerifyResults(r, "true", "not_applicable", "success")
@@ -81,12 +81,12 @@ func init() {
 				x.VerifyResults(x.VerifyStatus(&Flow{CorrelationID: r.Str("correlationId")}), "true", "not_applicable", "success")
 			}},
 		Scenario{Area: "verifypossession", Name: "none-not-verified", Doc: `none, a sandbox user who does not verify: "false"/not_applicable/failed`,
-			Needs: []Need{NeedUnify},
+			Needs: []Need{NeedUnify, NeedPossessionEra},
 			Body: func(x *X) {
 				x.VerifyResults(x.API(Unify, "/v3/verify", PossessionVerify(alf, "none", "Alf", "Novotni")), "false", "not_applicable", "failed")
 			}},
 		Scenario{Area: "verifypossession", Name: "short-term", Doc: `mobile, Prove's short-term Verified Users sandbox user: verify-status "true"/success/success with no client SDK`,
-			Needs: []Need{NeedUnify},
+			Needs: []Need{NeedUnify, NeedPossessionEra},
 			Body: func(x *X) {
 				f := x.VerifyPending(PossessionVerify(sheila, "mobile", "Sheilakathryn", "Butrimovich"))
 				r := x.VerifyStatus(f)
@@ -94,7 +94,7 @@ func init() {
 				x.Check(r.Str("identityId") != "", r, "response body identityId", "flow.field", "the person's proveId", "nothing")
 			}},
 		Scenario{Area: "verifypossession", Name: "otp-wrong", Doc: `a wrong OTP ends the check: status "false"/failed/not_applicable`,
-			Needs: []Need{NeedUnify, NeedPhone},
+			Needs: []Need{NeedUnify, NeedPossessionEra, NeedPhone},
 			Body: func(x *X) {
 				f := x.VerifyPending(PossessionVerify(elena, "mobile", "Elena", "Coldman"))
 				x.OTPSent(f)
@@ -102,14 +102,14 @@ func init() {
 				x.VerifyResults(x.VerifyStatus(f), "false", "failed", "not_applicable")
 			}},
 		Scenario{Area: "verifypossession", Name: "name-mismatch", Doc: `possession passes but the name is another's: "false"/success/failed`,
-			Needs: []Need{NeedUnify, NeedPhone},
+			Needs: []Need{NeedUnify, NeedPossessionEra, NeedPhone},
 			Body: func(x *X) {
 				f := x.VerifyPending(PossessionVerify(elena, "mobile", "Elena", "Smith"))
 				x.DeviceNext(x.Device(f, otpFinish, map[string]any{"otp": x.OTPSent(f)}), "done")
 				x.VerifyResults(x.VerifyStatus(f), "false", "success", "failed")
 			}},
 		Scenario{Area: "verifypossession", Name: "expired", Doc: `a session 15 minutes old without possession: "false"/failed/not_applicable; a minute later 400 code 8008`,
-			Needs: []Need{NeedUnify, NeedClock},
+			Needs: []Need{NeedUnify, NeedPossessionEra, NeedClock},
 			Body: func(x *X) {
 				f := x.VerifyPending(PossessionVerify(elena, "mobile", "Elena", "Coldman"))
 				x.Advance(longWait)
@@ -118,23 +118,23 @@ func init() {
 				x.Error(x.VerifyStatus(f), http.StatusBadRequest, 8008)
 			}},
 		Scenario{Area: "verifypossession", Name: "mixed-body", Doc: "possessionType beside verificationType: 400 code 8001 naming verificationType",
-			Needs: []Need{NeedUnify},
+			Needs: []Need{NeedUnify, NeedPossessionEra},
 			Body: func(x *X) {
 				x.Error(x.BadAPI(Unify, "/v3/verify", PossessionVerify(elena, "mobile", "Elena", "Coldman", "verificationType", "verifiedUser")),
 					http.StatusBadRequest, 8001, "verificationType")
 			}},
 		Scenario{Area: "verifypossession", Name: "desktop-without-target", Doc: "desktop without finalTargetUrl: 400 code 8001 naming it",
-			Needs: []Need{NeedUnify},
+			Needs: []Need{NeedUnify, NeedPossessionEra},
 			Body: func(x *X) {
 				x.Error(x.API(Unify, "/v3/verify", PossessionVerify(elena, "desktop", "Elena", "Coldman")), http.StatusBadRequest, 8001, "finalTargetUrl")
 			}},
 		Scenario{Area: "verifypossession", Name: "status-unknown-id", Doc: "verify-status with a correlationId no session has: 400 code 8008",
-			Needs: []Need{NeedUnify},
+			Needs: []Need{NeedUnify, NeedPossessionEra},
 			Body: func(x *X) {
 				x.Error(x.VerifyStatus(&Flow{CorrelationID: "00000000-0000-4000-8000-000000000000"}), http.StatusBadRequest, 8008)
 			}},
 		Scenario{Area: "verifypossession", Name: "status-of-a-start-flow", Doc: "verify-status with the correlationId of a /v3/start flow: 400 code 8008",
-			Needs: []Need{NeedUnify, NeedIdentity},
+			Needs: []Need{NeedUnify, NeedPossessionEra, NeedIdentity},
 			Body: func(x *X) {
 				f := x.Start(Identity, Mobile(martina))
 				x.Error(x.VerifyStatus(f), http.StatusBadRequest, 8008)

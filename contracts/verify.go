@@ -172,7 +172,7 @@ func openTarget(opts VerifyOptions) (*target, error) {
 			mockprove.ProductUnify:    orDefault(opts.Unify, Credentials{"unify-client", "unify-secret"}),
 		},
 		has: map[Need]bool{NeedPhone: true, NeedClock: true, NeedFaults: true, NeedControl: true, NeedPersonas: true,
-			NeedIdentity: true, NeedPrefill: true, NeedUnify: true, NeedWebhooks: true},
+			NeedIdentity: true, NeedPrefill: true, NeedUnify: true, NeedWebhooks: true, NeedPossessionEra: true},
 	}
 	if opts.Rate > 0 {
 		t.gap = time.Second / time.Duration(opts.Rate)

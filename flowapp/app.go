@@ -165,6 +165,7 @@ type App struct {
 	prove        *prove.Client
 	unify        *prove.Client // the Unify project's client; nil: sign-in is off
 	accounts     *accountStore
+	codeFails    *codeFailures // wrong own codes per phone number
 	codes        CodeSender
 	outbox       *CodeOutbox // the default CodeSender, or nil
 	sessions     *sessionStore
@@ -301,6 +302,7 @@ func New(opts Options) (*App, error) {
 		}
 	}
 	a.accounts = newAccountStore(opts.MaxAccounts, opts.Now)
+	a.codeFails = newCodeFailures(opts.ThrottleKeys, opts.Now)
 	a.codes = opts.CodeSender
 	if a.codes == nil {
 		a.outbox = NewCodeOutbox(0, opts.Now)

@@ -63,6 +63,7 @@ type worldOptions struct {
 	trustedProxies   []netip.Prefix
 	maxSessions      int
 	gated            bool // a gate between flowapp and mockprove (w.gate)
+	codeSender       flowapp.CodeSender
 }
 
 func newWorld(o worldOptions) *world {
@@ -95,7 +96,7 @@ func newWorld(o worldOptions) *world {
 		WebFS: o.webFS, WebDir: o.webDir, FinalTargetURL: o.finalTargetURL, PublicURL: o.publicURL, DevHints: o.devHints,
 		Logger: logger, Now: s.Clock().Now,
 		StartsPerPhone: o.startsPerPhone, StartsPerIP: o.startsPerIP, ThrottleKeys: o.throttleKeys,
-		TrustedProxies: o.trustedProxies, MaxSessions: o.maxSessions,
+		TrustedProxies: o.trustedProxies, MaxSessions: o.maxSessions, CodeSender: o.codeSender,
 	})
 	Expect(err).NotTo(HaveOccurred())
 	Expect(app.StartAddr("127.0.0.1:0")).To(Succeed())

@@ -50,6 +50,55 @@ const (
 	maxAccountDevices = 5
 )
 
+// OwnCodeFailuresPerPhone bounds the wrong own codes (possessionType none)
+// per phone number, over all sign-ins: past it, flowapp checks no code and
+// texts none for that number until the window has room again. Without it a
+// stranger could guess 3 times per sign-in, as often as the start throttle
+// lets them start, for as long as they like.
+var OwnCodeFailuresPerPhone = Limit{N: 10, Per: 24 * time.Hour}
+
+// codeFailures counts the wrong own codes per phone number (phoneKey), in a
+// window of OwnCodeFailuresPerPhone (at most keys numbers remembered).
+type codeFailures struct {
+	now   func() time.Time
+	epoch time.Time
+	mu    sync.Mutex
+	w     *window
+}
+
+func newCodeFailures(keys int, now func() time.Time) *codeFailures {
+	return &codeFailures{now: now, epoch: now(), w: newWindow(OwnCodeFailuresPerPhone, keys)}
+}
+
+// wait is how long phone must wait before a code is checked again (0: now).
+func (c *codeFailures) wait(phone string) time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.now()
+	return c.w.wait(phoneKey(phone), now, now.Sub(c.epoch))
+}
+
+// failed counts a wrong code for phone.
+func (c *codeFailures) failed(phone string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.now()
+	at := now.Sub(c.epoch)
+	if c.w.wait(phoneKey(phone), now, at) == 0 {
+		c.w.record(phoneKey(phone), now, at)
+	}
+}
+
+// errTooManyCodes answers a code check (or a code) refused by codeFailures.
+func errTooManyCodes(phone string, wait time.Duration) *apiError {
+	return &apiError{
+		Status: http.StatusTooManyRequests, Code: codeRateLimited,
+		Message:    "Too many wrong codes for this phone number. Please try again in " + inWords(wait) + ".",
+		retryAfter: wait,
+		note:       fmt.Sprintf("own code failures per phone (%s) refused %s", OwnCodeFailuresPerPhone, maskPhone(phoneKey(phone))),
+	}
+}
+
 // CodeSender delivers flowapp's own possession code (possessionType none)
 // to a phone number: a customer's own SMS provider. The default keeps the
 // messages in memory (CodeOutbox) and sends nothing.
@@ -153,8 +202,10 @@ func newAccountStore(max int, now func() time.Time) *accountStore {
 }
 
 // signedIn records a sign-in and reports whether deviceID was already one of
-// the account's Prove Keys (the device was recognised).
-func (st *accountStore) signedIn(phone, proveID, deviceID string) (known bool) {
+// the account's Prove Keys (the device was recognised), and the keys it
+// stopped remembering (past maxAccountDevices): the caller revokes them at
+// Prove, since /signin/lost-phone could no longer.
+func (st *accountStore) signedIn(phone, proveID, deviceID string) (known bool, dropped []string) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	now := st.now()
@@ -176,12 +227,13 @@ func (st *accountStore) signedIn(phone, proveID, deviceID string) (known bool) {
 			}
 		}
 		acc.devices = append(acc.devices, deviceID)
-		if len(acc.devices) > maxAccountDevices {
-			acc.devices = acc.devices[len(acc.devices)-maxAccountDevices:]
+		if n := len(acc.devices) - maxAccountDevices; n > 0 {
+			dropped = append(dropped, acc.devices[:n]...)
+			acc.devices = append([]string(nil), acc.devices[n:]...)
 		}
 	}
 	st.m.put(key, acc, now)
-	return known
+	return known, dropped
 }
 
 // devices lists the account's Prove Keys.
@@ -406,12 +458,16 @@ func (a *App) signinFinish(r *http.Request) (*reply, error) {
 		"deviceId", v.DeviceID != "")
 	switch v.Success {
 	case prove.UnifyTrue:
-		return ok(a.signedIn(s, v)), nil
+		return a.signedIn(r, s, v)
 	case prove.UnifyPossessionRequired:
 		if st.possessionType != prove.PossessionNone {
 			a.sessions.end(s)
 			return nil, &apiError{Status: http.StatusBadGateway, Code: codeProveUnavailable, Message: msgProveUnreadable,
 				note: "Prove asked for the customer's own possession check on a " + st.possessionType + " sign-in"}
+		}
+		if wait := a.codeFails.wait(s.phone); wait > 0 {
+			a.sessions.end(s)
+			return nil, errTooManyCodes(s.phone, wait)
 		}
 		code, err := newOwnCode()
 		if err != nil {
@@ -424,10 +480,11 @@ func (a *App) signinFinish(r *http.Request) (*reply, error) {
 		}
 		st.stage, st.code, st.codeExpires, st.codeTries = stageOwnCode, code, a.opts.Now().Add(OwnCodeTimeout), 0
 		a.log.Info("own possession code sent", "correlationId", s.correlationID, "phone", maskPhone(s.phone))
-		if a.phoneURL != "" {
-			// Developer hints are on (a local mockprove): the default
+		if a.phoneURL != "" && a.outbox != nil {
+			// Developer hints are on (a local mockprove) and the default
 			// CodeOutbox sends nothing, so the log is where a developer
-			// trying the page reads the code. Never logged otherwise.
+			// trying the page reads the code. Never logged otherwise: a
+			// code a real CodeSender texted stays out of the logs.
 			a.log.Info("developer hint: flowapp's own code", "phone", maskPhone(s.phone), "code", code)
 		}
 		left := OwnCodeAttempts
@@ -439,12 +496,45 @@ func (a *App) signinFinish(r *http.Request) (*reply, error) {
 	return ok(signinResponse{Status: signinStatusFailed, PhoneNumber: s.phone}), nil
 }
 
-// signedIn moves the session to signed in and records the account.
-func (a *App) signedIn(s *session, v *prove.UnifyStatusResponse) signinResponse {
+// signedIn moves the session to signed in and records the account. The
+// signed-in session gets a new id (and cookie): the id the browser held
+// before the phone was proved no longer works (no session fixation).
+func (a *App) signedIn(r *http.Request, s *session, v *prove.UnifyStatusResponse) (*reply, error) {
+	if v.PhoneNumber != "" && phoneKey(v.PhoneNumber) != phoneKey(s.phone) {
+		// Prove proved another number than the customer typed: never sign
+		// into the typed number's account on it.
+		a.sessions.end(s)
+		a.log.Warn("sign-in refused: Prove's phoneNumber is not the session's", "correlationId", s.correlationID,
+			"phone", maskPhone(s.phone), "provePhone", maskPhone(v.PhoneNumber))
+		return ok(signinResponse{Status: signinStatusFailed, PhoneNumber: s.phone}), nil
+	}
+	ns, dropped, err := a.sessions.open(&session{correlationID: s.correlationID, phone: s.phone, flowType: s.flowType, signin: s.signin})
+	if err != nil {
+		a.sessions.end(s)
+		return nil, err
+	}
+	a.sessions.end(s)
+	if dropped != nil {
+		a.log.Warn("session store full: dropped the oldest session", "max", a.opts.MaxSessions,
+			"droppedCorrelationId", dropped.correlationID, "expiresIn", dropped.expires.Sub(a.opts.Now()).Round(time.Second))
+	}
+	s = ns
 	st := s.signin
 	st.stage, st.code = stageSignedIn, ""
 	st.proveID, st.deviceID = v.ProveID, v.DeviceID
-	known := a.accounts.signedIn(s.phone, v.ProveID, v.DeviceID)
+	known, forgotten := a.accounts.signedIn(s.phone, v.ProveID, v.DeviceID)
+	for _, dev := range forgotten {
+		// A key flowapp no longer remembers must not stay usable: "I lost
+		// my phone" could not revoke it.
+		rsp, err := a.unify.DeviceRevoke(proveContext(r), prove.DeviceRevokeRequest{ClientRequestID: st.clientRequestID, DeviceID: dev})
+		switch {
+		case err != nil:
+			a.log.LogAttrs(r.Context(), slog.LevelWarn, "forgotten Prove Key not revoked",
+				append(causeAttrs(err), slog.String("correlationId", s.correlationID))...)
+		case !rsp.Success:
+			a.log.Warn("forgotten Prove Key not revoked", "correlationId", s.correlationID, "success", false)
+		}
+	}
 	device := deviceNone
 	switch {
 	case v.DeviceID != "" && known:
@@ -453,7 +543,11 @@ func (a *App) signedIn(s *session, v *prove.UnifyStatusResponse) signinResponse 
 		device = deviceNew
 	}
 	a.log.Info("signed in", "correlationId", s.correlationID, "phone", maskPhone(s.phone), "device", device)
-	return signinResponse{Status: signinStatusSignedIn, PhoneNumber: s.phone, Device: device}
+	return &reply{
+		status:  http.StatusOK,
+		body:    signinResponse{Status: signinStatusSignedIn, PhoneNumber: s.phone, Device: device},
+		cookies: []*http.Cookie{a.sessions.cookie(s, r)},
+	}, nil
 }
 
 // signinCode is POST /signin/code (possessionType none): flowapp's own
@@ -482,7 +576,12 @@ func (a *App) signinCode(r *http.Request) (*reply, error) {
 		a.log.Info("own possession code expired", "correlationId", s.correlationID)
 		return ok(signinResponse{Status: signinStatusFailed, PhoneNumber: s.phone}), nil
 	}
+	if wait := a.codeFails.wait(s.phone); wait > 0 {
+		a.sessions.end(s)
+		return nil, errTooManyCodes(s.phone, wait)
+	}
 	if subtle.ConstantTimeCompare([]byte(req.Code), []byte(st.code)) != 1 {
+		a.codeFails.failed(s.phone)
 		st.codeTries++
 		left := OwnCodeAttempts - st.codeTries
 		a.log.Info("own possession code wrong", "correlationId", s.correlationID, "attemptsLeft", left)
@@ -505,7 +604,7 @@ func (a *App) signinCode(r *http.Request) (*reply, error) {
 	}
 	a.log.Info("sign-in bound", "correlationId", s.correlationID, "success", v.Success)
 	if v.Success == prove.UnifyTrue {
-		return ok(a.signedIn(s, v)), nil
+		return a.signedIn(r, s, v)
 	}
 	a.sessions.end(s)
 	return ok(signinResponse{Status: signinStatusFailed, PhoneNumber: s.phone}), nil
@@ -532,10 +631,16 @@ func (a *App) signinLostPhone(r *http.Request) (*reply, error) {
 	ctx := proveContext(r)
 	revoked := 0
 	for _, dev := range a.accounts.devices(s.phone) {
-		_, err := a.unify.DeviceRevoke(ctx, prove.DeviceRevokeRequest{ClientRequestID: st.clientRequestID, DeviceID: dev})
+		rsp, err := a.unify.DeviceRevoke(ctx, prove.DeviceRevokeRequest{ClientRequestID: st.clientRequestID, DeviceID: dev})
 		var pe *prove.Error
 		switch {
+		case err == nil && rsp.Success:
 		case err == nil:
+			// success is a boolean here: false means the key still works.
+			// Keep it, so that the customer can try again.
+			return nil, &apiError{Status: http.StatusBadGateway, Code: codeProveUnavailable,
+				Message: "We couldn't revoke your phone's key right now. Please try again in a moment.",
+				note:    "Prove's /v3/device/revoke answered success false: the Prove Key is still active"}
 		case errors.As(err, &pe) && pe.Status == http.StatusNotFound && pe.Code == prove.CodeIdentityNotFound:
 			a.log.Info("Prove Key already unknown to Prove", "correlationId", s.correlationID)
 		default:
